@@ -1,0 +1,146 @@
+/*
+ * alog.h - an asynchronous line logger.
+ *
+ * This header is the whole public API of alog; read it top to bottom.
+ *
+ * A producer calls alog_write() or alog_printf(): the line is stamped, copied into a
+ * pre-faulted in-memory queue and the call returns, without a system call, an allocation
+ * or a lock that the writer can hold across I/O. A background writer thread takes the lines
+ * from the queue in large batches and appends them to files in `dir` that roll over at every
+ * local (or UTC) midnight, named YYYYMMDD.txt, or every 5 seconds, named YYYYMMDDHHMM{i}.txt
+ * with i = second / 5 (0..11, not padded). Every line goes to the file of the period of its
+ * own stamp.
+ *
+ * Errors of the disk (directory missing or unwritable, ENOSPC, EFBIG, EIO) never reach the
+ * caller: they are counted, reported through on_error and retried until the cause goes.
+ *
+ * Typical use:
+ *
+ *     alog_options opt = {.dir = "logs", .rollover = ALOG_ROLL_DAILY};
+ *     alog *lg = alog_open(&opt);
+ *     if (lg == NULL) { perror("alog_open"); return 1; }
+ *     alog_printf(lg, "price=%d", 42);
+ *     alog_close(lg);                      // writes and syncs every accepted line
+ *
+ * Threads: alog_write, alog_printf, alog_stop and alog_get_stats may be called from any
+ * number of threads at once on one logger. alog_open and alog_close are each called once,
+ * by one thread, with no other call on that logger running or following alog_close.
+ */
+#ifndef ALOG_H
+#define ALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An open logger. Opaque: created by alog_open, freed by alog_close. */
+typedef struct alog alog;
+
+/* How files roll over. */
+typedef enum alog_rollover {
+    ALOG_ROLL_DAILY, /* one file per calendar day: YYYYMMDD.txt */
+    ALOG_ROLL_5SEC   /* one file per 5 seconds: YYYYMMDDHHMM{i}.txt, i = second / 5 */
+} alog_rollover;
+
+/* How alog_stop treats the lines still queued. */
+typedef enum alog_stop_mode {
+    ALOG_STOP_FLUSH, /* write and fsync every accepted line, then return */
+    ALOG_STOP_NOW    /* return within milliseconds; queued lines are discarded and counted */
+} alog_stop_mode;
+
+/* Results of alog_write and alog_printf. Every call is counted in exactly one of them. */
+enum {
+    ALOG_OK = 0,        /* accepted: the line will be written (or counted as discarded/lost) */
+    ALOG_EFULL = -1,    /* queue full: line dropped and counted (never when block_when_full) */
+    ALOG_ESTOPPED = -2, /* logger stopped: line dropped and counted */
+    ALOG_EINVAL = -3    /* NULL argument, or a line that can never fit the queue */
+};
+
+/* Options for alog_open. Zero-initialise, then set what you need. */
+typedef struct alog_options {
+    const char *dir;         /* required; created with its parents if missing; copied */
+    alog_rollover rollover;  /* ALOG_ROLL_DAILY or ALOG_ROLL_5SEC */
+    int utc;                 /* 0: periods follow local time (TZ, with DST), 1: UTC */
+    size_t queue_bytes;      /* 0: default (at least 4 MiB, takes 1 MiB lines); may be
+                                rounded up to at most twice the value */
+    int block_when_full;     /* 0: drop and count when full; 1: wait for room */
+    int64_t (*clock)(void *ctx); /* ns since the Unix epoch; NULL: the real-time clock */
+    void *clock_ctx;         /* passed to clock */
+    void (*on_error)(void *ctx, int errnum, const char *what); /* called on the writer
+                                thread, rate-limited; may be NULL. `what` is valid only
+                                during the call. It must not call alog functions. */
+    void *error_ctx;         /* passed to on_error */
+} alog_options;
+
+/* Counters of a logger. After a stop: accepted == written + discarded + lost_io. */
+typedef struct alog_stats {
+    uint64_t accepted;        /* calls that returned ALOG_OK */
+    uint64_t written;         /* accepted lines now complete in a file */
+    uint64_t dropped_full;    /* ALOG_EFULL results */
+    uint64_t dropped_stopped; /* ALOG_ESTOPPED results */
+    uint64_t discarded;       /* accepted, then dropped by ALOG_STOP_NOW */
+    uint64_t lost_io;         /* accepted, then lost to an I/O error */
+    uint64_t files_opened;    /* files opened (or created) for append */
+    uint64_t io_errors;       /* failed system calls on the writer thread */
+} alog_stats;
+
+/*
+ * Open a logger and start its writer thread. `opt` is read during the call only (dir is
+ * copied). A directory that cannot be created yet is not a failure: the writer retries it.
+ * Returns NULL with errno set on failure: EINVAL (opt or opt->dir NULL or empty, a bad
+ * rollover), ENOMEM, or the error of pthread_create. Any thread may call it.
+ */
+alog *alog_open(const alog_options *opt);
+
+/*
+ * Queue one line: `len` bytes of `line`, written as they are, followed by '\n'. The bytes
+ * are copied before the call returns; `line` stays the caller's. The line is stamped with
+ * the logger's clock during the call and goes to the file of that stamp's period.
+ * Returns ALOG_OK, ALOG_EFULL (queue full and block_when_full is 0), ALOG_ESTOPPED (after
+ * alog_stop) or ALOG_EINVAL (lg or line NULL, or a line too long for the queue). Never
+ * blocks unless block_when_full. Any thread, any number at once.
+ */
+int alog_write(alog *lg, const char *line, size_t len);
+
+/*
+ * Like alog_write with a line formatted by vsnprintf into a buffer on the caller's stack
+ * (lines longer than 4095 bytes are formatted again into the queue's limit; a format
+ * error returns ALOG_EINVAL). Same results and threads as alog_write.
+ */
+int alog_printf(alog *lg, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/*
+ * Stop the logger. ALOG_STOP_FLUSH returns once every accepted line is written and the
+ * files are fsync'ed; ALOG_STOP_NOW returns within milliseconds (after at most the write()
+ * in progress), counting the queued lines as discarded. Afterwards every write returns
+ * ALOG_ESTOPPED. Returns 0, or -1 if the logger was already stopped (or lg is NULL).
+ * Idempotent; any thread, also while other threads are writing.
+ */
+int alog_stop(alog *lg, alog_stop_mode mode);
+
+/*
+ * Copy the counters into *out. Counters taken while the logger runs are each exact but
+ * not a consistent snapshot; after alog_stop they satisfy the accounting identity.
+ * NULL lg or out: no-op. Any thread.
+ */
+void alog_get_stats(alog *lg, alog_stats *out);
+
+/*
+ * Stop with ALOG_STOP_FLUSH if still running, join the writer thread and free everything.
+ * `lg` is invalid afterwards. NULL is a harmless no-op. Call once, after every other call
+ * on this logger has returned.
+ */
+void alog_close(alog *lg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ALOG_H */
