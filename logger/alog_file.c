@@ -1,0 +1,213 @@
+/* Files of one logger. Runs on the writer thread only. */
+#include "alog_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RETRY_OPEN_NS 100000000LL /* a failed open is tried again after 100 ms */
+
+int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->dir = strdup(dir);
+    if (fs->dir == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    fs->rollover = r;
+    fs->utc = utc;
+    for (int i = 0; i < ALOG__OPEN_FILES; i++)
+        fs->slot[i].fd = -1;
+    fs->failed.end_ns = -1;
+    return 0;
+}
+
+static int close_slot(alog__file *f, int sync)
+{
+    int err = 0;
+    if (f->fd < 0)
+        return 0;
+    if (sync && fsync(f->fd) != 0)
+        err = errno;
+    if (close(f->fd) != 0 && err == 0)
+        err = errno;
+    f->fd = -1;
+    return err;
+}
+
+int alog__files_close_all(alog__files *fs, int sync)
+{
+    int first = 0;
+    for (int i = 0; i < ALOG__OPEN_FILES; i++) {
+        int err = close_slot(&fs->slot[i], sync);
+        if (err != 0 && first == 0)
+            first = err;
+    }
+    return first;
+}
+
+void alog__files_destroy(alog__files *fs)
+{
+    free(fs->dir);
+    fs->dir = NULL;
+}
+
+int alog__mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf) {
+        errno = n == 0 ? ENOENT : ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    /* Each parent in turn; EEXIST is fine as long as the last one is a directory. */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+static int open_period(alog__files *fs, const alog_period *p)
+{
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s", fs->dir, p->name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+    int fd = open(path, flags, 0644);
+    if (fd < 0 && errno == ENOENT) {
+        /* The directory is missing: never created yet, or removed while running. */
+        if (alog__mkdir_p(fs->dir) != 0)
+            return -1;
+        fd = open(path, flags, 0644);
+    }
+    return fd;
+}
+
+static int in_period(const alog_period *p, int64_t stamp)
+{
+    return stamp >= p->start_ns && stamp < p->end_ns;
+}
+
+int alog__files_get(alog__files *fs, int64_t stamp, int64_t now_mono_ns)
+{
+    fs->tick++;
+    for (int i = 0; i < ALOG__OPEN_FILES; i++) {
+        if (fs->slot[i].fd >= 0 && in_period(&fs->slot[i].period, stamp)) {
+            fs->slot[i].last_use = fs->tick;
+            return i;
+        }
+    }
+    if (in_period(&fs->failed, stamp) && now_mono_ns < fs->failed_retry_ns) {
+        errno = fs->failed_errno;
+        return ALOG__FILES_LATER;
+    }
+    alog_period p;
+    if (alog__period_of(stamp, fs->rollover, fs->utc, &p) != 0) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    int victim = 0;
+    for (int i = 0; i < ALOG__OPEN_FILES; i++) {
+        if (fs->slot[i].fd < 0) {
+            victim = i;
+            break;
+        }
+        if (fs->slot[i].last_use < fs->slot[victim].last_use)
+            victim = i;
+    }
+    close_slot(&fs->slot[victim], 0);
+    int fd = open_period(fs, &p);
+    if (fd < 0) {
+        fs->failed = p;
+        fs->failed_errno = errno;
+        fs->failed_retry_ns = now_mono_ns + RETRY_OPEN_NS;
+        return -1;
+    }
+    fs->failed.end_ns = -1;
+    fs->opened++;
+    fs->slot[victim].fd = fd;
+    fs->slot[victim].period = p;
+    fs->slot[victim].last_use = fs->tick;
+    return victim;
+}
+
+/* Complete lines among the first `done` bytes, given the lines' end offsets. */
+static size_t complete_lines(const uint32_t *ends, size_t n, size_t done)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ends[mid] <= done)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t alog__files_append(alog__files *fs, int i, const unsigned char *buf, size_t len,
+                          const uint32_t *ends, size_t n)
+{
+    int fd = fs->slot[i].fd;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EIO;
+        break;
+    }
+    if (done == len)
+        return n;
+    int err = errno;
+    size_t whole = complete_lines(ends, n, done);
+    size_t keep_in_batch = whole == 0 ? 0 : ends[whole - 1];
+    if (done > keep_in_batch) {
+        /* A half line reached the file: cut it off again. O_APPEND put it at the end. */
+        off_t end = lseek(fd, 0, SEEK_END);
+        int rc = end >= 0 ? ftruncate(fd, end - (off_t)(done - keep_in_batch)) : -1;
+        (void)rc; /* nothing more can be done; the write's error is the one reported */
+    }
+    errno = err;
+    return whole;
+}
+
+void alog__files_check(alog__files *fs, uint64_t idle_before)
+{
+    for (int i = 0; i < ALOG__OPEN_FILES; i++) {
+        alog__file *f = &fs->slot[i];
+        if (f->fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(f->fd, &st) != 0 || st.st_nlink == 0 || f->last_use < idle_before)
+            close_slot(f, 0);
+    }
+}

@@ -1,0 +1,65 @@
+/* The files of one logger: the few open ones, creating the directory, whole-line appends. */
+#ifndef ALOG_FILE_H
+#define ALOG_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alog_period.h"
+
+#define ALOG__OPEN_FILES 4 /* the current period's file and a few late ones */
+
+typedef struct alog__file {
+    int fd;             /* -1 when the slot is free */
+    alog_period period; /* bounds and name */
+    uint64_t last_use;  /* tick of the last line, for least-recently-used eviction */
+} alog__file;
+
+typedef struct alog__files {
+    char *dir;                           /* owned */
+    alog_rollover rollover;
+    int utc;
+    alog__file slot[ALOG__OPEN_FILES];
+    uint64_t tick;                       /* counts lookups */
+    uint64_t opened;                     /* files opened so far */
+    alog_period failed;                  /* period whose file could not be opened */
+    int64_t failed_retry_ns;             /* monotonic time after which it is tried again */
+    int failed_errno;                    /* why it failed */
+} alog__files;
+
+/* Set up with no file open. Returns 0, or -1 with errno ENOMEM. */
+int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc);
+
+/* Close every file (fsync first when `sync`) and free. Returns 0, or the first errno of a
+ * failed fsync/close. */
+int alog__files_close_all(alog__files *fs, int sync);
+
+/* Free what init allocated; files must be closed. */
+void alog__files_destroy(alog__files *fs);
+
+/*
+ * The slot of the open file for `stamp`, opening (and creating the directory with its
+ * parents) if needed and closing the least recently used file when all slots are taken.
+ * Returns the slot, or -1 with errno when opening failed now, or ALOG__FILES_LATER with the
+ * errno of the last try while a failed open waits to be retried (at most every 100 ms of
+ * `now_mono_ns`), so a broken disk costs one failing open per 100 ms, not one per line.
+ */
+#define ALOG__FILES_LATER (-2)
+int alog__files_get(alog__files *fs, int64_t stamp, int64_t now_mono_ns);
+
+/*
+ * Append `len` bytes made of whole lines whose end offsets are `ends[0..n)` to slot `i`.
+ * Returns the number of complete lines now in the file: n on success; on a failure the
+ * file is truncated back to the end of the last complete line and errno is set.
+ */
+size_t alog__files_append(alog__files *fs, int i, const unsigned char *buf, size_t len,
+                          const uint32_t *ends, size_t n);
+
+/* Close files whose file or directory was removed (so the next line recreates them), and
+ * files unused since tick `idle_before`. */
+void alog__files_check(alog__files *fs, uint64_t idle_before);
+
+/* Make `path` a directory, creating its parents. Returns 0, or -1 with errno. */
+int alog__mkdir_p(const char *path);
+
+#endif

@@ -1,0 +1,57 @@
+/* The logger object, shared by the API (alog.c) and the writer thread (alog_writer.c). */
+#ifndef ALOG_INTERNAL_H
+#define ALOG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "alog.h"
+#include "alog_file.h"
+#include "alog_queue.h"
+
+struct alog {
+    alog__queue q; /* first: its hot fields are cache-line aligned */
+
+    /* Read-mostly after open. */
+    int64_t (*clock)(void *ctx);
+    void *clock_ctx;
+    int block_when_full;
+    void (*on_error)(void *ctx, int errnum, const char *what);
+    void *error_ctx;
+
+    /* Producers' slow paths: one line each, apart from the hot ring indices. */
+    _Alignas(ALOG__CACHELINE) _Atomic uint64_t dropped_full;
+    _Atomic uint64_t dropped_stopped;
+    atomic_int space_waiters; /* producers blocked for room (block_when_full) */
+
+    /* Written by the writer thread only (relaxed), read by alog_get_stats. */
+    _Alignas(ALOG__CACHELINE) _Atomic uint64_t taken; /* records taken off the ring */
+    _Atomic uint64_t written;
+    _Atomic uint64_t discarded;
+    _Atomic uint64_t lost_io;
+    _Atomic uint64_t files_opened;
+    _Atomic uint64_t io_errors;
+
+    /* Stop handshake and waits for room. Never held across I/O. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;          /* writer_done, or room in the ring */
+    int writer_done;              /* under lock */
+    atomic_int stop_requested;    /* the first alog_stop sets it */
+    atomic_int discard;           /* ALOG_STOP_NOW: drop what is queued */
+    _Atomic uint32_t wake;        /* futex word the idle writer sleeps on */
+
+    pthread_t writer;
+    alog__files files;       /* writer thread only */
+    unsigned char *batch;    /* writer thread only: ALOG__BATCH_BYTES of lines for one write() */
+};
+
+/* One write() takes at most this much, which bounds how long ALOG_STOP_NOW may wait. */
+#define ALOG__BATCH_BYTES (256u * 1024u)
+
+/* Body of the writer thread; `arg` is the logger. */
+void *alog__writer_main(void *arg);
+
+/* Wake the writer if it sleeps. Any thread; a system call, so not on the write path. */
+void alog__writer_wake(alog *lg);
+
+#endif

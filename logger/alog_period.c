@@ -1,0 +1,82 @@
+/* Period arithmetic: the calendar (local with DST, or UTC) decides every boundary. */
+#include "alog_period.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#define NS_PER_SEC 1000000000LL
+
+/* Longest calendar day anywhere, with margin: DST and zone changes stay well inside it. */
+#define MAX_DAY_SEC (30 * 3600)
+
+static int broken_down(time_t t, int utc, struct tm *tm)
+{
+    if (utc)
+        return gmtime_r(&t, tm) ? 0 : -1;
+    return localtime_r(&t, tm) ? 0 : -1;
+}
+
+/* A calendar field already in range, bounded so the compiler sees each name fits. */
+static unsigned field(int v, unsigned bound)
+{
+    return (unsigned)v % bound;
+}
+
+/* The calendar date of t as YYYYMMDD, or -1 when it cannot be represented. */
+static long date_of(time_t t, int utc)
+{
+    struct tm tm;
+    if (broken_down(t, utc, &tm) != 0)
+        return -1;
+    return (long)(tm.tm_year + 1900) * 10000L + (long)(tm.tm_mon + 1) * 100L + tm.tm_mday;
+}
+
+/*
+ * The first second in [lo, hi] whose date is >= date, assuming dates never decrease with
+ * time. They do not: a DST fall-back repeats an hour of the same date (Sao Paulo 2018-02-17
+ * ends with 23:00 twice), it never steps back into the previous date. A search, rather than
+ * mktime(00:00), because midnight itself may not exist (Sao Paulo 2018-11-04 starts at 01:00).
+ */
+static time_t first_second_of(long date, time_t lo, time_t hi, int utc)
+{
+    while (lo < hi) {
+        time_t mid = lo + (hi - lo) / 2;
+        if (date_of(mid, utc) >= date)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+int alog__period_of(int64_t stamp_ns, alog_rollover r, int utc, alog_period *out)
+{
+    if (stamp_ns < 0 || out == NULL)
+        return -1;
+    time_t s = (time_t)(stamp_ns / NS_PER_SEC);
+    struct tm tm;
+    if (broken_down(s, utc, &tm) != 0)
+        return -1;
+    int year = tm.tm_year + 1900;
+    if (year > 9999)
+        return -1;
+    time_t start;
+    time_t end;
+    if (r == ALOG_ROLL_5SEC) {
+        /* Aligned on the wall clock's seconds, so the name's digit is exact in any zone. */
+        start = s - (time_t)(tm.tm_sec % 5);
+        end = start + 5;
+        snprintf(out->name, sizeof out->name, "%04u%02u%02u%02u%02u%u.txt", field(year, 10000),
+                 field(tm.tm_mon + 1, 100), field(tm.tm_mday, 100), field(tm.tm_hour, 100),
+                 field(tm.tm_min, 100), field(tm.tm_sec / 5, 12));
+    } else {
+        long date = (long)year * 10000L + (long)(tm.tm_mon + 1) * 100L + tm.tm_mday;
+        start = first_second_of(date, s - MAX_DAY_SEC, s, utc);
+        end = first_second_of(date + 1, s + 1, s + MAX_DAY_SEC, utc);
+        snprintf(out->name, sizeof out->name, "%04u%02u%02u.txt", field(year, 10000),
+                 field(tm.tm_mon + 1, 100), field(tm.tm_mday, 100));
+    }
+    out->start_ns = (int64_t)start * NS_PER_SEC;
+    out->end_ns = (int64_t)end * NS_PER_SEC;
+    return 0;
+}
