@@ -227,6 +227,7 @@ void *alog__writer_main(void *arg)
             idle_wait(lg, seen);
     }
 
+    discard = atomic_load_explicit(&lg->discard, memory_order_acquire);
     int err = alog__files_close_all(&lg->files, !discard);
     if (err != 0)
         report(&w, err, "fsync", "files");

@@ -1,0 +1,204 @@
+/* Rollover with an injected clock: every line lands in the file of its own stamp. */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "alog.h"
+#include "test_util.h"
+
+#define SEC 1000000000LL
+#define MS  1000000LL
+
+typedef struct fixture {
+    char dir[PATH_MAX];
+    tu_clock clock;
+    alog_options opt;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    tu_mkdtemp(f->dir, sizeof f->dir);
+    f->opt.dir = f->dir;
+    f->opt.rollover = ALOG_ROLL_DAILY;
+    f->opt.utc = 1;
+    f->opt.clock = tu_clock_read;
+    f->opt.clock_ctx = &f->clock;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    tu_rm_rf(f->dir);
+    free(f);
+    unsetenv("TZ");
+    tzset();
+    return 0;
+}
+
+static void write_at(fixture *f, alog *lg, int64_t stamp, const char *line)
+{
+    atomic_store(&f->clock.now, stamp);
+    assert_int_equal(alog_write(lg, line, strlen(line)), ALOG_OK);
+}
+
+static void assert_file(fixture *f, const char *name, const char *want)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    char *text = tu_read_file(path, NULL);
+    if (text == NULL)
+        fail_msg("%s is missing", name);
+    assert_string_equal(text, want);
+    free(text);
+}
+
+static void test_rollover_crossing_midnight_opens_new_file(void **state)
+{
+    fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    write_at(f, lg, tu_utc_ns(2026, 11, 24, 23, 59, 59) + 999 * MS, "last of the 24th");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 0, 0, 0), "first of the 25th");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 0, 0, 1), "second of the 25th");
+    alog_close(lg);
+    assert_file(f, "20261124.txt", "last of the 24th\n");
+    assert_file(f, "20261125.txt", "first of the 25th\nsecond of the 25th\n");
+    assert_int_equal(tu_count_files(f->dir), 2);
+}
+
+static void test_rollover_5sec_names_across_a_minute(void **state)
+{
+    fixture *f = *state;
+    f->opt.rollover = ALOG_ROLL_5SEC;
+    alog *lg = alog_open(&f->opt);
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 9, 59, 54), "a");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 9, 59, 59), "b");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 10, 0, 0), "c");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 10, 0, 4), "d");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 10, 0, 5), "e");
+    alog_close(lg);
+    assert_file(f, "20261125095910.txt", "a\n");
+    assert_file(f, "20261125095911.txt", "b\n");
+    assert_file(f, "2026112510000.txt", "c\nd\n");
+    assert_file(f, "2026112510001.txt", "e\n");
+}
+
+static void test_rollover_late_line_goes_to_its_own_period(void **state)
+{
+    fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 0, 0, 1), "new day");
+    write_at(f, lg, tu_utc_ns(2026, 11, 24, 23, 59, 59), "stamped yesterday");
+    write_at(f, lg, tu_utc_ns(2026, 11, 25, 0, 0, 2), "new day again");
+    alog_close(lg);
+    assert_file(f, "20261124.txt", "stamped yesterday\n");
+    assert_file(f, "20261125.txt", "new day\nnew day again\n");
+}
+
+static void test_rollover_day_of_17280_periods_leaks_no_descriptor(void **state)
+{
+    fixture *f = *state;
+    f->opt.rollover = ALOG_ROLL_5SEC;
+    int fds_before = tu_open_fds();
+    alog *lg = alog_open(&f->opt);
+    int64_t day = tu_utc_ns(2026, 11, 25, 0, 0, 0);
+    int most_fds = 0;
+    for (int i = 0; i < 17280; i++) {
+        char line[32];
+        snprintf(line, sizeof line, "period %d", i);
+        write_at(f, lg, day + (int64_t)i * 5 * SEC + 1234 * MS, line);
+        if (i % 1000 == 0 && tu_open_fds() > most_fds)
+            most_fds = tu_open_fds();
+    }
+    alog_stats st;
+    assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
+    alog_get_stats(lg, &st);
+    alog_close(lg);
+    assert_int_equal(st.written, 17280);
+    assert_int_equal(st.files_opened, 17280);
+    assert_int_equal(tu_count_files(f->dir), 17280);
+    assert_int_equal(tu_open_fds(), fds_before);
+    assert_true(most_fds <= fds_before + 8); /* "a few": the open files and the writer's */
+    /* Spot-check names and contents at both ends and in the middle. */
+    assert_file(f, "2026112500000.txt", "period 0\n");
+    assert_file(f, "2026112512000.txt", "period 8640\n");
+    assert_file(f, "20261125235911.txt", "period 17279\n");
+}
+
+static void test_rollover_local_time_versus_utc(void **state)
+{
+    fixture *f = *state;
+    setenv("TZ", "Asia/Tokyo", 1);
+    tzset();
+    int64_t t = tu_utc_ns(2026, 11, 24, 20, 0, 0); /* 05:00 on the 25th in Tokyo */
+    alog *lg = alog_open(&f->opt);
+    write_at(f, lg, t, "utc");
+    alog_close(lg);
+    f->opt.utc = 0;
+    lg = alog_open(&f->opt);
+    write_at(f, lg, t, "local");
+    alog_close(lg);
+    assert_file(f, "20261124.txt", "utc\n");
+    assert_file(f, "20261125.txt", "local\n");
+}
+
+static void test_rollover_dst_day_without_midnight(void **state)
+{
+    fixture *f = *state;
+    setenv("TZ", "America/Sao_Paulo", 1);
+    tzset();
+    f->opt.utc = 0;
+    alog *lg = alog_open(&f->opt);
+    write_at(f, lg, tu_utc_ns(2018, 11, 4, 2, 59, 59), "23:59:59 on the 3rd");
+    write_at(f, lg, tu_utc_ns(2018, 11, 4, 3, 0, 0), "01:00:00 on the 4th");
+    write_at(f, lg, tu_utc_ns(2018, 11, 5, 1, 59, 59), "23:59:59 on the 4th");
+    write_at(f, lg, tu_utc_ns(2018, 11, 5, 2, 0, 0), "00:00:00 on the 5th");
+    alog_close(lg);
+    assert_file(f, "20181103.txt", "23:59:59 on the 3rd\n");
+    assert_file(f, "20181104.txt", "01:00:00 on the 4th\n23:59:59 on the 4th\n");
+    assert_file(f, "20181105.txt", "00:00:00 on the 5th\n");
+}
+
+static void test_rollover_dst_day_with_repeated_hour(void **state)
+{
+    fixture *f = *state;
+    setenv("TZ", "America/Sao_Paulo", 1);
+    tzset();
+    f->opt.utc = 0;
+    alog *lg = alog_open(&f->opt);
+    write_at(f, lg, tu_utc_ns(2018, 2, 18, 1, 30, 0), "23:30 -02");
+    write_at(f, lg, tu_utc_ns(2018, 2, 18, 2, 30, 0), "23:30 -03");
+    write_at(f, lg, tu_utc_ns(2018, 2, 18, 3, 0, 0), "00:00 -03");
+    alog_close(lg);
+    assert_file(f, "20180217.txt", "23:30 -02\n23:30 -03\n");
+    assert_file(f, "20180218.txt", "00:00 -03\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rollover_crossing_midnight_opens_new_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_5sec_names_across_a_minute, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_late_line_goes_to_its_own_period, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_day_of_17280_periods_leaks_no_descriptor,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_local_time_versus_utc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_dst_day_without_midnight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_dst_day_with_repeated_hour, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

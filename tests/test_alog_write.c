@@ -1,0 +1,239 @@
+/* A write ends up as that line in the file; the API's argument checks. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "alog.h"
+#include "test_util.h"
+
+typedef struct fixture {
+    char dir[PATH_MAX];
+    tu_clock clock;
+    alog_options opt;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    tu_mkdtemp(f->dir, sizeof f->dir);
+    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
+    f->opt.dir = f->dir;
+    f->opt.rollover = ALOG_ROLL_DAILY;
+    f->opt.utc = 1;
+    f->opt.clock = tu_clock_read;
+    f->opt.clock_ctx = &f->clock;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    tu_rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+static char *read_day(fixture *f, const char *name, size_t *len)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    return tu_read_file(path, len);
+}
+
+static void test_write_line_ends_up_in_file(void **state)
+{
+    fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    assert_non_null(lg);
+    assert_int_equal(alog_write(lg, "hello, file", 11), ALOG_OK);
+    alog_close(lg);
+    size_t len;
+    char *text = read_day(f, "20261125.txt", &len);
+    assert_non_null(text);
+    assert_string_equal(text, "hello, file\n");
+    free(text);
+}
+
+static void test_write_keeps_bytes_as_given(void **state)
+{
+    fixture *f = *state;
+    const char bytes[] = {'a', '\0', 'b', (char)0xff, '\n', 'c'};
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, bytes, sizeof bytes), ALOG_OK);
+    assert_int_equal(alog_write(lg, "", 0), ALOG_OK);
+    alog_close(lg);
+    size_t len;
+    char *text = read_day(f, "20261125.txt", &len);
+    assert_int_equal(len, sizeof bytes + 2);
+    assert_memory_equal(text, bytes, sizeof bytes);
+    assert_memory_equal(text + sizeof bytes, "\n\n", 2);
+    free(text);
+}
+
+static void test_write_lines_in_order_with_stats(void **state)
+{
+    fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(alog_printf(lg, "line %d", i), ALOG_OK);
+    assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    assert_int_equal(st.accepted, 1000);
+    assert_int_equal(st.written, 1000);
+    assert_int_equal(st.files_opened, 1);
+    assert_int_equal(st.lost_io + st.discarded + st.dropped_full + st.dropped_stopped, 0);
+    alog_close(lg);
+    char *text = read_day(f, "20261125.txt", NULL);
+    char *p = text;
+    for (int i = 0; i < 1000; i++) {
+        char want[32];
+        int n = snprintf(want, sizeof want, "line %d\n", i);
+        assert_memory_equal(p, want, (size_t)n);
+        p += n;
+    }
+    assert_int_equal(*p, '\0');
+    free(text);
+}
+
+static void test_printf_long_line_is_formatted_whole(void **state)
+{
+    fixture *f = *state;
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_printf(lg, "<%s|%d>", big, 7), ALOG_OK);
+    alog_close(lg);
+    size_t len;
+    char *text = read_day(f, "20261125.txt", &len);
+    assert_int_equal(len, 1 + 4999 + 3 + 1);
+    assert_memory_equal(text + len - 5, "x|7>\n", 5);
+    free(text);
+}
+
+static void test_write_rejects_null_and_too_long(void **state)
+{
+    fixture *f = *state;
+    f->opt.queue_bytes = 4096;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(NULL, "x", 1), ALOG_EINVAL);
+    assert_int_equal(alog_write(lg, NULL, 1), ALOG_EINVAL);
+    assert_int_equal(alog_printf(lg, NULL), ALOG_EINVAL);
+    static char huge[8192];
+    assert_int_equal(alog_write(lg, huge, sizeof huge), ALOG_EINVAL);
+    assert_int_equal(alog_write(lg, huge, 1024), ALOG_OK);
+    alog_close(lg);
+}
+
+static void test_default_queue_takes_1mib_lines(void **state)
+{
+    fixture *f = *state;
+    size_t n = (size_t)1 << 20;
+    char *line = malloc(n);
+    memset(line, 'm', n);
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, line, n), ALOG_OK);
+    alog_close(lg);
+    size_t len;
+    char *text = read_day(f, "20261125.txt", &len);
+    assert_int_equal(len, n + 1);
+    free(text);
+    free(line);
+}
+
+static void test_open_rejects_bad_options(void **state)
+{
+    fixture *f = *state;
+    errno = 0;
+    assert_null(alog_open(NULL));
+    assert_int_equal(errno, EINVAL);
+    alog_options o = f->opt;
+    o.dir = NULL;
+    assert_null(alog_open(&o));
+    o.dir = "";
+    assert_null(alog_open(&o));
+    o = f->opt;
+    o.rollover = (alog_rollover)7;
+    errno = 0;
+    assert_null(alog_open(&o));
+    assert_int_equal(errno, EINVAL);
+}
+
+static void test_open_creates_dir_with_parents(void **state)
+{
+    fixture *f = *state;
+    char deep[PATH_MAX + 16];
+    snprintf(deep, sizeof deep, "%s/a/b/c", f->dir);
+    f->opt.dir = deep;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, "deep", 4), ALOG_OK);
+    alog_close(lg);
+    char path[PATH_MAX + 48];
+    snprintf(path, sizeof path, "%s/20261125.txt", deep);
+    assert_int_equal(tu_count_lines(path), 1);
+}
+
+static void test_default_clock_names_todays_file(void **state)
+{
+    fixture *f = *state;
+    f->opt.clock = NULL;
+    time_t before = time(NULL);
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, "now", 3), ALOG_OK);
+    alog_close(lg);
+    time_t after = time(NULL);
+    /* The write happened between the two readings: its day is one of theirs. */
+    char name[2][64];
+    time_t t[2] = {before, after};
+    for (int i = 0; i < 2; i++) {
+        struct tm tm;
+        gmtime_r(&t[i], &tm);
+        strftime(name[i], sizeof name[i], "%Y%m%d.txt", &tm);
+    }
+    long found = 0;
+    for (int i = 0; i < (strcmp(name[0], name[1]) == 0 ? 1 : 2); i++) {
+        char path[PATH_MAX + 160];
+        snprintf(path, sizeof path, "%s/%s", f->dir, name[i]);
+        long n = tu_count_lines(path);
+        found += n > 0 ? n : 0;
+    }
+    assert_int_equal(found, 1);
+}
+
+static void test_null_logger_calls_are_harmless(void **state)
+{
+    (void)state;
+    alog_stats st = {.accepted = 99};
+    alog_get_stats(NULL, &st);
+    assert_int_equal(st.accepted, 99);
+    assert_int_equal(alog_stop(NULL, ALOG_STOP_FLUSH), -1);
+    alog_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_write_line_ends_up_in_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_keeps_bytes_as_given, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_lines_in_order_with_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_printf_long_line_is_formatted_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_rejects_null_and_too_long, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_queue_takes_1mib_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_rejects_bad_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_creates_dir_with_parents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_clock_names_todays_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_logger_calls_are_harmless, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

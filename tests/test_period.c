@@ -1,0 +1,167 @@
+/* Period arithmetic: file names and bounds in UTC, local time and across DST changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "alog_period.h"
+#include "test_util.h"
+
+#define SEC  1000000000LL
+#define HOUR (3600 * SEC)
+
+static void use_tz(const char *tz)
+{
+    setenv("TZ", tz, 1);
+    tzset();
+}
+
+static alog_period period(int64_t stamp, alog_rollover r, int utc)
+{
+    alog_period p;
+    assert_int_equal(alog__period_of(stamp, r, utc, &p), 0);
+    return p;
+}
+
+static void test_period_daily_name_and_bounds_utc(void **state)
+{
+    (void)state;
+    int64_t t = tu_utc_ns(2026, 11, 25, 13, 14, 15) + 123;
+    alog_period p = period(t, ALOG_ROLL_DAILY, 1);
+    assert_string_equal(p.name, "20261125.txt");
+    assert_true(p.start_ns == tu_utc_ns(2026, 11, 25, 0, 0, 0));
+    assert_true(p.end_ns == tu_utc_ns(2026, 11, 26, 0, 0, 0));
+}
+
+static void test_period_5sec_names_unpadded_index(void **state)
+{
+    (void)state;
+    alog_period p = period(tu_utc_ns(2026, 11, 25, 23, 59, 3), ALOG_ROLL_5SEC, 1);
+    assert_string_equal(p.name, "2026112523590.txt");
+    p = period(tu_utc_ns(2026, 11, 25, 23, 59, 57) + 999999999, ALOG_ROLL_5SEC, 1);
+    assert_string_equal(p.name, "20261125235911.txt");
+    assert_true(p.start_ns == tu_utc_ns(2026, 11, 25, 23, 59, 55));
+    assert_true(p.end_ns == tu_utc_ns(2026, 11, 26, 0, 0, 0));
+}
+
+static void test_period_5sec_across_a_minute(void **state)
+{
+    (void)state;
+    int64_t t = tu_utc_ns(2026, 11, 25, 10, 0, 55);
+    alog_period a = period(t, ALOG_ROLL_5SEC, 1);
+    alog_period b = period(a.end_ns, ALOG_ROLL_5SEC, 1);
+    assert_string_equal(a.name, "20261125100011.txt");
+    assert_string_equal(b.name, "2026112510010.txt");
+    assert_true(b.start_ns == a.end_ns);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void test_period_5sec_day_has_17280_contiguous_periods(void **state)
+{
+    (void)state;
+    static char names[17280][24];
+    int64_t t = tu_utc_ns(2026, 11, 25, 0, 0, 0);
+    int64_t day_end = tu_utc_ns(2026, 11, 26, 0, 0, 0);
+    int n = 0;
+    while (t < day_end) {
+        alog_period p = period(t, ALOG_ROLL_5SEC, 1);
+        assert_true(p.start_ns == t);
+        assert_true(p.end_ns == t + 5 * SEC);
+        assert_true(n < 17280);
+        strcpy(names[n++], p.name);
+        t = p.end_ns;
+    }
+    assert_int_equal(n, 17280);
+    /* Every period has a name of its own. */
+    qsort(names, (size_t)n, sizeof names[0], by_name);
+    for (int i = 1; i < n; i++)
+        assert_string_not_equal(names[i - 1], names[i]);
+}
+
+static void test_period_local_time_differs_from_utc(void **state)
+{
+    (void)state;
+    use_tz("Asia/Tokyo");
+    int64_t t = tu_utc_ns(2026, 11, 24, 20, 0, 0); /* 05:00 on the 25th in Tokyo */
+    assert_string_equal(period(t, ALOG_ROLL_DAILY, 1).name, "20261124.txt");
+    alog_period p = period(t, ALOG_ROLL_DAILY, 0);
+    assert_string_equal(p.name, "20261125.txt");
+    assert_true(p.start_ns == tu_utc_ns(2026, 11, 24, 15, 0, 0));
+    assert_true(p.end_ns - p.start_ns == 24 * HOUR);
+    assert_string_equal(period(t, ALOG_ROLL_5SEC, 0).name, "2026112505000.txt");
+}
+
+static void test_period_dst_day_without_midnight(void **state)
+{
+    (void)state;
+    /* America/Sao_Paulo 2018-11-04: 00:00 -03 became 01:00 -02, so the day starts at 01:00. */
+    use_tz("America/Sao_Paulo");
+    alog_period before = period(tu_utc_ns(2018, 11, 4, 2, 59, 59), ALOG_ROLL_DAILY, 0);
+    alog_period after = period(tu_utc_ns(2018, 11, 4, 3, 0, 0), ALOG_ROLL_DAILY, 0);
+    assert_string_equal(before.name, "20181103.txt");
+    assert_string_equal(after.name, "20181104.txt");
+    assert_true(before.end_ns == after.start_ns);
+    assert_true(after.start_ns == tu_utc_ns(2018, 11, 4, 3, 0, 0));
+    assert_true(after.end_ns - after.start_ns == 23 * HOUR);
+}
+
+static void test_period_dst_day_with_repeated_hour(void **state)
+{
+    (void)state;
+    /* America/Sao_Paulo 2018-02-17: at 24:00 -02 the clocks went back to 23:00 -03. */
+    use_tz("America/Sao_Paulo");
+    alog_period first = period(tu_utc_ns(2018, 2, 18, 1, 30, 0), ALOG_ROLL_DAILY, 0);
+    alog_period again = period(tu_utc_ns(2018, 2, 18, 2, 30, 0), ALOG_ROLL_DAILY, 0);
+    alog_period next = period(tu_utc_ns(2018, 2, 18, 3, 0, 0), ALOG_ROLL_DAILY, 0);
+    assert_string_equal(first.name, "20180217.txt");
+    assert_string_equal(again.name, "20180217.txt");
+    assert_string_equal(next.name, "20180218.txt");
+    assert_true(first.start_ns == tu_utc_ns(2018, 2, 17, 2, 0, 0));
+    assert_true(first.end_ns - first.start_ns == 25 * HOUR);
+    assert_true(next.start_ns == first.end_ns);
+    /* Both 23:30s share one 5-second name: they go to the same file, appended. */
+    assert_string_equal(period(tu_utc_ns(2018, 2, 18, 1, 30, 0), ALOG_ROLL_5SEC, 0).name,
+                        period(tu_utc_ns(2018, 2, 18, 2, 30, 0), ALOG_ROLL_5SEC, 0).name);
+}
+
+static void test_period_ordinary_local_day_lasts_24_hours(void **state)
+{
+    (void)state;
+    use_tz("Europe/Berlin");
+    alog_period p = period(tu_utc_ns(2026, 7, 1, 12, 0, 0), ALOG_ROLL_DAILY, 0);
+    assert_string_equal(p.name, "20260701.txt");
+    assert_true(p.start_ns == tu_utc_ns(2026, 6, 30, 22, 0, 0));
+    assert_true(p.end_ns - p.start_ns == 24 * HOUR);
+}
+
+static void test_period_rejects_negative_stamp(void **state)
+{
+    (void)state;
+    alog_period p;
+    assert_int_equal(alog__period_of(-1, ALOG_ROLL_DAILY, 1, &p), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_period_daily_name_and_bounds_utc),
+        cmocka_unit_test(test_period_5sec_names_unpadded_index),
+        cmocka_unit_test(test_period_5sec_across_a_minute),
+        cmocka_unit_test(test_period_5sec_day_has_17280_contiguous_periods),
+        cmocka_unit_test(test_period_local_time_differs_from_utc),
+        cmocka_unit_test(test_period_dst_day_without_midnight),
+        cmocka_unit_test(test_period_dst_day_with_repeated_hour),
+        cmocka_unit_test(test_period_ordinary_local_day_lasts_24_hours),
+        cmocka_unit_test(test_period_rejects_negative_stamp),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
