@@ -61,23 +61,24 @@ enum {
 
 /* Options for alog_open. Zero-initialise, then set what you need. */
 typedef struct alog_options {
-    const char *dir;         /* required; created with its parents if missing; copied */
-    alog_rollover rollover;  /* ALOG_ROLL_DAILY or ALOG_ROLL_5SEC */
-    int utc;                 /* 0: periods follow local time (TZ, with DST), 1: UTC */
-    size_t queue_bytes;      /* 0: default (at least 4 MiB, takes 1 MiB lines); may be
-                                rounded up to at most twice the value */
-    int block_when_full;     /* 0: drop and count when full; 1: wait for room */
+    const char *dir;             /* required; created with its parents if missing; copied */
+    alog_rollover rollover;      /* ALOG_ROLL_DAILY or ALOG_ROLL_5SEC */
+    int utc;                     /* 0: periods follow local time (TZ, with DST), 1: UTC */
+    size_t queue_bytes;          /* 0: default, 4 MiB; rounded up to a power of two (at most
+                                    twice the value, at least 4 KiB); a line may take up to
+                                    half of it (the default takes 2 MiB lines) */
+    int block_when_full;         /* 0: drop and count when full; 1: wait for room */
     int64_t (*clock)(void *ctx); /* ns since the Unix epoch; NULL: the real-time clock */
-    void *clock_ctx;         /* passed to clock */
+    void *clock_ctx;             /* passed to clock */
     void (*on_error)(void *ctx, int errnum, const char *what); /* called on the writer
                                 thread, rate-limited; may be NULL. `what` is valid only
                                 during the call. It must not call alog functions. */
-    void *error_ctx;         /* passed to on_error */
+    void *error_ctx;                                           /* passed to on_error */
 } alog_options;
 
 /* Counters of a logger. After a stop: accepted == written + discarded + lost_io. */
 typedef struct alog_stats {
-    uint64_t accepted;        /* calls that returned ALOG_OK */
+    uint64_t accepted;        /* calls that returned ALOG_OK (see alog_get_stats) */
     uint64_t written;         /* accepted lines now complete in a file */
     uint64_t dropped_full;    /* ALOG_EFULL results */
     uint64_t dropped_stopped; /* ALOG_ESTOPPED results */
@@ -106,9 +107,10 @@ alog *alog_open(const alog_options *opt);
 int alog_write(alog *lg, const char *line, size_t len);
 
 /*
- * Like alog_write with a line formatted by vsnprintf into a buffer on the caller's stack
- * (lines longer than 4095 bytes are formatted again into the queue's limit; a format
- * error returns ALOG_EINVAL). Same results and threads as alog_write.
+ * Like alog_write with a line formatted by vsnprintf. Lines up to 511 bytes are formatted
+ * on the caller's stack; a longer one is formatted a second time straight into the queue,
+ * so no call allocates. A format error returns ALOG_EINVAL. Same results and threads as
+ * alog_write.
  */
 int alog_printf(alog *lg, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
@@ -119,16 +121,20 @@ int alog_printf(alog *lg, const char *fmt, ...)
 /*
  * Stop the logger. ALOG_STOP_FLUSH returns once every accepted line is written and the
  * files are fsync'ed; ALOG_STOP_NOW returns within milliseconds (after at most the write()
- * in progress), counting the queued lines as discarded. Afterwards every write returns
- * ALOG_ESTOPPED. Returns 0, or -1 if the logger was already stopped (or lg is NULL).
- * Idempotent; any thread, also while other threads are writing.
+ * in progress, at most 256 KiB), counting the queued lines as discarded. Afterwards every
+ * write returns ALOG_ESTOPPED. Returns 0, or -1 if the logger was already stopped or
+ * stopping (or lg is NULL). Idempotent; any thread, also while other threads are writing.
+ * An ALOG_STOP_NOW while another thread's ALOG_STOP_FLUSH is still draining turns that
+ * flush into a discard (and returns -1 at once): a second Ctrl-C that means "now".
  */
 int alog_stop(alog *lg, alog_stop_mode mode);
 
 /*
- * Copy the counters into *out. Counters taken while the logger runs are each exact but
- * not a consistent snapshot; after alog_stop they satisfy the accounting identity.
- * NULL lg or out: no-op. Any thread.
+ * Copy the counters into *out. While the logger runs each counter is exact but they are
+ * not one consistent snapshot, and `accepted` counts the lines the writer has taken from
+ * the queue so far (keeping a shared counter on the write path would cost every call), so
+ * it lags the ALOG_OK results by what is queued. After alog_stop all of them are final and
+ * satisfy the accounting identity. NULL lg or out: no-op. Any thread.
  */
 void alog_get_stats(alog *lg, alog_stats *out);
 

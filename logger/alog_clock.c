@@ -27,13 +27,13 @@
 __extension__ typedef unsigned __int128 u128;
 
 static struct {
-    _Atomic uint32_t seq;       /* odd while an update is being published */
-    _Atomic uint64_t base_tsc;  /* TSC at base_ns */
-    _Atomic int64_t base_ns;    /* real time at base_tsc */
-    _Atomic uint64_t mult;      /* ns per tick << MULT_SHIFT */
-    atomic_int use_tsc;         /* 0: fall back to clock_gettime */
-    uint64_t first_tsc;         /* first calibration point: the frequency is measured */
-    int64_t first_ns;           /* over the longest baseline available */
+    _Atomic uint32_t seq;      /* odd while an update is being published */
+    _Atomic uint64_t base_tsc; /* TSC at base_ns */
+    _Atomic int64_t base_ns;   /* real time at base_tsc */
+    _Atomic uint64_t mult;     /* ns per tick << MULT_SHIFT */
+    atomic_int use_tsc;        /* 0: fall back to clock_gettime */
+    uint64_t first_tsc;        /* first calibration point: the frequency is measured */
+    int64_t first_ns;          /* over the longest baseline available */
     pthread_mutex_t resync_lock;
 } clk = {.resync_lock = PTHREAD_MUTEX_INITIALIZER};
 

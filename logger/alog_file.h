@@ -16,15 +16,15 @@ typedef struct alog__file {
 } alog__file;
 
 typedef struct alog__files {
-    char *dir;                           /* owned */
+    char *dir; /* owned */
     alog_rollover rollover;
     int utc;
     alog__file slot[ALOG__OPEN_FILES];
-    uint64_t tick;                       /* counts lookups */
-    uint64_t opened;                     /* files opened so far */
-    alog_period failed;                  /* period whose file could not be opened */
-    int64_t failed_retry_ns;             /* monotonic time after which it is tried again */
-    int failed_errno;                    /* why it failed */
+    uint64_t tick;           /* counts lookups */
+    uint64_t opened;         /* files opened so far */
+    alog_period failed;      /* period whose file could not be opened */
+    int64_t failed_retry_ns; /* monotonic time after which it is tried again */
+    int failed_errno;        /* why it failed */
 } alog__files;
 
 /* Set up with no file open. Returns 0, or -1 with errno ENOMEM. */

@@ -34,15 +34,15 @@ struct alog {
 
     /* Stop handshake and waits for room. Never held across I/O. */
     pthread_mutex_t lock;
-    pthread_cond_t cond;          /* writer_done, or room in the ring */
-    int writer_done;              /* under lock */
-    atomic_int stop_requested;    /* the first alog_stop sets it */
-    atomic_int discard;           /* ALOG_STOP_NOW: drop what is queued */
-    _Atomic uint32_t wake;        /* futex word the idle writer sleeps on */
+    pthread_cond_t cond;       /* writer_done, or room in the ring */
+    int writer_done;           /* under lock */
+    atomic_int stop_requested; /* the first alog_stop sets it */
+    atomic_int discard;        /* ALOG_STOP_NOW: drop what is queued */
+    _Atomic uint32_t wake;     /* futex word the idle writer sleeps on */
 
     pthread_t writer;
-    alog__files files;       /* writer thread only */
-    unsigned char *batch;    /* writer thread only: ALOG__BATCH_BYTES of lines for one write() */
+    alog__files files;    /* writer thread only */
+    unsigned char *batch; /* writer thread only: ALOG__BATCH_BYTES of lines for one write() */
 };
 
 /* One write() takes at most this much, which bounds how long ALOG_STOP_NOW may wait. */

@@ -20,8 +20,8 @@
 #include "alog.h"
 
 #define ALOG__Q_CLOSED  (1ULL << 63)
-#define ALOG__Q_HEADER  16u          /* sizeof(alog__rec) */
-#define ALOG__REC_PAD   UINT32_MAX   /* len of a padding record */
+#define ALOG__Q_HEADER  16u        /* sizeof(alog__rec) */
+#define ALOG__REC_PAD   UINT32_MAX /* len of a padding record */
 #define ALOG__CACHELINE 64
 
 typedef struct alog__rec {

@@ -18,22 +18,22 @@
 #include "alog_internal.h"
 
 #define BATCH_LINES     4096
-#define DRAIN_BYTES     (1024u * 1024u)  /* ring bytes taken per pass before releasing them */
-#define IDLE_WAIT_NS    1000000L         /* an idle writer looks again after 1 ms */
-#define MAINTENANCE_NS  1000000000LL     /* clock re-sync and removed-file check: every 1 s */
-#define REPORT_EVERY_NS 1000000000LL     /* at most one on_error call per second */
-#define IDLE_FILE_TICKS 100000           /* a file unused for this many lines is closed */
+#define DRAIN_BYTES     (1024u * 1024u) /* ring bytes taken per pass before releasing them */
+#define IDLE_WAIT_NS    1000000L        /* an idle writer looks again after 1 ms */
+#define MAINTENANCE_NS  1000000000LL    /* clock re-sync and removed-file check: every 1 s */
+#define REPORT_EVERY_NS 1000000000LL    /* at most one on_error call per second */
+#define IDLE_FILE_TICKS 100000          /* a file unused for this many lines is closed */
 
 typedef struct writer {
     alog *lg;
-    unsigned char *buf;        /* the batch: lines for one file */
-    size_t len;                /* bytes in buf */
-    uint32_t ends[BATCH_LINES];/* end offset of each line in buf */
-    size_t n;                  /* lines in buf */
-    int slot;                  /* file slot the batch is for */
-    int64_t now;               /* monotonic ns, refreshed each pass */
-    int64_t last_report;       /* monotonic ns of the last on_error call */
-    uint64_t unreported;       /* errors since then */
+    unsigned char *buf;         /* the batch: lines for one file */
+    size_t len;                 /* bytes in buf */
+    uint32_t ends[BATCH_LINES]; /* end offset of each line in buf */
+    size_t n;                   /* lines in buf */
+    int slot;                   /* file slot the batch is for */
+    int64_t now;                /* monotonic ns, refreshed each pass */
+    int64_t last_report;        /* monotonic ns of the last on_error call */
+    uint64_t unreported;        /* errors since then */
 } writer;
 
 static int64_t mono_ns(void)
@@ -46,8 +46,7 @@ static int64_t mono_ns(void)
 static void add(_Atomic uint64_t *counter, uint64_t n)
 {
     /* Only this thread writes the counters: a plain load and store is enough. */
-    atomic_store_explicit(counter,
-                          atomic_load_explicit(counter, memory_order_relaxed) + n,
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
                           memory_order_relaxed);
 }
 
@@ -63,8 +62,8 @@ static void report(writer *w, int err, const char *action, const char *name)
     }
     char what[PATH_MAX + 128];
     if (w->unreported != 0)
-        snprintf(what, sizeof what, "%s %s/%s (and %llu more errors in the last second)",
-                 action, lg->files.dir, name, (unsigned long long)w->unreported);
+        snprintf(what, sizeof what, "%s %s/%s (and %llu more errors in the last second)", action,
+                 lg->files.dir, name, (unsigned long long)w->unreported);
     else
         snprintf(what, sizeof what, "%s %s/%s", action, lg->files.dir, name);
     w->unreported = 0;
@@ -215,8 +214,8 @@ void *alog__writer_main(void *arg)
         }
         if (stopping) {
             /* The queue is closed: everything accepted lies below its head. */
-            uint64_t end = atomic_load_explicit(&lg->q.head, memory_order_acquire) &
-                           ~ALOG__Q_CLOSED;
+            uint64_t end =
+                atomic_load_explicit(&lg->q.head, memory_order_acquire) & ~ALOG__Q_CLOSED;
             if (atomic_load_explicit(&lg->q.tail, memory_order_relaxed) == end)
                 break;
             if (progress == 0)

@@ -242,10 +242,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fault_dir_through_regular_file_then_recovers, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_fault_dir_deleted_while_running_is_recreated,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_enospc_leaves_no_half_line_and_recovers,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_dir_deleted_while_running_is_recreated, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_enospc_leaves_no_half_line_and_recovers, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fault_efbig_child_exits_normally, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

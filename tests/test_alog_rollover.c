@@ -189,16 +189,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rollover_crossing_midnight_opens_new_file, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_rollover_5sec_names_across_a_minute, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_5sec_names_across_a_minute, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollover_late_line_goes_to_its_own_period, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollover_day_of_17280_periods_leaks_no_descriptor,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollover_local_time_versus_utc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollover_dst_day_without_midnight, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rollover_dst_day_with_repeated_hour, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_dst_day_with_repeated_hour, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
