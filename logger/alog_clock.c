@@ -111,8 +111,8 @@ static void clock_setup(void)
 {
     if (!tsc_is_invariant())
         return;
-    uint64_t tsc0, tsc1;
-    int64_t ns0, ns1;
+    uint64_t tsc0 = 0, tsc1 = 0;
+    int64_t ns0 = 0, ns1 = 0;
     sample_pair(&tsc0, &ns0);
     do {
         sample_pair(&tsc1, &ns1);
@@ -158,8 +158,8 @@ void alog__clock_resync(void)
     /* One re-sync at a time is enough: another logger's writer may be doing it now. */
     if (pthread_mutex_trylock(&clk.resync_lock) != 0)
         return;
-    uint64_t tsc;
-    int64_t ns;
+    uint64_t tsc = 0;
+    int64_t ns = 0;
     sample_pair(&tsc, &ns);
     /* The frequency over the whole run is the most precise; the base follows the real
      * clock, so steps and slews of CLOCK_REALTIME are taken within a second. */

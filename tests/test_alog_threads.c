@@ -141,12 +141,26 @@ static void test_threads_drop_mode_accounting_is_exact(void **state)
     assert_int_equal(seen[1], p[1].ok);
 }
 
+static void test_threads_never_refused_while_queue_has_room(void **state)
+{
+    fixture *f = *state;
+    f->opt.queue_bytes = 16u << 20; /* every line of the run fits at once */
+    alog *lg = alog_open(&f->opt);
+    producer p[2];
+    run_two(lg, p);
+    alog_close(lg);
+    assert_int_equal(p[0].full + p[1].full, 0);
+    assert_int_equal(p[0].ok + p[1].ok, 2 * LINES_PER_THREAD);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_threads_keep_order_and_lose_nothing_when_blocking,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_drop_mode_accounting_is_exact, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_threads_never_refused_while_queue_has_room, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,116 @@
+#include "bench_harness.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_ticks_per_ns(void)
+{
+    double t0 = bench_now();
+    uint64_t c0 = bench_tsc();
+    while (bench_now() - t0 < 0.1) {
+    }
+    double t1 = bench_now();
+    uint64_t c1 = bench_tsc();
+    return (double)(c1 - c0) / ((t1 - t0) * 1e9);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint64_t bench_timer_overhead(void)
+{
+    enum { N = 100000 };
+    uint64_t *s = bench_samples(N);
+    for (size_t i = 0; i < N; i++) {
+        uint64_t t0 = bench_tsc();
+        uint64_t t1 = bench_tsc();
+        s[i] = t1 - t0;
+    }
+    qsort(s, N, sizeof *s, by_value);
+    uint64_t median = s[N / 2];
+    munmap(s, N * sizeof *s);
+    return median;
+}
+
+void bench_make_line(char *line, uint64_t n)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    memset(line, '-', BENCH_LINE_BYTES);
+    int k = snprintf(line, BENCH_LINE_BYTES, "seq=%020llu payload=", (unsigned long long)n);
+    for (int i = k; i < BENCH_LINE_BYTES; i++)
+        line[i] = alphabet[(n + (uint64_t)i) % (uint64_t)(sizeof alphabet - 1)];
+}
+
+uint64_t *bench_samples(size_t n)
+{
+    void *p = mmap(NULL, n * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) {
+        perror("mmap");
+        exit(1);
+    }
+    return p;
+}
+
+void bench_report_latency(const char *name, int threads, uint64_t *s, size_t n, double ticks_per_ns)
+{
+    qsort(s, n, sizeof *s, by_value);
+    const double q[] = {0.5, 0.9, 0.99, 0.999, 0.9999};
+    const char *label[] = {"p50", "p90", "p99", "p99.9", "p99.99"};
+    printf("%s threads=%d calls=%zu", name, threads, n);
+    for (int i = 0; i < 5; i++)
+        printf(" %s=%.1f", label[i], (double)s[(size_t)(q[i] * (double)(n - 1))] / ticks_per_ns);
+    printf(" max=%.1f\n", (double)s[n - 1] / ticks_per_ns);
+    fflush(stdout);
+}
+
+long bench_peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+long bench_rss_kib(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+void bench_pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET((size_t)cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+void bench_spin(double ns, double ticks_per_ns)
+{
+    uint64_t until = bench_tsc() + (uint64_t)(ns * ticks_per_ns);
+    while (bench_tsc() < until) {
+    }
+}

@@ -1,0 +1,135 @@
+// The peer of bench_alog: spdlog's async logger writing the identical 100-byte lines with
+// pattern "%v" to a basic file sink, measured by the same harness.
+//   bench_spdlog latency THREADS CALLS DIR | e2e LINES DIR
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "bench_harness.h"
+
+namespace {
+
+constexpr size_t kWarmup = 10000;
+constexpr size_t kPool = 64;
+char lines[kPool][BENCH_LINE_BYTES];
+
+struct Worker {
+    spdlog::logger *lg;
+    int cpu;
+    size_t calls;
+    uint64_t overhead;
+    double ticks_per_ns;
+    int threads; // producers in the run: each offers its share of the rate
+    uint64_t *samples;
+    pthread_barrier_t *start;
+};
+
+void *measure(void *arg)
+{
+    auto *w = static_cast<Worker *>(arg);
+    bench_pin(w->cpu);
+    for (size_t i = 0; i < kWarmup; i++)
+        w->lg->log(spdlog::level::info, spdlog::string_view_t(lines[i % kPool], BENCH_LINE_BYTES));
+    pthread_barrier_wait(w->start);
+    for (size_t i = 0; i < w->calls; i++) {
+        if (i % BENCH_BURST == 0)
+            bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
+        spdlog::string_view_t line(lines[i % kPool], BENCH_LINE_BYTES);
+        uint64_t t0 = bench_tsc();
+        w->lg->log(spdlog::level::info, line);
+        uint64_t t1 = bench_tsc();
+        uint64_t d = t1 - t0;
+        w->samples[i] = d > w->overhead ? d - w->overhead : 0;
+    }
+    return nullptr;
+}
+
+std::shared_ptr<spdlog::logger> open_logger(const std::string &path, size_t queue_items)
+{
+    // One worker thread like alog's writer; a queue with room for the whole run, and the
+    // default "block" overflow policy so no line is dropped.
+    spdlog::init_thread_pool(queue_items, 1);
+    auto lg = spdlog::basic_logger_mt<spdlog::async_factory>("bench", path, true);
+    lg->set_pattern("%v");
+    return lg;
+}
+
+void fsync_path(const std::string &path)
+{
+    int fd = open(path.c_str(), O_WRONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int latency(int threads, size_t calls, const std::string &dir)
+{
+    double tpn = bench_ticks_per_ns();
+    uint64_t overhead = bench_timer_overhead();
+    std::string path = dir + "/spdlog.txt";
+    // A queue of the same bytes as alog's default 4 MiB: about 32 K of these lines.
+    auto lg = open_logger(path, 32 * 1024);
+    Worker w[2];
+    pthread_t t[2];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, nullptr, static_cast<unsigned>(threads));
+    uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
+    for (int i = 0; i < threads; i++) {
+        w[i] = Worker{lg.get(), i,      calls, overhead, tpn, threads,
+                      all + static_cast<size_t>(i) * calls, &start};
+        pthread_create(&t[i], nullptr, measure, &w[i]);
+    }
+    for (int i = 0; i < threads; i++)
+        pthread_join(t[i], nullptr);
+    lg.reset();
+    spdlog::shutdown();
+    bench_report_latency("spdlog", threads, all, calls * static_cast<size_t>(threads), tpn);
+    return 0;
+}
+
+int end_to_end(size_t n, const std::string &dir)
+{
+    std::string path = dir + "/spdlog.txt";
+    // The queue holds what alog's 64 MiB queue holds of these lines, about 512 K.
+    auto lg = open_logger(path, 512 * 1024);
+    double t0 = bench_now();
+    for (size_t i = 0; i < n; i++)
+        lg->log(spdlog::level::info, spdlog::string_view_t(lines[i % kPool], BENCH_LINE_BYTES));
+    lg.reset();
+    spdlog::shutdown(); // joins the worker once the queue is written
+    fsync_path(path);
+    double t1 = bench_now();
+    std::printf("spdlog e2e lines=%zu seconds=%.3f lines_per_s=%.0f peak_rss_kib=%ld\n", n,
+                t1 - t0, static_cast<double>(n) / (t1 - t0), bench_peak_rss_kib());
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: bench_spdlog latency THREADS CALLS DIR | e2e LINES DIR\n");
+        return 2;
+    }
+    for (size_t i = 0; i < kPool; i++)
+        bench_make_line(lines[i], i);
+    if (std::strcmp(argv[1], "latency") == 0 && argc == 5) {
+        int threads = std::atoi(argv[2]) == 2 ? 2 : 1;
+        return latency(threads, std::strtoul(argv[3], nullptr, 10), argv[4]);
+    }
+    if (std::strcmp(argv[1], "e2e") == 0)
+        return end_to_end(std::strtoul(argv[2], nullptr, 10), argv[3]);
+    std::fprintf(stderr, "bench_spdlog: unknown mode %s\n", argv[1]);
+    return 2;
+}
