@@ -20,6 +20,7 @@
 #define BATCH_LINES       4096
 #define DRAIN_BYTES       (1024u * 1024u) /* ring bytes taken per pass before releasing them */
 #define IDLE_WAIT_NS      1000000L        /* an idle writer looks again after 1 ms */
+#define RELEASE_BYTES     (32u * 1024u)   /* ring bytes zeroed and released at once */
 #define WRITER_SHORT_PASS (64u * 1024u)   /* ring bytes below which a pass counts as short */
 #define MAINTENANCE_NS    1000000000LL    /* clock re-sync and removed-file check: every 1 s */
 #define REPORT_EVERY_NS   1000000000LL    /* at most one on_error call per second */
@@ -108,6 +109,14 @@ static void take_line(writer *w, const alog__rec *r)
     size_t bytes = (size_t)r->len + 1;
     const unsigned char *line = (const unsigned char *)(r + 1);
 
+    /* The common case: one more line for the file the batch is already for. */
+    if (w->n != 0 && w->n < BATCH_LINES && w->len + bytes <= ALOG__BATCH_BYTES &&
+        batch_is_for(w, r->stamp)) {
+        memcpy(w->buf + w->len, line, bytes);
+        w->len += bytes;
+        w->ends[w->n++] = (uint32_t)w->len;
+        return;
+    }
     /* Flush before a lookup that may close the batch's file to make room for another. */
     if (w->n != 0 && !batch_is_for(w, r->stamp))
         flush_batch(w);
@@ -148,21 +157,27 @@ static uint64_t drain(writer *w, int discard)
     uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire) & ~ALOG__Q_CLOSED;
     uint64_t pos = tail;
+    uint64_t taken = 0, discarded = 0;
     while (pos < head && pos - tail < DRAIN_BYTES) {
         const alog__rec *r = alog__queue_peek(q, pos);
         if (r == NULL)
             break; /* its producer is still copying: the next pass takes it */
         if (r->len != ALOG__REC_PAD) {
-            add(&w->lg->taken, 1);
+            taken++;
             /* Looked at per line: ALOG_STOP_NOW may come while this pass waits on the disk. */
             discard = discard || atomic_load_explicit(&w->lg->discard, memory_order_relaxed);
             if (discard)
-                add(&w->lg->discarded, 1);
+                discarded++;
             else
                 take_line(w, r);
         }
         pos += atomic_load_explicit(&((alog__rec *)(uintptr_t)r)->size, memory_order_relaxed);
+        /* Zeroed and handed back while still in this core's cache. */
+        if (pos - atomic_load_explicit(&q->tail, memory_order_relaxed) >= RELEASE_BYTES)
+            alog__queue_release(q, pos);
     }
+    add(&w->lg->taken, taken);
+    add(&w->lg->discarded, discarded);
     if (pos == tail)
         return 0;
     alog__queue_release(q, pos);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs the logger benchmark: alog, spdlog (when built) and raw write() interleaved for
+# ROUNDS rounds, then prints the median of every metric and the ratios that matter.
+#   bench/run_logger_bench.sh [BUILD_DIR] [ROUNDS]
+# BUILD_DIR defaults to build-release, configured with -DCMAKE_BUILD_TYPE=Release.
+set -euo pipefail
+build=${1:-build-release}
+rounds=${2:-5}
+calls=${CALLS:-1000000}
+lines=${LINES:-2000000}
+bin="$build/bin"
+[ -x "$bin/bench_alog" ] || { echo "no $bin/bench_alog: build with -DCMAKE_BUILD_TYPE=Release" >&2; exit 2; }
+have_spdlog=0
+[ -x "$bin/bench_spdlog" ] && have_spdlog=1
+
+work=$(mktemp -d /tmp/depthlog-bench-XXXXXX)
+out="$work/results.txt"
+trap 'rm -rf "$work"' EXIT
+
+run() { # run one program in a fresh directory, keeping its result lines
+    local dir; dir=$(mktemp -d "$work/run-XXXXXX")
+    # Start each run with no dirty page cache left by the previous one: otherwise the kernel
+    # throttles whichever run happens to come next and the end-to-end rates are noise.
+    sync
+    "$@" "$dir" | grep -E '^(alog|spdlog|raw) ' >>"$out"
+    rm -rf "$dir"
+}
+
+for r in $(seq 1 "$rounds"); do
+    echo "round $r/$rounds" >&2
+    run "$bin/bench_alog" latency 1 "$calls"
+    [ $have_spdlog = 1 ] && run "$bin/bench_spdlog" latency 1 "$calls"
+    run "$bin/bench_alog" latency 2 "$calls"
+    [ $have_spdlog = 1 ] && run "$bin/bench_spdlog" latency 2 "$calls"
+    run "$bin/bench_alog" e2e "$lines"
+    [ $have_spdlog = 1 ] && run "$bin/bench_spdlog" e2e "$lines"
+    run "$bin/bench_alog" raw "$lines"
+done
+echo "memory: 10 M lines through the default queue" >&2
+run "$bin/bench_alog" memory 10000000
+
+awk -v rounds="$rounds" '
+function median(key,   n, i, j, t, a) {
+    n = split(vals[key], a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+    name = $1; kind = ""
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "threads") kind = "lat" kv[2]
+        else if ($2 == "e2e" && kv[1] == "lines_per_s") kind = "e2e"
+    }
+    if ($2 == "memory") { if ($3 ~ /^lines=/) mem = mem sprintf("  %-22s %s\n", $3, $4); next }
+    if ($2 == "refused=0" || $2 ~ /^refused=/) { split($2, kv, "="); refused += kv[2]; next }
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] ~ /^(p50|p90|p99|p99\.9|p99\.99|max|lines_per_s)$/) {
+            k = name SUBSEP kind SUBSEP kv[1]; vals[k] = vals[k] " " kv[2]; seen[k] = 1
+        }
+    }
+}
+END {
+    printf "Medians of %d rounds (latency in ns per call, 100-byte lines)\n", rounds
+    split("p50 p90 p99 p99.9 p99.99 max", q, " ")
+    printf "%-8s %-9s", "logger", "producers"; for (i = 1; i <= 6; i++) printf " %9s", q[i]; printf "\n"
+    split("alog spdlog", names, " ")
+    for (t = 1; t <= 2; t++) for (n = 1; n <= 2; n++) {
+        if (!((names[n], "lat" t, "p50") in seen)) continue
+        printf "%-8s %-9d", names[n], t
+        for (i = 1; i <= 6; i++) { m[names[n], t, q[i]] = median(names[n] SUBSEP "lat" t SUBSEP q[i]); printf " %9.1f", m[names[n], t, q[i]] }
+        printf "\n"
+    }
+    printf "\nEnd to end, lines/s including the final flush\n"
+    split("alog spdlog raw", e, " ")
+    for (n = 1; n <= 3; n++) if ((e[n], "e2e", "lines_per_s") in seen) { r[e[n]] = median(e[n] SUBSEP "e2e" SUBSEP "lines_per_s"); printf "  %-8s %12.0f\n", e[n], r[e[n]] }
+    printf "\nRatios\n"
+    if (("spdlog", 1, "p50") in m) {
+        printf "  spdlog p50 / alog p50 (1 producer)     %8.1f  (target >= 5)\n", m["spdlog", 1, "p50"] / m["alog", 1, "p50"]
+        printf "  spdlog p99.9 / alog p99.9 (1 producer) %8.1f  (target >= 10)\n", m["spdlog", 1, "p99.9"] / m["alog", 1, "p99.9"]
+    }
+    printf "  alog e2e / raw write() e2e             %8.2f  (target >= 0.5)\n", r["alog"] / r["raw"]
+    printf "  alog refusals (queue full) in all runs %8d  (must be 0)\n", refused
+    printf "\nMemory (RSS) while writing 10 M lines\n%s", mem
+    printf "\nmachine-readable:"
+    for (t = 1; t <= 2; t++) for (i = 1; i <= 6; i++) if (("alog", t, q[i]) in m) printf " alog_t%d_%s=%.1f", t, q[i], m["alog", t, q[i]]
+    for (n = 1; n <= 3; n++) if (e[n] in r) printf " %s_e2e=%.0f", e[n], r[e[n]]
+    printf "\n"
+}' "$out"
