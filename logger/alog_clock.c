@@ -131,10 +131,17 @@ void alog__clock_init(void)
     pthread_once(&clock_once, clock_setup);
 }
 
-int64_t alog__clock_now(void)
+uint64_t alog__clock_ticks(void)
+{
+    if (!atomic_load_explicit(&clk.use_tsc, memory_order_relaxed))
+        return (uint64_t)realtime_ns();
+    return read_tsc();
+}
+
+int64_t alog__clock_ticks_to_ns(uint64_t tsc)
 {
     if (!atomic_load_explicit(&clk.use_tsc, memory_order_acquire))
-        return realtime_ns();
+        return (int64_t)tsc;
     for (;;) {
         uint32_t s1 = atomic_load_explicit(&clk.seq, memory_order_acquire);
         uint64_t tsc0 = atomic_load_explicit(&clk.base_tsc, memory_order_relaxed);
@@ -144,11 +151,17 @@ int64_t alog__clock_now(void)
         uint32_t s2 = atomic_load_explicit(&clk.seq, memory_order_relaxed);
         if (s1 != s2 || (s1 & 1u) != 0)
             continue;
-        uint64_t tsc = read_tsc();
-        /* A reading from a core slightly behind the base counts as the base itself. */
-        uint64_t ticks = tsc > tsc0 ? tsc - tsc0 : 0;
-        return ns0 + (int64_t)(((u128)ticks * mult) >> MULT_SHIFT);
+        /* A reading from before the base (an older stamp, or a core slightly behind)
+         * is converted backwards from it. */
+        if (tsc >= tsc0)
+            return ns0 + (int64_t)(((u128)(tsc - tsc0) * mult) >> MULT_SHIFT);
+        return ns0 - (int64_t)(((u128)(tsc0 - tsc) * mult) >> MULT_SHIFT);
     }
+}
+
+int64_t alog__clock_now(void)
+{
+    return alog__clock_ticks_to_ns(alog__clock_ticks());
 }
 
 void alog__clock_resync(void)

@@ -16,6 +16,17 @@ void alog__clock_init(void);
 int64_t alog__clock_now(void);
 
 /*
+ * The raw reading behind alog__clock_now: TSC ticks, or ns when there is no usable TSC.
+ * Cheaper than alog__clock_now (no calibration to read), so producers stamp lines with it
+ * and the writer converts. Any thread, after alog__clock_init.
+ */
+uint64_t alog__clock_ticks(void);
+
+/* ns since the Unix epoch of a reading of alog__clock_ticks taken recently (the current
+ * calibration is applied; readings older than the last re-sync are off by its correction). */
+int64_t alog__clock_ticks_to_ns(uint64_t ticks);
+
+/*
  * Re-sync the TSC against CLOCK_REALTIME (drift, clock steps). Cheap enough to call about
  * once a second from a writer thread; concurrent readers see either the old or the new
  * calibration, never a torn one. Any thread.

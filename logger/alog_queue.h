@@ -30,7 +30,7 @@
 typedef struct alog__rec {
     _Atomic uint32_t size; /* bytes of the whole record (multiple of 8); 0 until committed */
     uint32_t len;          /* line length without its '\n', or ALOG__REC_PAD */
-    int64_t stamp;         /* ns since the Unix epoch */
+    int64_t stamp;         /* the clock's ns, or a raw default-clock reading (alog_clock.h) */
 } alog__rec;
 
 typedef struct alog__queue {

@@ -106,22 +106,23 @@ static int batch_is_for(const writer *w, int64_t stamp)
 static void take_line(writer *w, const alog__rec *r)
 {
     alog *lg = w->lg;
+    int64_t stamp = lg->clock != NULL ? r->stamp : alog__clock_ticks_to_ns((uint64_t)r->stamp);
     size_t bytes = (size_t)r->len + 1;
     const unsigned char *line = (const unsigned char *)(r + 1);
 
     /* The common case: one more line for the file the batch is already for. */
     if (w->n != 0 && w->n < BATCH_LINES && w->len + bytes <= ALOG__BATCH_BYTES &&
-        batch_is_for(w, r->stamp)) {
+        batch_is_for(w, stamp)) {
         memcpy(w->buf + w->len, line, bytes);
         w->len += bytes;
         w->ends[w->n++] = (uint32_t)w->len;
         return;
     }
     /* Flush before a lookup that may close the batch's file to make room for another. */
-    if (w->n != 0 && !batch_is_for(w, r->stamp))
+    if (w->n != 0 && !batch_is_for(w, stamp))
         flush_batch(w);
     uint64_t opened_before = lg->files.opened;
-    int slot = alog__files_get(&lg->files, r->stamp, w->now);
+    int slot = alog__files_get(&lg->files, stamp, w->now);
     add(&lg->files_opened, lg->files.opened - opened_before);
     if (slot < 0) {
         add(&lg->lost_io, 1);
