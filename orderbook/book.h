@@ -1,0 +1,55 @@
+/* One symbol's order book: sorted price levels with the strings Binance sent. Pure. */
+#ifndef BOOK_H
+#define BOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decimal.h"
+
+#define BOOK_MAX_LEVELS 20000 /* per side; see book_set */
+
+typedef enum book_side_id { BOOK_BID = 0, BOOK_ASK = 1 } book_side_id;
+
+typedef struct book_level {
+    int64_t price;                 /* scaled by DEC_SCALE: the sort key */
+    char px[DEC_MAX_CHARS + 1];    /* price as received */
+    char qty[DEC_MAX_CHARS + 1];   /* quantity as received, never zero */
+} book_level;
+
+typedef struct book_side {
+    book_level *lv; /* sorted worst first: the best level is the last, where changes cluster */
+    size_t n;       /* levels in use */
+    size_t cap;     /* levels allocated */
+} book_side;
+
+typedef struct book {
+    book_side side[2]; /* BOOK_BID, BOOK_ASK */
+} book;
+
+/* An empty book. Never fails: memory is taken on the first level. */
+void book_init(book *b);
+
+/* Free the levels; the book is empty and usable again. */
+void book_free(book *b);
+
+/* Remove every level, keeping the memory. */
+void book_clear(book *b);
+
+/*
+ * Set the level at `price` (scaled) to quantity `qty` on one side; `qty_is_zero` removes it.
+ * The strings (at most DEC_MAX_CHARS bytes each, validated by the caller) are copied.
+ * A side never holds more than BOOK_MAX_LEVELS: a new level beyond that drops the worst
+ * one (the farthest from the top), so memory stays bounded and the top stays exact.
+ * Returns 0, or -1 when memory runs out (the book is unchanged).
+ */
+int book_set(book *b, book_side_id s, int64_t price, const char *px, size_t px_len,
+             const char *qty, size_t qty_len, int qty_is_zero);
+
+/* Levels on a side. */
+size_t book_depth(const book *b, book_side_id s);
+
+/* The i-th best level of a side (0 = best), or NULL when the side has fewer levels. */
+const book_level *book_level_at(const book *b, book_side_id s, size_t i);
+
+#endif

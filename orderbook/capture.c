@@ -1,0 +1,225 @@
+#include "capture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+typedef struct cap_route {
+    const char *name; /* sym[i].symbol */
+    size_t i;
+} cap_route;
+
+struct cap {
+    sync_symbol *sym;     /* in the order given */
+    cap_route *by_name;   /* the symbols sorted by name, for routing */
+    size_t n;
+    cap_record_mode mode;
+    cap_sink sink;
+    sync_hooks hooks;
+    depth_parser parser;
+    rec_writer rec;
+    cap_counters count;
+};
+
+static void emit(cap *c, size_t len)
+{
+    if (len == 0)
+        return; /* out of memory while formatting: the record is lost, the book is not */
+    c->count.records++;
+    c->sink.emit(c->sink.ctx, c->rec.buf, len);
+}
+
+static int records_book(const cap *c)
+{
+    return c->mode != CAP_RECORD_RAW;
+}
+
+static void on_applied(void *ctx, const sync_symbol *s, const depth_event *ev, int64_t ns)
+{
+    cap *c = ctx;
+    if (records_book(c))
+        emit(c, rec_depth(&c->rec, ns, s->symbol, ev, &s->book));
+}
+
+static void on_loaded(void *ctx, const sync_symbol *s, uint64_t last_id, int64_t ns)
+{
+    cap *c = ctx;
+    if (records_book(c))
+        emit(c, rec_snapshot(&c->rec, ns, s->symbol, last_id, &s->book));
+}
+
+static void on_resync(void *ctx, const sync_symbol *s, const char *reason, int64_t ns)
+{
+    cap *c = ctx;
+    if (records_book(c))
+        emit(c, rec_resync(&c->rec, ns, s->symbol, reason));
+}
+
+static void on_want_snapshot(void *ctx, const sync_symbol *s)
+{
+    cap *c = ctx;
+    c->sink.want_snapshot(c->sink.ctx, s->symbol);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const cap_route *)a)->name, ((const cap_route *)b)->name);
+}
+
+cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_mode mode,
+                int utc, const cap_sink *sink)
+{
+    cap *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->sym = calloc(n ? n : 1, sizeof *c->sym);
+    c->by_name = calloc(n ? n : 1, sizeof *c->by_name);
+    if (c->sym == NULL || c->by_name == NULL) {
+        free(c->sym);
+        free(c->by_name);
+        free(c);
+        return NULL;
+    }
+    c->n = n;
+    for (size_t i = 0; i < n; i++) {
+        sync_init(&c->sym[i], symbols[i]);
+        c->by_name[i] = (cap_route){c->sym[i].symbol, i};
+    }
+    qsort(c->by_name, n, sizeof *c->by_name, by_name);
+    c->mode = mode;
+    c->sink = *sink;
+    c->hooks = (sync_hooks){c, on_applied, on_loaded, on_resync, on_want_snapshot};
+    depth_parser_init(&c->parser);
+    rec_init(&c->rec, depth, utc);
+    return c;
+}
+
+void cap_destroy(cap *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        sync_free(&c->sym[i]);
+    free(c->sym);
+    free(c->by_name);
+    depth_parser_free(&c->parser);
+    rec_free(&c->rec);
+    free(c);
+}
+
+static sync_symbol *find(cap *c, const char *symbol)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(symbol, c->by_name[mid].name);
+        if (cmp == 0)
+            return &c->sym[c->by_name[mid].i];
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
+{
+    emit(c, rec_connected(&c->rec, now_ns));
+    for (size_t i = 0; i < n; i++) {
+        sync_symbol *s = find(c, symbols[i]);
+        if (s != NULL)
+            sync_connected(s, &c->hooks);
+    }
+}
+
+void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
+                         int64_t now_ns)
+{
+    emit(c, rec_disconnected(&c->rec, now_ns, reason));
+    for (size_t i = 0; i < n; i++) {
+        sync_symbol *s = find(c, symbols[i]);
+        if (s != NULL)
+            sync_disconnected(s, &c->hooks, now_ns);
+    }
+}
+
+void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
+{
+    c->count.messages++;
+    depth_msg m;
+    depth_kind kind = depth_parse_message(&c->parser, msg, len, &m);
+    /* The raw record comes first: a depth record built from this frame follows it. */
+    if (c->mode != CAP_RECORD_BOOK)
+        emit(c, rec_frame(&c->rec, recv_ns, msg, len, m.root != NULL));
+    switch (kind) {
+    case DEPTH_UPDATE: {
+        sync_symbol *s = find(c, m.ev.symbol);
+        if (s == NULL)
+            c->count.unknown_symbol++;
+        else
+            sync_event_in(s, &c->hooks, &m.ev, recv_ns);
+        break;
+    }
+    case DEPTH_METHOD_RESPONSE:
+        c->count.method_responses++;
+        break;
+    case DEPTH_SERVER_SHUTDOWN:
+        c->count.server_shutdowns++;
+        break;
+    case DEPTH_OTHER:
+        c->count.other++;
+        break;
+    case DEPTH_MALFORMED:
+        c->count.malformed++;
+        break;
+    }
+    depth_msg_free(&m);
+}
+
+void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, int64_t recv_ns)
+{
+    sync_symbol *s = find(c, symbol);
+    if (s == NULL)
+        return;
+    depth_snapshot snap;
+    const char *why;
+    int ok = depth_parse_snapshot(&c->parser, body, len, &snap, &why) == 0;
+    if (c->mode != CAP_RECORD_BOOK)
+        emit(c, rec_rest(&c->rec, recv_ns, symbol, body, len, ok));
+    if (!ok) {
+        /* A broken body is worth another try, like a failed request. */
+        c->count.bad_snapshots++;
+        sync_snapshot_failed(s);
+        if (s->state == SYNC_LOADING) {
+            s->snapshot_pending = 1;
+            c->sink.want_snapshot(c->sink.ctx, symbol);
+        }
+        return;
+    }
+    sync_snapshot_in(s, &c->hooks, &snap, recv_ns);
+    depth_snapshot_free(&snap);
+}
+
+void cap_on_snapshot_failed(cap *c, const char *symbol)
+{
+    sync_symbol *s = find(c, symbol);
+    if (s != NULL)
+        sync_snapshot_failed(s);
+}
+
+const cap_counters *cap_counts(const cap *c)
+{
+    return &c->count;
+}
+
+size_t cap_symbols(const cap *c)
+{
+    return c->n;
+}
+
+const sync_symbol *cap_symbol(const cap *c, size_t i)
+{
+    return i < c->n ? &c->sym[i] : NULL;
+}

@@ -1,0 +1,198 @@
+#include "depth.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decimal.h"
+
+#define MAX_EXACT_ID 9007199254740992.0 /* 2^53: above it a double is no longer exact */
+
+void depth_parser_init(depth_parser *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void depth_parser_free(depth_parser *p)
+{
+    free(p->bids.v);
+    free(p->asks.v);
+    depth_parser_init(p);
+}
+
+/* An integral JSON number in [0, 2^53). */
+static int get_id(const cJSON *obj, const char *key, uint64_t *out)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(n))
+        return -1;
+    double d = n->valuedouble;
+    if (!(d >= 0.0 && d < MAX_EXACT_ID) || floor(d) != d)
+        return -1;
+    *out = (uint64_t)d;
+    return 0;
+}
+
+/* Every element an array of exactly two decimal strings; collected into `out`. */
+static int get_levels(const cJSON *arr, depth_levels *out)
+{
+    if (!cJSON_IsArray(arr))
+        return -1;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    if (n > out->cap) {
+        depth_level *v = realloc(out->v, n * sizeof *v);
+        if (v == NULL)
+            return -1;
+        out->v = v;
+        out->cap = n;
+    }
+    size_t i = 0;
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, arr)
+    {
+        const cJSON *px = cJSON_GetArrayItem(lv, 0);
+        const cJSON *qty = cJSON_GetArrayItem(lv, 1);
+        if (!cJSON_IsArray(lv) || cJSON_GetArraySize(lv) != 2 || !cJSON_IsString(px) ||
+            !cJSON_IsString(qty))
+            return -1;
+        depth_level *d = &out->v[i++];
+        d->px = px->valuestring;
+        d->px_len = strlen(px->valuestring);
+        d->qty = qty->valuestring;
+        d->qty_len = strlen(qty->valuestring);
+        int64_t q;
+        if (dec_parse(d->px, d->px_len, &d->price) != 0 || dec_parse(d->qty, d->qty_len, &q) != 0)
+            return -1;
+        d->qty_is_zero = q == 0;
+    }
+    out->n = i;
+    return 0;
+}
+
+static int valid_symbol(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > DEPTH_SYMBOL_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *parse_update(depth_parser *p, const cJSON *data, depth_event *ev)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(data, "s");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(data, "E");
+    uint64_t event_ms;
+    if (!cJSON_IsString(s) || !valid_symbol(s->valuestring))
+        return "\"s\" is not a symbol";
+    if (e == NULL || get_id(data, "E", &event_ms) != 0)
+        return "\"E\" is not a time in ms";
+    if (get_id(data, "U", &ev->first_id) != 0 || get_id(data, "u", &ev->last_id) != 0)
+        return "\"U\"/\"u\" are not update ids";
+    if (ev->first_id > ev->last_id)
+        return "\"U\" is after \"u\"";
+    if (get_levels(cJSON_GetObjectItemCaseSensitive(data, "b"), &p->bids) != 0)
+        return "\"b\" is not a list of [price, quantity] strings";
+    if (get_levels(cJSON_GetObjectItemCaseSensitive(data, "a"), &p->asks) != 0)
+        return "\"a\" is not a list of [price, quantity] strings";
+    strcpy(ev->symbol, s->valuestring);
+    ev->event_ms = (int64_t)event_ms;
+    ev->bids = p->bids.v;
+    ev->n_bids = p->bids.n;
+    ev->asks = p->asks.v;
+    ev->n_asks = p->asks.n;
+    return NULL;
+}
+
+static const char *event_type(const cJSON *obj)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(obj, "e");
+    return cJSON_IsString(e) ? e->valuestring : NULL;
+}
+
+static depth_kind classify(depth_parser *p, depth_msg *out)
+{
+    const cJSON *root = out->root;
+    if (!cJSON_IsObject(root)) {
+        out->error = root == NULL ? "not JSON" : "not a JSON object";
+        return DEPTH_MALFORMED;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(root, "id") != NULL &&
+        cJSON_GetObjectItemCaseSensitive(root, "result") != NULL)
+        return DEPTH_METHOD_RESPONSE;
+    const cJSON *data = root;
+    const cJSON *stream = cJSON_GetObjectItemCaseSensitive(root, "stream");
+    if (stream != NULL) {
+        data = cJSON_GetObjectItemCaseSensitive(root, "data");
+        if (!cJSON_IsString(stream) || !cJSON_IsObject(data)) {
+            out->error = "\"stream\"/\"data\" of the wrong type";
+            return DEPTH_MALFORMED;
+        }
+        out->stream = stream->valuestring;
+    }
+    const char *type = event_type(data);
+    if (type != NULL && strcmp(type, "serverShutdown") == 0)
+        return DEPTH_SERVER_SHUTDOWN;
+    int depth_stream = out->stream != NULL && strstr(out->stream, "@depth") != NULL;
+    if (type == NULL || strcmp(type, "depthUpdate") != 0) {
+        if (depth_stream) {
+            out->error = "a depth stream's event is not a depthUpdate";
+            return DEPTH_MALFORMED;
+        }
+        return DEPTH_OTHER;
+    }
+    out->error = parse_update(p, data, &out->ev);
+    return out->error == NULL ? DEPTH_UPDATE : DEPTH_MALFORMED;
+}
+
+depth_kind depth_parse_message(depth_parser *p, const char *msg, size_t len, depth_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    out->root = cJSON_ParseWithLength(msg, len);
+    out->kind = classify(p, out);
+    return out->kind;
+}
+
+void depth_msg_free(depth_msg *m)
+{
+    cJSON_Delete(m->root);
+    m->root = NULL;
+}
+
+int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_snapshot *out,
+                         const char **error)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *why = NULL;
+    if (!cJSON_IsObject(root))
+        why = "not a JSON object";
+    else if (get_id(root, "lastUpdateId", &out->last_id) != 0)
+        why = "\"lastUpdateId\" is not an update id";
+    else if (get_levels(cJSON_GetObjectItemCaseSensitive(root, "bids"), &p->bids) != 0)
+        why = "\"bids\" is not a list of [price, quantity] strings";
+    else if (get_levels(cJSON_GetObjectItemCaseSensitive(root, "asks"), &p->asks) != 0)
+        why = "\"asks\" is not a list of [price, quantity] strings";
+    if (why != NULL) {
+        cJSON_Delete(root);
+        *error = why;
+        return -1;
+    }
+    out->root = root;
+    out->bids = p->bids.v;
+    out->n_bids = p->bids.n;
+    out->asks = p->asks.v;
+    out->n_asks = p->asks.n;
+    return 0;
+}
+
+void depth_snapshot_free(depth_snapshot *s)
+{
+    cJSON_Delete(s->root);
+    s->root = NULL;
+}

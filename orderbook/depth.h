@@ -1,0 +1,87 @@
+/* Parsing and validating Binance depth messages and snapshots (cJSON). Pure. */
+#ifndef DEPTH_H
+#define DEPTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define DEPTH_SYMBOL_MAX 20 /* Binance: ^[A-Z0-9-_.]{1,20}$ */
+
+typedef struct depth_level {
+    int64_t price;     /* scaled by DEC_SCALE */
+    int qty_is_zero;   /* 1: the level is removed */
+    const char *px;    /* the strings as received, inside the message's cJSON tree */
+    size_t px_len;
+    const char *qty;
+    size_t qty_len;
+} depth_level;
+
+typedef struct depth_levels {
+    depth_level *v; /* reused from message to message */
+    size_t n;
+    size_t cap;
+} depth_levels;
+
+typedef struct depth_event {
+    char symbol[DEPTH_SYMBOL_MAX + 1]; /* "s" */
+    int64_t event_ms;                  /* "E" */
+    uint64_t first_id;                 /* "U" */
+    uint64_t last_id;                  /* "u" */
+    const depth_level *bids;
+    size_t n_bids;
+    const depth_level *asks;
+    size_t n_asks;
+} depth_event;
+
+typedef enum depth_kind {
+    DEPTH_UPDATE,          /* a depthUpdate event: `ev` and `stream` are set */
+    DEPTH_METHOD_RESPONSE, /* {"result":...,"id":...}: the answer to a (un)subscribe */
+    DEPTH_SERVER_SHUTDOWN, /* Binance announces it will close the connection */
+    DEPTH_OTHER,           /* valid JSON of another stream or event: counted, ignored */
+    DEPTH_MALFORMED        /* not JSON, or a field of the wrong type or shape: `error` */
+} depth_kind;
+
+typedef struct depth_msg {
+    depth_kind kind;
+    const char *stream; /* the combined stream's name, or NULL */
+    depth_event ev;     /* DEPTH_UPDATE only; its levels live until the next parse */
+    const char *error;  /* DEPTH_MALFORMED: what was wrong (a static string) */
+    cJSON *root;        /* owned; depth_msg_free */
+} depth_msg;
+
+typedef struct depth_snapshot {
+    uint64_t last_id; /* lastUpdateId */
+    const depth_level *bids;
+    size_t n_bids;
+    const depth_level *asks;
+    size_t n_asks;
+    cJSON *root;      /* owned; depth_snapshot_free */
+} depth_snapshot;
+
+/* Scratch space reused by every parse, so a message costs no allocation of ours. */
+typedef struct depth_parser {
+    depth_levels bids, asks;
+} depth_parser;
+
+void depth_parser_init(depth_parser *p);
+void depth_parser_free(depth_parser *p);
+
+/*
+ * Parse one websocket text message. A depth update is validated whole before anything is
+ * returned: every field's type, ids integral, 0 <= U <= u < 2^53 (cJSON keeps numbers as
+ * doubles; Binance's ids are ~10^10), levels exactly [price, qty] of valid decimals. A
+ * message with anything wrong is DEPTH_MALFORMED, never partly usable. Returns the kind
+ * (also in out->kind). Free with depth_msg_free whatever the kind.
+ */
+depth_kind depth_parse_message(depth_parser *p, const char *msg, size_t len, depth_msg *out);
+void depth_msg_free(depth_msg *m);
+
+/* Parse a REST snapshot body. Returns 0, or -1 with *error set (static string). Free with
+ * depth_snapshot_free on success. Levels live until the parser's next parse. */
+int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_snapshot *out,
+                         const char **error);
+void depth_snapshot_free(depth_snapshot *s);
+
+#endif

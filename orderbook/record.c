@@ -1,0 +1,228 @@
+#include "record.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rec_init(rec_writer *w, size_t depth, int utc)
+{
+    memset(w, 0, sizeof *w);
+    w->depth = depth ? depth : 1;
+    w->utc = utc;
+    w->cached_sec = (time_t)-1;
+}
+
+void rec_free(rec_writer *w)
+{
+    free(w->buf);
+    w->buf = NULL;
+}
+
+static void put(rec_writer *w, const char *s, size_t n)
+{
+    if (w->len + n + 1 > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n + 1)
+            cap *= 2;
+        char *b = realloc(w->buf, cap);
+        if (b == NULL) {
+            w->failed = 1;
+            return;
+        }
+        w->buf = b;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static void puts_(rec_writer *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
+
+static void put_u64(rec_writer *w, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+    put(w, tmp, (size_t)n);
+}
+
+/* A JSON string with what must be escaped escaped. */
+static void put_str(rec_writer *w, const char *s, size_t n)
+{
+    put(w, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(w, s + run, i - run);
+        char esc[8];
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof esc, "\\%c", c);
+        else if (c == '\n')
+            snprintf(esc, sizeof esc, "\\n");
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+        puts_(w, esc);
+        run = i + 1;
+    }
+    put(w, s + run, n - run);
+    put(w, "\"", 1);
+}
+
+void rec_timestamp(rec_writer *w, int64_t ns, char *out)
+{
+    time_t sec = (time_t)(ns / 1000000000LL);
+    long usec = (long)((ns % 1000000000LL) / 1000);
+    if (ns < 0)
+        sec = 0, usec = 0;
+    if (sec != w->cached_sec) {
+        /* One calendar conversion per second, not per record. */
+        struct tm tm;
+        if (w->utc)
+            gmtime_r(&sec, &tm);
+        else
+            localtime_r(&sec, &tm);
+        strftime(w->prefix, sizeof w->prefix, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (w->utc) {
+            strcpy(w->offset, "Z");
+        } else {
+            long off = tm.tm_gmtoff;
+            char sign = off < 0 ? '-' : '+';
+            off = off < 0 ? -off : off;
+            snprintf(w->offset, sizeof w->offset, "%c%02ld:%02ld", sign, (off / 3600) % 100,
+                     (off / 60) % 60);
+        }
+        w->cached_sec = sec;
+    }
+    snprintf(out, 40, "%s.%06ld%s", w->prefix, usec % 1000000, w->offset);
+}
+
+static void begin(rec_writer *w, int64_t ns, const char *event)
+{
+    char ts[40];
+    w->len = 0;
+    w->failed = 0;
+    rec_timestamp(w, ns, ts);
+    puts_(w, "{\"ts\":\"");
+    puts_(w, ts);
+    puts_(w, "\",\"event\":\"");
+    puts_(w, event);
+    put(w, "\"", 1);
+}
+
+static size_t end(rec_writer *w)
+{
+    put(w, "}", 1);
+    return w->failed ? 0 : w->len;
+}
+
+static void put_symbol(rec_writer *w, const char *symbol)
+{
+    puts_(w, ",\"s\":");
+    put_str(w, symbol, strlen(symbol));
+}
+
+static void put_side(rec_writer *w, const book *b, book_side_id side)
+{
+    put(w, "[", 1);
+    for (size_t i = 0; i < w->depth; i++) {
+        const book_level *l = book_level_at(b, side, i);
+        if (l == NULL)
+            break;
+        if (i > 0)
+            put(w, ",", 1);
+        /* Validated decimals: nothing in them needs escaping. */
+        put(w, "[\"", 2);
+        puts_(w, l->px);
+        put(w, "\",\"", 3);
+        puts_(w, l->qty);
+        put(w, "\"]", 2);
+    }
+    put(w, "]", 1);
+}
+
+static void put_book(rec_writer *w, const book *b)
+{
+    puts_(w, ",\"bids\":");
+    put_side(w, b, BOOK_BID);
+    puts_(w, ",\"asks\":");
+    put_side(w, b, BOOK_ASK);
+}
+
+size_t rec_depth(rec_writer *w, int64_t ns, const char *symbol, const depth_event *ev,
+                 const book *b)
+{
+    begin(w, ns, "depth");
+    put_symbol(w, symbol);
+    puts_(w, ",\"E\":");
+    put_u64(w, (uint64_t)ev->event_ms);
+    puts_(w, ",\"U\":");
+    put_u64(w, ev->first_id);
+    puts_(w, ",\"u\":");
+    put_u64(w, ev->last_id);
+    put_book(w, b);
+    return end(w);
+}
+
+size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last_id,
+                    const book *b)
+{
+    begin(w, ns, "snapshot");
+    put_symbol(w, symbol);
+    puts_(w, ",\"lastUpdateId\":");
+    put_u64(w, last_id);
+    put_book(w, b);
+    return end(w);
+}
+
+size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *reason)
+{
+    begin(w, ns, "resync");
+    put_symbol(w, symbol);
+    puts_(w, ",\"reason\":");
+    put_str(w, reason, strlen(reason));
+    return end(w);
+}
+
+size_t rec_connected(rec_writer *w, int64_t ns)
+{
+    begin(w, ns, "connected");
+    return end(w);
+}
+
+size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason)
+{
+    begin(w, ns, "disconnected");
+    puts_(w, ",\"reason\":");
+    put_str(w, reason, strlen(reason));
+    return end(w);
+}
+
+static void put_data(rec_writer *w, const char *data, size_t len, int is_json)
+{
+    puts_(w, ",\"data\":");
+    if (is_json && memchr(data, '\n', len) == NULL && memchr(data, '\r', len) == NULL)
+        put(w, data, len);
+    else
+        put_str(w, data, len);
+}
+
+size_t rec_frame(rec_writer *w, int64_t ns, const char *data, size_t len, int is_json)
+{
+    begin(w, ns, "frame");
+    put_data(w, data, len, is_json);
+    return end(w);
+}
+
+size_t rec_rest(rec_writer *w, int64_t ns, const char *symbol, const char *data, size_t len,
+                int is_json)
+{
+    begin(w, ns, "rest");
+    put_symbol(w, symbol);
+    put_data(w, data, len, is_json);
+    return end(w);
+}
