@@ -56,8 +56,8 @@ static void fill(book_level *l, int64_t price, const char *px, size_t px_len, co
     copy_str(l->qty, qty, qty_len);
 }
 
-int book_set(book *b, book_side_id s, int64_t price, const char *px, size_t px_len,
-             const char *qty, size_t qty_len, int qty_is_zero)
+int book_set(book *b, book_side_id s, int64_t price, const char *px, size_t px_len, const char *qty,
+             size_t qty_len, int qty_is_zero)
 {
     book_side *side = &b->side[s];
     size_t i = lower_bound(side, s, price);

@@ -12,9 +12,9 @@
 typedef enum book_side_id { BOOK_BID = 0, BOOK_ASK = 1 } book_side_id;
 
 typedef struct book_level {
-    int64_t price;                 /* scaled by DEC_SCALE: the sort key */
-    char px[DEC_MAX_CHARS + 1];    /* price as received */
-    char qty[DEC_MAX_CHARS + 1];   /* quantity as received, never zero */
+    int64_t price;               /* scaled by DEC_SCALE: the sort key */
+    char px[DEC_MAX_CHARS + 1];  /* price as received */
+    char qty[DEC_MAX_CHARS + 1]; /* quantity as received, never zero */
 } book_level;
 
 typedef struct book_side {
@@ -43,8 +43,8 @@ void book_clear(book *b);
  * one (the farthest from the top), so memory stays bounded and the top stays exact.
  * Returns 0, or -1 when memory runs out (the book is unchanged).
  */
-int book_set(book *b, book_side_id s, int64_t price, const char *px, size_t px_len,
-             const char *qty, size_t qty_len, int qty_is_zero);
+int book_set(book *b, book_side_id s, int64_t price, const char *px, size_t px_len, const char *qty,
+             size_t qty_len, int qty_is_zero);
 
 /* Levels on a side. */
 size_t book_depth(const book *b, book_side_id s);

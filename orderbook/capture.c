@@ -11,8 +11,8 @@ typedef struct cap_route {
 } cap_route;
 
 struct cap {
-    sync_symbol *sym;     /* in the order given */
-    cap_route *by_name;   /* the symbols sorted by name, for routing */
+    sync_symbol *sym;   /* in the order given */
+    cap_route *by_name; /* the symbols sorted by name, for routing */
     size_t n;
     cap_record_mode mode;
     cap_sink sink;
@@ -67,8 +67,8 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const cap_route *)a)->name, ((const cap_route *)b)->name);
 }
 
-cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_mode mode,
-                int utc, const cap_sink *sink)
+cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_mode mode, int utc,
+                const cap_sink *sink)
 {
     cap *c = calloc(1, sizeof *c);
     if (c == NULL)

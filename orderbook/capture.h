@@ -20,8 +20,8 @@ typedef enum cap_record_mode {
 
 typedef struct cap_sink {
     void *ctx;
-    void (*emit)(void *ctx, const char *line, size_t len);  /* write one record */
-    void (*want_snapshot)(void *ctx, const char *symbol);   /* fetch this snapshot */
+    void (*emit)(void *ctx, const char *line, size_t len); /* write one record */
+    void (*want_snapshot)(void *ctx, const char *symbol);  /* fetch this snapshot */
 } cap_sink;
 
 typedef struct cap_counters {
@@ -39,8 +39,8 @@ typedef struct cap cap;
 
 /* A pipeline for `n` symbols (upper case, validated, distinct; copied). `depth` levels per
  * side in records, `utc` for the ts clock. NULL when memory runs out. */
-cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_mode mode,
-                int utc, const cap_sink *sink);
+cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_mode mode, int utc,
+                const cap_sink *sink);
 void cap_destroy(cap *c);
 
 /* A connection carrying `symbols` came up / went down (`reason` in the record). */
@@ -52,8 +52,7 @@ void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const cha
 void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns);
 
 /* A snapshot body of `symbol` (HTTP 200) received at recv_ns. */
-void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len,
-                     int64_t recv_ns);
+void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, int64_t recv_ns);
 
 /* The snapshot of `symbol` can't be had (e.g. Binance rejected the symbol): stop asking. */
 void cap_on_snapshot_failed(cap *c, const char *symbol);

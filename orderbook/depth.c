@@ -76,8 +76,7 @@ static int valid_symbol(const char *s)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
             return 0;
     }
     return 1;
@@ -150,10 +149,26 @@ static depth_kind classify(depth_parser *p, depth_msg *out)
     return out->error == NULL ? DEPTH_UPDATE : DEPTH_MALFORMED;
 }
 
+/* JSON with nothing but white space after it (cJSON alone stops at the value's end). */
+static cJSON *parse_whole(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (root == NULL)
+        return NULL;
+    for (; end < text + len; end++) {
+        if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n' && *end != '\0') {
+            cJSON_Delete(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
 depth_kind depth_parse_message(depth_parser *p, const char *msg, size_t len, depth_msg *out)
 {
     memset(out, 0, sizeof *out);
-    out->root = cJSON_ParseWithLength(msg, len);
+    out->root = parse_whole(msg, len);
     out->kind = classify(p, out);
     return out->kind;
 }
@@ -168,7 +183,7 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
                          const char **error)
 {
     memset(out, 0, sizeof *out);
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    cJSON *root = parse_whole(body, len);
     const char *why = NULL;
     if (!cJSON_IsObject(root))
         why = "not a JSON object";

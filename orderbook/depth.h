@@ -10,9 +10,9 @@
 #define DEPTH_SYMBOL_MAX 20 /* Binance: ^[A-Z0-9-_.]{1,20}$ */
 
 typedef struct depth_level {
-    int64_t price;     /* scaled by DEC_SCALE */
-    int qty_is_zero;   /* 1: the level is removed */
-    const char *px;    /* the strings as received, inside the message's cJSON tree */
+    int64_t price;   /* scaled by DEC_SCALE */
+    int qty_is_zero; /* 1: the level is removed */
+    const char *px;  /* the strings as received, inside the message's cJSON tree */
     size_t px_len;
     const char *qty;
     size_t qty_len;
@@ -57,7 +57,7 @@ typedef struct depth_snapshot {
     size_t n_bids;
     const depth_level *asks;
     size_t n_asks;
-    cJSON *root;      /* owned; depth_snapshot_free */
+    cJSON *root; /* owned; depth_snapshot_free */
 } depth_snapshot;
 
 /* Scratch space reused by every parse, so a message costs no allocation of ours. */

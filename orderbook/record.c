@@ -168,8 +168,7 @@ size_t rec_depth(rec_writer *w, int64_t ns, const char *symbol, const depth_even
     return end(w);
 }
 
-size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last_id,
-                    const book *b)
+size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last_id, const book *b)
 {
     begin(w, ns, "snapshot");
     put_symbol(w, symbol);

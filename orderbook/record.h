@@ -10,15 +10,15 @@
 #include "depth.h"
 
 typedef struct rec_writer {
-    char *buf;           /* the line being built */
-    size_t len;          /* its length */
-    size_t cap;          /* allocated */
-    int failed;          /* memory ran out while building this line */
-    int utc;             /* ts in UTC ("Z") rather than local time with its offset */
-    size_t depth;        /* levels per side in depth and snapshot records */
-    time_t cached_sec;   /* the second whose ts prefix is cached */
-    char prefix[32];     /* "2026-11-23T23:59:59" */
-    char offset[8];      /* "Z" or "+01:00" */
+    char *buf;         /* the line being built */
+    size_t len;        /* its length */
+    size_t cap;        /* allocated */
+    int failed;        /* memory ran out while building this line */
+    int utc;           /* ts in UTC ("Z") rather than local time with its offset */
+    size_t depth;      /* levels per side in depth and snapshot records */
+    time_t cached_sec; /* the second whose ts prefix is cached */
+    char prefix[32];   /* "2026-11-23T23:59:59" */
+    char offset[8];    /* "Z" or "+01:00" */
 } rec_writer;
 
 /* A writer of records with `depth` levels per side (at least 1), in UTC or local time. */
@@ -31,8 +31,7 @@ void rec_free(rec_writer *w);
  */
 size_t rec_depth(rec_writer *w, int64_t ns, const char *symbol, const depth_event *ev,
                  const book *b);
-size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last_id,
-                    const book *b);
+size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last_id, const book *b);
 size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *reason);
 size_t rec_connected(rec_writer *w, int64_t ns);
 size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason);

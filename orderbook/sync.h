@@ -44,9 +44,9 @@ typedef struct sync_symbol {
     int snapshot_pending; /* a snapshot request is out */
     uint64_t id;          /* LIVE: the last update id applied */
     book book;
-    sync_event *buf;      /* ring of SYNC_BUFFER_MAX, allocated on first use */
-    size_t buf_first;     /* index of the oldest buffered event */
-    size_t buf_n;         /* events buffered */
+    sync_event *buf;  /* ring of SYNC_BUFFER_MAX, allocated on first use */
+    size_t buf_first; /* index of the oldest buffered event */
+    size_t buf_n;     /* events buffered */
     sync_stats stats;
 } sync_symbol;
 

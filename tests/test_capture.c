@@ -1,0 +1,327 @@
+/* The whole pipeline: messages and snapshots in, records out; and a replay of a real
+ * Binance capture whose every depth record is checked against an independent book. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "capture.h"
+
+#define MAX_LINES 20000
+
+typedef struct sink_log {
+    char *lines[MAX_LINES];
+    size_t n;
+    char wanted[64][24]; /* snapshot requests, in order */
+    size_t n_wanted;
+} sink_log;
+
+static void emit(void *ctx, const char *line, size_t len)
+{
+    sink_log *l = ctx;
+    assert_true(l->n < MAX_LINES);
+    l->lines[l->n] = strndup(line, len);
+    l->n++;
+}
+
+static void want(void *ctx, const char *symbol)
+{
+    sink_log *l = ctx;
+    if (l->n_wanted < 64)
+        snprintf(l->wanted[l->n_wanted++], 24, "%s", symbol);
+}
+
+static void log_free(sink_log *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->lines[i]);
+    free(l);
+}
+
+static void message(cap *c, const char *text)
+{
+    cap_on_message(c, text, strlen(text), 1000000000LL);
+}
+
+static void test_capture_routes_symbols_and_records_in_order(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"ETHUSDT", "BTCUSDT"};
+    cap *c = cap_create(syms, 2, 1, CAP_RECORD_BOOK, 1, &sink);
+    cap_on_connected(c, syms, 2, 0);
+    assert_int_equal(l->n_wanted, 2);
+    message(c, "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,"
+               "\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"b\":[[\"1.5\",\"2\"]],\"a\":[]}}");
+    message(c, "{\"result\":null,\"id\":1}");
+    message(c, "garbage");
+    message(c, "{\"stream\":\"xrpusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,"
+               "\"s\":\"XRPUSDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}}");
+    const char *snap = "{\"lastUpdateId\":10,\"bids\":[[\"1.0\",\"1\"]],\"asks\":[[\"2\",\"3\"]]}";
+    cap_on_snapshot(c, "BTCUSDT", snap, strlen(snap), 2000000000LL);
+    const cap_counters *k = cap_counts(c);
+    assert_int_equal(k->messages, 4);
+    assert_int_equal(k->method_responses, 1);
+    assert_int_equal(k->malformed, 1);
+    assert_int_equal(k->unknown_symbol, 1);
+    assert_int_equal(l->n, 3);
+    assert_string_equal(l->lines[0],
+                        "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"event\":\"connected\"}");
+    assert_string_equal(l->lines[1], "{\"ts\":\"1970-01-01T00:00:02.000000Z\",\"event\":"
+                                     "\"snapshot\",\"s\":\"BTCUSDT\",\"lastUpdateId\":10,"
+                                     "\"bids\":[[\"1.0\",\"1\"]],\"asks\":[[\"2\",\"3\"]]}");
+    /* The buffered event keeps its own receive time. */
+    assert_string_equal(l->lines[2], "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"event\":\"depth\","
+                                     "\"s\":\"BTCUSDT\",\"E\":5,\"U\":11,\"u\":12,\"bids\":"
+                                     "[[\"1.5\",\"2\"]],\"asks\":[[\"2\",\"3\"]]}");
+    assert_int_equal(cap_symbol(c, 1)->state, SYNC_LIVE);
+    assert_int_equal(cap_symbol(c, 0)->state, SYNC_LOADING);
+    cap_destroy(c);
+    log_free(l);
+}
+
+static void test_capture_raw_mode_records_frames_verbatim(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSDT"};
+    cap *c = cap_create(syms, 1, 5, CAP_RECORD_RAW, 1, &sink);
+    cap_on_connected(c, syms, 1, 0);
+    message(c, "{\"result\":null,\"id\":1}");
+    const char *snap = "{\"lastUpdateId\":10,\"bids\":[],\"asks\":[]}";
+    cap_on_snapshot(c, "BTCUSDT", snap, strlen(snap), 0);
+    assert_int_equal(l->n, 3);
+    assert_string_equal(l->lines[1], "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"event\":\"frame\","
+                                     "\"data\":{\"result\":null,\"id\":1}}");
+    assert_string_equal(l->lines[2], "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"event\":\"rest\","
+                                     "\"s\":\"BTCUSDT\",\"data\":{\"lastUpdateId\":10,\"bids\":"
+                                     "[],\"asks\":[]}}");
+    cap_destroy(c);
+    log_free(l);
+}
+
+/* ---- replay of the real capture against an independent reference book ---- */
+
+typedef struct ref_level {
+    double price; /* doubles are fine for ordering these prices: an independent check */
+    char px[32];
+    char qty[32];
+} ref_level;
+
+typedef struct ref_book {
+    char symbol[24];
+    ref_level side[2][4000];
+    size_t n[2];
+    long long last_id; /* snapshot id; -1 before it */
+} ref_book;
+
+static void ref_set(ref_book *b, int s, const char *px, const char *qty)
+{
+    double p = strtod(px, NULL);
+    size_t i = 0;
+    while (i < b->n[s] && b->side[s][i].price != p)
+        i++;
+    if (strtod(qty, NULL) == 0.0) {
+        if (i < b->n[s])
+            b->side[s][i] = b->side[s][--b->n[s]];
+        return;
+    }
+    if (i == b->n[s]) {
+        assert_true(b->n[s] < 4000);
+        b->n[s]++;
+    }
+    b->side[s][i].price = p;
+    snprintf(b->side[s][i].px, 32, "%s", px);
+    snprintf(b->side[s][i].qty, 32, "%s", qty);
+}
+
+/* The top `depth` of a side as the JSON text a record carries. */
+static void ref_top(const ref_book *b, int s, size_t depth, char *out, size_t len)
+{
+    ref_level tmp[4000];
+    size_t n = b->n[s];
+    memcpy(tmp, b->side[s], n * sizeof tmp[0]);
+    size_t used = (size_t)snprintf(out, len, "[");
+    for (size_t k = 0; k < depth && k < n; k++) {
+        size_t best = k;
+        for (size_t j = k + 1; j < n; j++)
+            if (s == 0 ? tmp[j].price > tmp[best].price : tmp[j].price < tmp[best].price)
+                best = j;
+        ref_level t = tmp[k];
+        tmp[k] = tmp[best];
+        tmp[best] = t;
+        used += (size_t)snprintf(out + used, len - used, "%s[\"%s\",\"%s\"]", k ? "," : "",
+                                 tmp[k].px, tmp[k].qty);
+    }
+    snprintf(out + used, len - used, "]");
+}
+
+static void ref_apply(ref_book *b, const cJSON *bids, const cJSON *asks)
+{
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, bids) ref_set(b, 0, cJSON_GetArrayItem(lv, 0)->valuestring,
+                                         cJSON_GetArrayItem(lv, 1)->valuestring);
+    cJSON_ArrayForEach(lv, asks) ref_set(b, 1, cJSON_GetArrayItem(lv, 0)->valuestring,
+                                         cJSON_GetArrayItem(lv, 1)->valuestring);
+}
+
+typedef struct input {
+    double t;
+    char symbol[24]; /* set for a snapshot */
+    char *json;
+} input;
+
+static int by_time(const void *a, const void *b)
+{
+    double x = ((const input *)a)->t, y = ((const input *)b)->t;
+    return x < y ? -1 : x > y;
+}
+
+static size_t read_inputs(const char *path, int with_symbol, input *in, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return n;
+    char *line = NULL;
+    size_t line_cap = 0;
+    while (getline(&line, &line_cap, f) > 0) {
+        char *p = line;
+        in[n].t = strtod(p, &p);
+        p++;
+        in[n].symbol[0] = '\0';
+        if (with_symbol) {
+            char *sp = strchr(p, ' ');
+            snprintf(in[n].symbol, sizeof in[n].symbol, "%.*s", (int)(sp - p), p);
+            p = sp + 1;
+        }
+        p[strcspn(p, "\n")] = '\0';
+        in[n].json = strdup(p);
+        n++;
+    }
+    free(line);
+    fclose(f);
+    return n;
+}
+
+static void test_capture_replay_of_real_binance_data_matches_reference(void **state)
+{
+    (void)state;
+    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
+    if (probe == NULL) {
+        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
+        skip();
+    }
+    fclose(probe);
+    static input in[1000];
+    size_t n = read_inputs(DEPTHLOG_CAPTURE_DIR "/frames.txt", 0, in, 0);
+    size_t n_frames = n;
+    n = read_inputs(DEPTHLOG_CAPTURE_DIR "/snapshots.txt", 1, in, n);
+    assert_true(n_frames > 100 && n > n_frames);
+    qsort(in, n, sizeof in[0], by_time);
+
+    const char *syms[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const size_t depth = 10;
+    cap *c = cap_create(syms, 4, depth, CAP_RECORD_BOOK, 1, &sink);
+    cap_on_connected(c, syms, 4, 0);
+
+    /* The reference: the snapshot, then every event with u > lastUpdateId, in order; after
+     * each, the top levels a depth record must show. */
+    static ref_book ref[4];
+    static char expected[4][400][2][2048];
+    size_t n_expected[4] = {0};
+    for (int s = 0; s < 4; s++) {
+        snprintf(ref[s].symbol, sizeof ref[s].symbol, "%s", syms[s]);
+        ref[s].last_id = -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t ns = (int64_t)(in[i].t * 1e9);
+        if (in[i].symbol[0] != '\0')
+            cap_on_snapshot(c, in[i].symbol, in[i].json, strlen(in[i].json), ns);
+        else
+            cap_on_message(c, in[i].json, strlen(in[i].json), ns);
+        cJSON *root = cJSON_Parse(in[i].json);
+        const cJSON *data = in[i].symbol[0] ? root : cJSON_GetObjectItem(root, "data");
+        const char *sym =
+            in[i].symbol[0] ? in[i].symbol : cJSON_GetObjectItem(data, "s")->valuestring;
+        int s = 0;
+        while (s < 4 && strcmp(syms[s], sym) != 0)
+            s++;
+        assert_true(s < 4);
+        if (in[i].symbol[0] != '\0') {
+            ref[s].last_id = (long long)cJSON_GetObjectItem(root, "lastUpdateId")->valuedouble;
+            ref_apply(&ref[s], cJSON_GetObjectItem(root, "bids"),
+                      cJSON_GetObjectItem(root, "asks"));
+        }
+        cJSON_Delete(root);
+    }
+    /* Events again, now that each symbol's snapshot id is known. */
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].symbol[0] != '\0')
+            continue;
+        cJSON *root = cJSON_Parse(in[i].json);
+        const cJSON *data = cJSON_GetObjectItem(root, "data");
+        int s = 0;
+        while (strcmp(syms[s], cJSON_GetObjectItem(data, "s")->valuestring) != 0)
+            s++;
+        if ((long long)cJSON_GetObjectItem(data, "u")->valuedouble > ref[s].last_id) {
+            ref_apply(&ref[s], cJSON_GetObjectItem(data, "b"), cJSON_GetObjectItem(data, "a"));
+            assert_true(n_expected[s] < 400);
+            ref_top(&ref[s], 0, depth, expected[s][n_expected[s]][0], 2048);
+            ref_top(&ref[s], 1, depth, expected[s][n_expected[s]][1], 2048);
+            n_expected[s]++;
+        }
+        cJSON_Delete(root);
+    }
+    size_t got[4] = {0};
+    for (size_t i = 0; i < l->n; i++) {
+        cJSON *r = cJSON_Parse(l->lines[i]);
+        assert_non_null(r);
+        const char *event = cJSON_GetObjectItem(r, "event")->valuestring;
+        assert_string_not_equal(event, "resync");
+        if (strcmp(event, "depth") == 0) {
+            int s = 0;
+            while (strcmp(syms[s], cJSON_GetObjectItem(r, "s")->valuestring) != 0)
+                s++;
+            char *bids = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "bids"));
+            char *asks = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "asks"));
+            assert_true(got[s] < n_expected[s]);
+            assert_string_equal(bids, expected[s][got[s]][0]);
+            assert_string_equal(asks, expected[s][got[s]][1]);
+            got[s]++;
+            free(bids);
+            free(asks);
+        }
+        cJSON_Delete(r);
+    }
+    for (int s = 0; s < 4; s++) {
+        assert_true(got[s] > 0);
+        assert_int_equal(got[s], n_expected[s]);
+        assert_int_equal(cap_symbol(c, (size_t)s)->state, SYNC_LIVE);
+        assert_int_equal(cap_symbol(c, (size_t)s)->stats.resyncs, 0);
+    }
+    assert_int_equal(cap_counts(c)->malformed, 0);
+    for (size_t i = 0; i < n; i++)
+        free(in[i].json);
+    cap_destroy(c);
+    log_free(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_capture_routes_symbols_and_records_in_order),
+        cmocka_unit_test(test_capture_raw_mode_records_frames_verbatim),
+        cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,162 @@
+/* Depth messages: valid frames parse whole; every hostile shape is refused whole. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "depth.h"
+
+#define FRAME(data) "{\"stream\":\"btcusdt@depth@100ms\",\"data\":" data "}"
+#define GOOD_DATA                                                                                  \
+    "{\"e\":\"depthUpdate\",\"E\":1633942800123,\"s\":\"BTCUSDT\",\"U\":157,\"u\":160,"            \
+    "\"b\":[[\"0.0024\",\"10\"],[\"0.0023\",\"0.00000000\"]],\"a\":[[\"0.0026\",\"100\"]]}"
+
+static depth_parser parser;
+
+static depth_kind parse(const char *text, depth_msg *m)
+{
+    return depth_parse_message(&parser, text, strlen(text), m);
+}
+
+static void test_depth_valid_frame_parses_every_field(void **state)
+{
+    (void)state;
+    depth_msg m;
+    assert_int_equal(parse(FRAME(GOOD_DATA), &m), DEPTH_UPDATE);
+    assert_string_equal(m.stream, "btcusdt@depth@100ms");
+    assert_string_equal(m.ev.symbol, "BTCUSDT");
+    assert_true(m.ev.event_ms == 1633942800123LL);
+    assert_true(m.ev.first_id == 157 && m.ev.last_id == 160);
+    assert_int_equal(m.ev.n_bids, 2);
+    assert_int_equal(m.ev.n_asks, 1);
+    assert_string_equal(m.ev.bids[0].px, "0.0024");
+    assert_true(m.ev.bids[0].price == 240000);
+    assert_false(m.ev.bids[0].qty_is_zero);
+    assert_true(m.ev.bids[1].qty_is_zero);
+    depth_msg_free(&m);
+    /* The raw (uncombined) form parses too. */
+    assert_int_equal(parse(GOOD_DATA, &m), DEPTH_UPDATE);
+    depth_msg_free(&m);
+}
+
+static void test_depth_hostile_frames_are_malformed(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "",
+        "not json",
+        "[1,2,3]",
+        "\"a string\"",
+        FRAME(GOOD_DATA) "trailing",
+        "{\"stream\":\"btcusdt@depth@100ms\",\"data\":",
+        "{\"stream\":7,\"data\":" GOOD_DATA "}",
+        "{\"stream\":\"btcusdt@depth@100ms\",\"data\":[]}",
+        FRAME("{\"e\":\"trade\",\"s\":\"BTCUSDT\"}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":\"1\",\"u\":2,\"b\":[],"
+              "\"a\":[]}"),
+        FRAME(
+            "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":3,\"u\":2,\"b\":[],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":-1,\"u\":2,\"b\":[],"
+              "\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1.5,\"u\":2,\"b\":[],"
+              "\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":1e300,\"b\":[],"
+              "\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"btc usdt\",\"U\":1,\"u\":2,\"b\":[],"
+              "\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":5,\"U\":1,\"u\":2,\"b\":[],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":\"x\",\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],"
+              "\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":{},"
+              "\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+              "\"b\":[[\"1\",\"2\",\"3\"]],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+              "\"b\":[[\"1\"]],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+              "\"b\":[[1,2]],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+              "\"b\":[\"1\",\"2\"],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+              "\"b\":[[\"1\",\"-2\"]],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],"
+              "\"a\":[[\"1e3\",\"2\"]]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],"
+              "\"a\":[[\"1\",\"2\"],null]}"),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        depth_msg m;
+        if (parse(bad[i], &m) != DEPTH_MALFORMED)
+            fail_msg("accepted: %s", bad[i]);
+        assert_non_null(m.error);
+        depth_msg_free(&m);
+    }
+    depth_msg m;
+    assert_int_equal(depth_parse_message(&parser, FRAME(GOOD_DATA), 20, &m), DEPTH_MALFORMED);
+    depth_msg_free(&m);
+}
+
+static void test_depth_classifies_other_messages(void **state)
+{
+    (void)state;
+    depth_msg m;
+    assert_int_equal(parse("{\"result\":null,\"id\":1}", &m), DEPTH_METHOD_RESPONSE);
+    depth_msg_free(&m);
+    assert_int_equal(parse("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"}}", &m),
+                     DEPTH_OTHER);
+    assert_string_equal(m.stream, "btcusdt@trade");
+    depth_msg_free(&m);
+    assert_int_equal(parse("{\"e\":\"serverShutdown\",\"E\":1}", &m), DEPTH_SERVER_SHUTDOWN);
+    depth_msg_free(&m);
+    assert_int_equal(parse("{\"stream\":\"x\",\"data\":{\"e\":\"serverShutdown\"}}", &m),
+                     DEPTH_SERVER_SHUTDOWN);
+    depth_msg_free(&m);
+}
+
+static void test_depth_snapshot_parses_and_refuses(void **state)
+{
+    (void)state;
+    const char *good = "{\"lastUpdateId\":160,\"bids\":[[\"0.0024\",\"14.7\"]],"
+                       "\"asks\":[[\"0.0026\",\"3.6\"],[\"0.0027\",\"1\"]]}";
+    depth_snapshot s;
+    const char *why = NULL;
+    assert_int_equal(depth_parse_snapshot(&parser, good, strlen(good), &s, &why), 0);
+    assert_true(s.last_id == 160);
+    assert_int_equal(s.n_bids, 1);
+    assert_int_equal(s.n_asks, 2);
+    assert_string_equal(s.asks[1].px, "0.0027");
+    depth_snapshot_free(&s);
+    const char *bad[] = {"",
+                         "{}",
+                         "{\"lastUpdateId\":\"1\",\"bids\":[],\"asks\":[]}",
+                         "{\"lastUpdateId\":1,\"bids\":[[\"a\",\"1\"]],\"asks\":[]}",
+                         "{\"lastUpdateId\":1,\"bids\":[]}",
+                         "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why = NULL;
+        assert_int_equal(depth_parse_snapshot(&parser, bad[i], strlen(bad[i]), &s, &why), -1);
+        assert_non_null(why);
+    }
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    depth_parser_free(&parser);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_depth_valid_frame_parses_every_field),
+        cmocka_unit_test(test_depth_hostile_frames_are_malformed),
+        cmocka_unit_test(test_depth_classifies_other_messages),
+        cmocka_unit_test(test_depth_snapshot_parses_and_refuses),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
