@@ -98,12 +98,12 @@ void rec_timestamp(rec_writer *w, int64_t ns, char *out)
         }
         w->cached_sec = sec;
     }
-    snprintf(out, 40, "%s.%06ld%s", w->prefix, usec % 1000000, w->offset);
+    snprintf(out, REC_TS_MAX, "%s.%06ld%s", w->prefix, usec % 1000000, w->offset);
 }
 
 static void begin(rec_writer *w, int64_t ns, const char *event)
 {
-    char ts[40];
+    char ts[REC_TS_MAX];
     w->len = 0;
     w->failed = 0;
     rec_timestamp(w, ns, ts);

@@ -43,7 +43,9 @@ size_t rec_frame(rec_writer *w, int64_t ns, const char *data, size_t len, int is
 size_t rec_rest(rec_writer *w, int64_t ns, const char *symbol, const char *data, size_t len,
                 int is_json);
 
-/* "2026-11-23T23:59:59.123456+01:00" for `ns` into out (at least 40 bytes). */
+#define REC_TS_MAX 64 /* room for a ts, "2026-11-23T23:59:59.123456+01:00" and more */
+
+/* The ts of `ns` into out (REC_TS_MAX bytes). */
 void rec_timestamp(rec_writer *w, int64_t ns, char *out);
 
 #endif

@@ -98,7 +98,7 @@ static void test_record_ts_local_offset_and_six_digits(void **state)
     tzset();
     rec_writer w;
     rec_init(&w, 5, 0);
-    char ts[40];
+    char ts[REC_TS_MAX];
     rec_timestamp(&w, T, ts);
     assert_string_equal(ts, "2025-11-23T23:59:59.123456+01:00");
     rec_timestamp(&w, tu_utc_ns(2026, 7, 1, 12, 0, 0) + 5000, ts);
