@@ -1,0 +1,65 @@
+/*
+ * The network side of orderbook: Binance's combined depth streams over websockets and the
+ * REST snapshots over HTTPS, both through libwebsockets (OpenSSL). It delivers whole
+ * messages and snapshot bodies through handlers and knows nothing of books or files.
+ * Every lws call happens on the thread that runs feed_run; handlers run there too.
+ */
+#ifndef FEED_H
+#define FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "url.h"
+
+#define FEED_STREAMS_PER_CONN 1024 /* Binance's limit per connection */
+
+typedef struct feed_config {
+    url_parts ws;               /* the stream endpoint */
+    url_parts rest;             /* the REST endpoint */
+    const char *ca_file;        /* NULL or "": system trust only; else trust this PEM too */
+    int speed_ms;               /* 100 | 1000 */
+    int snapshot_limit;         /* 1..5000 */
+    const char *const *symbols; /* upper case; the feed keeps pointers: they must outlive it */
+    size_t n_symbols;
+    unsigned ping_s;   /* 0: 20 s; the client pings after this much silence */
+    unsigned hangup_s; /* 0: 60 s; no valid traffic for this long: reconnect */
+} feed_config;
+
+typedef struct feed_handlers {
+    void *ctx;
+    /* A connection came up / went down; `symbols` are the ones it carries. */
+    void (*on_connected)(void *ctx, const char *const *symbols, size_t n);
+    void (*on_disconnected)(void *ctx, const char *const *symbols, size_t n, const char *why);
+    /* One whole websocket text message. */
+    void (*on_message)(void *ctx, const char *msg, size_t len);
+    /* A snapshot body (HTTP 200). */
+    void (*on_snapshot)(void *ctx, const char *symbol, const char *body, size_t len);
+    /* Binance rejected the symbol (HTTP 400): no snapshot will come. */
+    void (*on_symbol_rejected)(void *ctx, const char *symbol, const char *why);
+    /* Something a person should read: TLS failure, 451, 429, ... (the feed retries). */
+    void (*on_problem)(void *ctx, const char *what);
+    /* Once a second, on the feed's thread (for a status line). May be NULL. */
+    void (*on_tick)(void *ctx);
+} feed_handlers;
+
+typedef struct feed feed;
+
+/* Returns NULL with errno (ENOMEM, or EINVAL for no symbols) on failure. Copies cfg and h
+ * but not the symbol strings. Creates the lws context (and its TLS setup). */
+feed *feed_create(const feed_config *cfg, const feed_handlers *h);
+
+/* Ask for a snapshot of `symbol`. Requests are queued, spaced under the REST weight budget
+ * and retried; a symbol already queued or in flight is not asked twice. Feed thread only. */
+void feed_request_snapshot(feed *f, const char *symbol);
+
+/* Run the connections on this thread until feed_stop. Returns 0. */
+int feed_run(feed *f);
+
+/* Make feed_run return soon. Any thread (an atomic flag and lws_cancel_service). */
+void feed_stop(feed *f);
+
+/* Close everything and free. After feed_run has returned. NULL is a no-op. */
+void feed_destroy(feed *f);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * orderbook: capture Binance spot order books into files that roll over.
+ *
+ * Wiring only: the command line and configuration decide, the feed (network thread) brings
+ * messages and snapshots, the capture pipeline turns them into records, alog writes them.
+ * The main thread waits for signals: the first SIGINT/SIGTERM stops the feed and drains
+ * the logger, a second SIGINT stops at once.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alog.h"
+#include "capture.h"
+#include "cli.h"
+#include "config.h"
+#include "feed.h"
+
+#define VERSION "0.1.0"
+
+typedef struct app {
+    cfg conf;
+    cli_args args;
+    const char **symbols; /* pointers into args.symbols */
+    alog *lg;
+    cap *pipeline;
+    feed *net;
+    int tty;                   /* stderr is a terminal */
+    atomic_int rejected;       /* symbols Binance refused */
+    atomic_int fatal;          /* every symbol refused: stop with exit 1 */
+    uint64_t last_applied[64]; /* per symbol, for events/s on the status line */
+    time_t last_status;
+    pthread_t main_thread;
+} app;
+
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- the capture's sink: records to alog, snapshot requests to the feed ---- */
+
+static void emit(void *ctx, const char *line, size_t len)
+{
+    app *a = ctx;
+    /* A refusal (queue full) is counted by alog and shown as "drops". */
+    (void)alog_write(a->lg, line, len);
+}
+
+static void want_snapshot(void *ctx, const char *symbol)
+{
+    app *a = ctx;
+    feed_request_snapshot(a->net, symbol);
+}
+
+/* ---- the feed's handlers ---- */
+
+static void on_connected(void *ctx, const char *const *symbols, size_t n)
+{
+    app *a = ctx;
+    cap_on_connected(a->pipeline, symbols, n, realtime_ns());
+}
+
+static void on_disconnected(void *ctx, const char *const *symbols, size_t n, const char *why)
+{
+    app *a = ctx;
+    cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
+}
+
+static void on_message(void *ctx, const char *msg, size_t len)
+{
+    app *a = ctx;
+    cap_on_message(a->pipeline, msg, len, realtime_ns());
+}
+
+static void on_snapshot(void *ctx, const char *symbol, const char *body, size_t len)
+{
+    app *a = ctx;
+    cap_on_snapshot(a->pipeline, symbol, body, len, realtime_ns());
+}
+
+static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
+{
+    app *a = ctx;
+    fprintf(stderr, "orderbook: %s: %s; not capturing it\n", symbol, why);
+    cap_on_snapshot_failed(a->pipeline, symbol);
+    if ((size_t)atomic_fetch_add(&a->rejected, 1) + 1 == a->args.n_symbols) {
+        fprintf(stderr, "orderbook: every symbol was rejected: nothing to capture\n");
+        atomic_store(&a->fatal, 1);
+        pthread_kill(a->main_thread, SIGUSR1);
+    }
+}
+
+static void on_problem(void *ctx, const char *what)
+{
+    (void)ctx;
+    fprintf(stderr, "orderbook: %s\n", what);
+}
+
+/* The file being written now (a display aid; alog decides the real one). */
+static void current_file(const app *a, char *out, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (a->conf.utc)
+        gmtime_r(&now, &tm);
+    else
+        localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, a->conf.rollover_5sec ? "%Y%m%d%H%M" : "%Y%m%d", &tm);
+    if (a->conf.rollover_5sec)
+        snprintf(out, len, "%s/%s%d.txt", a->conf.dir, stamp, tm.tm_sec / 5);
+    else
+        snprintf(out, len, "%s/%s.txt", a->conf.dir, stamp);
+}
+
+static void status_line(app *a, double seconds)
+{
+    char line[2048];
+    size_t used = 0;
+    size_t n = cap_symbols(a->pipeline);
+    for (size_t i = 0; i < n && used < sizeof line - 256; i++) {
+        const sync_symbol *s = cap_symbol(a->pipeline, i);
+        if (i == 3) {
+            used += (size_t)snprintf(line + used, sizeof line - used, " (+%zu more)", n - 3);
+            break;
+        }
+        uint64_t applied = s->stats.applied;
+        double rate = i < 64 ? (double)(applied - a->last_applied[i]) / seconds : 0.0;
+        if (i < 64)
+            a->last_applied[i] = applied;
+        const book_level *bid = book_level_at(&s->book, BOOK_BID, 0);
+        const book_level *ask = book_level_at(&s->book, BOOK_ASK, 0);
+        used += (size_t)snprintf(
+            line + used, sizeof line - used, "%s%s %.0f ev/s %s/%s [%zu|%zu] resyncs %llu%s",
+            i ? " | " : "", s->symbol, rate, bid ? bid->px : "-", ask ? ask->px : "-",
+            book_depth(&s->book, BOOK_BID), book_depth(&s->book, BOOK_ASK),
+            (unsigned long long)s->stats.resyncs,
+            s->state == SYNC_LIVE ? "" : (s->state == SYNC_LOADING ? " (syncing)" : " (down)"));
+    }
+    char file[4200];
+    current_file(a, file, sizeof file);
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    if (a->tty)
+        fprintf(stderr, "\r\033[K%s | %s | drops %llu", line, file,
+                (unsigned long long)(st.dropped_full + st.lost_io));
+    else
+        fprintf(stderr, "orderbook: %s | %s | drops %llu\n", line, file,
+                (unsigned long long)(st.dropped_full + st.lost_io));
+}
+
+static void on_tick(void *ctx)
+{
+    app *a = ctx;
+    if (a->args.quiet)
+        return;
+    time_t now = time(NULL);
+    int every = a->tty ? 1 : 10;
+    if (a->last_status != 0 && now - a->last_status < every)
+        return;
+    double seconds = a->last_status ? (double)(now - a->last_status) : 1.0;
+    a->last_status = now;
+    status_line(a, seconds);
+}
+
+static void on_alog_error(void *ctx, int errnum, const char *what)
+{
+    (void)ctx;
+    fprintf(stderr,
+            "orderbook: writing records: %s: %s (lines are counted as lost; "
+            "retrying)\n",
+            what, strerror(errnum));
+}
+
+/* ---- startup ---- */
+
+static int load_config(app *a)
+{
+    char err[1024];
+    cfg_defaults(&a->conf);
+    const char *path = a->args.config;
+    if (path == NULL && access("orderbook.conf", F_OK) == 0)
+        path = "orderbook.conf";
+    if (path != NULL && cfg_load(&a->conf, path, err, sizeof err) != 0) {
+        fprintf(stderr, "orderbook: %s\n", err);
+        return -1;
+    }
+    if (a->conf.ca_file[0] != '\0' && access(a->conf.ca_file, R_OK) != 0) {
+        fprintf(stderr, "orderbook: %s: [binance] ca_file = %s: %s\n",
+                path ? path : "configuration", a->conf.ca_file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void *network_thread(void *arg)
+{
+    app *a = arg;
+    feed_run(a->net);
+    return NULL;
+}
+
+static void *flush_thread(void *arg)
+{
+    app *a = arg;
+    alog_stop(a->lg, ALOG_STOP_FLUSH);
+    return NULL;
+}
+
+static void summary(app *a)
+{
+    if (a->tty && !a->args.quiet)
+        fputc('\n', stderr);
+    const cap_counters *k = cap_counts(a->pipeline);
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    fprintf(stderr, "orderbook: summary: %llu messages, %llu malformed, %llu records; ",
+            (unsigned long long)k->messages, (unsigned long long)k->malformed,
+            (unsigned long long)k->records);
+    fprintf(stderr,
+            "files: %llu lines written, %llu refused (queue full), %llu lost to I/O, "
+            "%llu discarded, %llu files in %s\n",
+            (unsigned long long)st.written, (unsigned long long)st.dropped_full,
+            (unsigned long long)st.lost_io, (unsigned long long)st.discarded,
+            (unsigned long long)st.files_opened, a->conf.dir);
+    for (size_t i = 0; i < cap_symbols(a->pipeline); i++) {
+        const sync_symbol *s = cap_symbol(a->pipeline, i);
+        fprintf(
+            stderr, "orderbook:   %s: %llu events applied, %llu resyncs, book %zu bids %zu asks\n",
+            s->symbol, (unsigned long long)s->stats.applied, (unsigned long long)s->stats.resyncs,
+            book_depth(&s->book, BOOK_BID), book_depth(&s->book, BOOK_ASK));
+    }
+}
+
+/* Wait for the first signal (or a fatal condition); returns the signal, 0 for fatal. */
+static int wait_for_stop(app *a, const sigset_t *set)
+{
+    for (;;) {
+        siginfo_t si;
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(set, &si, &ts);
+        if (atomic_load(&a->fatal))
+            return 0;
+        if (sig == SIGINT || sig == SIGTERM)
+            return sig;
+    }
+}
+
+static int run(app *a)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    /* Blocked here, before any thread starts, so every thread inherits it and only
+     * sigtimedwait below takes these signals. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    a->main_thread = pthread_self();
+
+    alog_options lo = {.dir = a->conf.dir,
+                       .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
+                       .utc = a->conf.utc,
+                       .queue_bytes = (size_t)a->conf.queue_mb << 20,
+                       .on_error = on_alog_error};
+    a->lg = alog_open(&lo);
+    if (a->lg == NULL) {
+        fprintf(stderr, "orderbook: cannot start the logger: %s\n", strerror(errno));
+        return 1;
+    }
+    cap_sink sink = {a, emit, want_snapshot};
+    a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
+                             a->conf.utc, &sink);
+    feed_config fc = {.ws = a->conf.ws,
+                      .rest = a->conf.rest,
+                      .ca_file = a->conf.ca_file,
+                      .speed_ms = a->conf.speed_ms,
+                      .snapshot_limit = a->conf.snapshot_limit,
+                      .symbols = a->symbols,
+                      .n_symbols = a->args.n_symbols};
+    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
+    fc.ping_s = ping ? (unsigned)atoi(ping) : 0;
+    fc.hangup_s = hangup ? (unsigned)atoi(hangup) : 0;
+    feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
+                        on_snapshot, on_symbol_rejected, on_problem,      on_tick};
+    a->net = a->pipeline ? feed_create(&fc, &fh) : NULL;
+    if (a->net == NULL) {
+        fprintf(stderr, "orderbook: cannot start the network: %s\n", strerror(errno));
+        cap_destroy(a->pipeline);
+        alog_close(a->lg);
+        return 1;
+    }
+    if (!a->args.quiet)
+        fprintf(stderr, "orderbook: capturing %zu symbol%s from %s into %s/ (%s files)\n",
+                a->args.n_symbols, a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
+                a->conf.rollover_5sec ? "5-second" : "daily");
+    pthread_t net;
+    pthread_create(&net, NULL, network_thread, a);
+
+    int sig = wait_for_stop(a, &set);
+    /* Everything received so far is in the pipeline once the feed thread has returned. */
+    feed_stop(a->net);
+    pthread_join(net, NULL);
+    if (sig != 0 && !a->args.quiet)
+        fprintf(stderr,
+                "%sorderbook: stopping: writing what was received (Ctrl-C again to "
+                "stop at once)\n",
+                a->tty ? "\n" : "");
+    pthread_t flusher;
+    pthread_create(&flusher, NULL, flush_thread, a);
+    for (;;) {
+        /* Poll the flusher; a second SIGINT meanwhile drops what is still queued. */
+        struct timespec ts = {0, 100000000};
+        siginfo_t si;
+        int s = sigtimedwait(&set, &si, &ts);
+        if (s == SIGINT) {
+            fprintf(stderr, "orderbook: stopping now: queued records are dropped\n");
+            alog_stop(a->lg, ALOG_STOP_NOW);
+        }
+        if (pthread_tryjoin_np(flusher, NULL) == 0)
+            break;
+    }
+    summary(a);
+    feed_destroy(a->net);
+    cap_destroy(a->pipeline);
+    alog_close(a->lg);
+    return atomic_load(&a->fatal) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static app a;
+    switch (cli_parse(argc, argv, &a.args)) {
+    case CLI_HELP:
+        cli_usage(stdout);
+        return 0;
+    case CLI_VERSION:
+        printf("orderbook %s\n", VERSION);
+        return 0;
+    case CLI_USAGE_ERROR:
+        fprintf(stderr, "orderbook: %s\n", a.args.error);
+        cli_usage(stderr);
+        cli_free(&a.args);
+        return 2;
+    case CLI_RUN:
+        break;
+    }
+    if (load_config(&a) != 0) {
+        cli_free(&a.args);
+        return 2;
+    }
+    a.tty = isatty(STDERR_FILENO);
+    a.symbols = calloc(a.args.n_symbols, sizeof *a.symbols);
+    if (a.symbols == NULL)
+        return 1;
+    for (size_t i = 0; i < a.args.n_symbols; i++)
+        a.symbols[i] = a.args.symbols[i];
+    int rc = run(&a);
+    free(a.symbols);
+    cli_free(&a.args);
+    return rc;
+}
