@@ -250,17 +250,17 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
         else
             cap_on_message(c, in[i].json, strlen(in[i].json), ns);
         cJSON *root = cJSON_Parse(in[i].json);
-        const cJSON *data = in[i].symbol[0] ? root : cJSON_GetObjectItem(root, "data");
+        const cJSON *data = in[i].symbol[0] ? root : cJSON_GetObjectItemCaseSensitive(root, "data");
         const char *sym =
-            in[i].symbol[0] ? in[i].symbol : cJSON_GetObjectItem(data, "s")->valuestring;
+            in[i].symbol[0] ? in[i].symbol : cJSON_GetObjectItemCaseSensitive(data, "s")->valuestring;
         int s = 0;
         while (s < 4 && strcmp(syms[s], sym) != 0)
             s++;
         assert_true(s < 4);
         if (in[i].symbol[0] != '\0') {
-            ref[s].last_id = (long long)cJSON_GetObjectItem(root, "lastUpdateId")->valuedouble;
-            ref_apply(&ref[s], cJSON_GetObjectItem(root, "bids"),
-                      cJSON_GetObjectItem(root, "asks"));
+            ref[s].last_id = (long long)cJSON_GetObjectItemCaseSensitive(root, "lastUpdateId")->valuedouble;
+            ref_apply(&ref[s], cJSON_GetObjectItemCaseSensitive(root, "bids"),
+                      cJSON_GetObjectItemCaseSensitive(root, "asks"));
         }
         cJSON_Delete(root);
     }
@@ -269,12 +269,12 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
         if (in[i].symbol[0] != '\0')
             continue;
         cJSON *root = cJSON_Parse(in[i].json);
-        const cJSON *data = cJSON_GetObjectItem(root, "data");
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
         int s = 0;
-        while (strcmp(syms[s], cJSON_GetObjectItem(data, "s")->valuestring) != 0)
+        while (strcmp(syms[s], cJSON_GetObjectItemCaseSensitive(data, "s")->valuestring) != 0)
             s++;
-        if ((long long)cJSON_GetObjectItem(data, "u")->valuedouble > ref[s].last_id) {
-            ref_apply(&ref[s], cJSON_GetObjectItem(data, "b"), cJSON_GetObjectItem(data, "a"));
+        if ((long long)cJSON_GetObjectItemCaseSensitive(data, "u")->valuedouble > ref[s].last_id) {
+            ref_apply(&ref[s], cJSON_GetObjectItemCaseSensitive(data, "b"), cJSON_GetObjectItemCaseSensitive(data, "a"));
             assert_true(n_expected[s] < 400);
             ref_top(&ref[s], 0, depth, expected[s][n_expected[s]][0], 2048);
             ref_top(&ref[s], 1, depth, expected[s][n_expected[s]][1], 2048);
@@ -286,14 +286,14 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
     for (size_t i = 0; i < l->n; i++) {
         cJSON *r = cJSON_Parse(l->lines[i]);
         assert_non_null(r);
-        const char *event = cJSON_GetObjectItem(r, "event")->valuestring;
+        const char *event = cJSON_GetObjectItemCaseSensitive(r, "event")->valuestring;
         assert_string_not_equal(event, "resync");
         if (strcmp(event, "depth") == 0) {
             int s = 0;
-            while (strcmp(syms[s], cJSON_GetObjectItem(r, "s")->valuestring) != 0)
+            while (strcmp(syms[s], cJSON_GetObjectItemCaseSensitive(r, "s")->valuestring) != 0)
                 s++;
-            char *bids = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "bids"));
-            char *asks = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "asks"));
+            char *bids = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r, "bids"));
+            char *asks = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r, "asks"));
             assert_true(got[s] < n_expected[s]);
             assert_string_equal(bids, expected[s][got[s]][0]);
             assert_string_equal(asks, expected[s][got[s]][1]);

@@ -1,0 +1,119 @@
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sc_symbol(const scenario *sc, const char *symbol)
+{
+    for (int i = 0; i < sc->n_symbols; i++)
+        if (strcmp(sc->symbols[i], symbol) == 0)
+            return i;
+    return -1;
+}
+
+int sc_has(const scenario *sc, sc_fault_kind kind, int symbol, long n)
+{
+    for (int i = 0; i < sc->n_faults; i++)
+        if (sc->faults[i].kind == kind && sc->faults[i].symbol == symbol && sc->faults[i].n == n)
+            return 1;
+    return 0;
+}
+
+static int add_fault(scenario *sc, sc_fault_kind kind, int symbol, long n)
+{
+    if (sc->n_faults == SC_MAX_FAULTS)
+        return -1;
+    sc->faults[sc->n_faults++] = (sc_fault){kind, symbol, n};
+    return 0;
+}
+
+int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->seed = 1;
+    sc->levels = 50;
+    sc->depth = 5;
+    sc->rate = 50;
+    sc->events = 200;
+    sc->stale_symbol = -1;
+    sc->timeout_s = 120;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return -1;
+    }
+    char line[1024];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        line[strcspn(line, "#\r\n")] = '\0';
+        char word[32], a[512] = "", b[64] = "";
+        int n = sscanf(line, "%31s %511s %63s", word, a, b);
+        if (n <= 0)
+            continue;
+        int ok = 1;
+        if (strcmp(word, "symbols") == 0) {
+            for (char *tok = strtok(line + strlen("symbols"), " \t"); tok && ok;
+                 tok = strtok(NULL, " \t")) {
+                ok = sc->n_symbols < SC_MAX_SYMBOLS;
+                if (ok)
+                    snprintf(sc->symbols[sc->n_symbols++], 24, "%s", tok);
+            }
+        } else if (strcmp(word, "seed") == 0 && n == 2) {
+            sc->seed = (unsigned)atoi(a);
+        } else if (strcmp(word, "levels") == 0 && n == 2) {
+            sc->levels = atoi(a);
+        } else if (strcmp(word, "depth") == 0 && n == 2) {
+            sc->depth = atoi(a);
+        } else if (strcmp(word, "rate") == 0 && n == 2) {
+            sc->rate = atoi(a);
+        } else if (strcmp(word, "events") == 0 && n == 2) {
+            sc->events = atol(a);
+        } else if ((strcmp(word, "gap") == 0 || strcmp(word, "duplicate") == 0 ||
+                    strcmp(word, "overlap") == 0) &&
+                   n == 3) {
+            int s = sc_symbol(sc, a);
+            sc_fault_kind k = word[0] == 'g' ? SC_GAP : word[0] == 'd' ? SC_DUPLICATE : SC_OVERLAP;
+            ok = s >= 0 && add_fault(sc, k, s, atol(b)) == 0;
+        } else if ((strcmp(word, "malformed") == 0 || strcmp(word, "binary") == 0 ||
+                    strcmp(word, "wrongtype") == 0) &&
+                   n == 2) {
+            sc_fault_kind k = word[0] == 'm' ? SC_MALFORMED : word[0] == 'b' ? SC_BINARY
+                                                                              : SC_WRONGTYPE;
+            ok = add_fault(sc, k, -1, atol(a)) == 0;
+        } else if (strcmp(word, "fragment") == 0 && n == 2) {
+            sc->fragment = atoi(a);
+        } else if (strcmp(word, "close") == 0 && n == 2) {
+            sc->close_after = atol(a);
+        } else if (strcmp(word, "stall") == 0 && n == 3) {
+            sc->stall_after = atol(a);
+            sc->stall_ms = atoi(b);
+        } else if (strcmp(word, "shutdown") == 0 && n == 2) {
+            sc->shutdown_after = atol(a);
+        } else if ((strcmp(word, "rest429") == 0 || strcmp(word, "rest418") == 0) && n == 3) {
+            sc->rest_err_status = word[5] == '2' ? 429 : 418;
+            sc->rest_err_count = atoi(a);
+            sc->rest_err_retry_s = atoi(b);
+        } else if (strcmp(word, "rest451") == 0 && n == 1) {
+            sc->rest451 = 1;
+        } else if (strcmp(word, "stale") == 0 && n == 3) {
+            sc->stale_symbol = sc_symbol(sc, a);
+            sc->stale_count = atoi(b);
+            ok = sc->stale_symbol >= 0;
+        } else if (strcmp(word, "replay") == 0 && n == 2) {
+            snprintf(sc->replay_dir, sizeof sc->replay_dir, "%s", a);
+        } else if (strcmp(word, "timeout") == 0 && n == 2) {
+            sc->timeout_s = atoi(a);
+        } else {
+            ok = 0;
+        }
+        if (!ok) {
+            snprintf(err, errlen, "%s:%d: cannot understand: %s", path, lineno, line);
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * The script of the fake Binance: one directive per line, '#' starts a comment.
+ *
+ *   symbols BTCUSDT ETHUSDT   symbols it knows; a snapshot of any other is HTTP 400 -1121
+ *   seed 7                    the random walk of the books (default 1)
+ *   levels 50                 initial levels per side (default 50)
+ *   depth 5                   levels per side in the truth file (default 5)
+ *   rate 50                   events per second per symbol (default 50)
+ *   events 200                events per symbol, then the stream goes quiet (default 200)
+ *   gap SYMBOL N              event N of SYMBOL is applied but never sent: a gap
+ *   duplicate SYMBOL N        event N of SYMBOL is sent twice
+ *   overlap SYMBOL N          event N of SYMBOL also covers event N-1's ids and changes
+ *   malformed N | binary N | wrongtype N   a bad frame is sent before event frame N
+ *   fragment BYTES            frames go out in websocket fragments of at most BYTES
+ *   close N                   the first connection is cut (no close frame) after N frames
+ *   stall N MS                after N frames of the first connection, the server stops
+ *                             answering anything (pings included) for MS milliseconds
+ *   shutdown N                after N frames of the first connection: serverShutdown, close
+ *   rest429 COUNT SECONDS     the first COUNT snapshot requests: 429, Retry-After: SECONDS
+ *   rest418 COUNT SECONDS     the same with 418
+ *   rest451                   every snapshot request: 451
+ *   stale SYMBOL COUNT        the first COUNT snapshots of SYMBOL are the initial book
+ *   replay DIR                serve DIR/frames.txt and DIR/snapshots.txt (a real capture)
+ *                             instead of simulated books
+ *   timeout S                 the server exits by itself after S seconds (default 120)
+ *
+ * Event numbers count from 1 per symbol; frame numbers count every event frame sent.
+ */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stddef.h>
+
+#define SC_MAX_SYMBOLS 8
+#define SC_MAX_FAULTS  32
+
+typedef enum sc_fault_kind {
+    SC_GAP, SC_DUPLICATE, SC_OVERLAP, SC_MALFORMED, SC_BINARY, SC_WRONGTYPE
+} sc_fault_kind;
+
+typedef struct sc_fault {
+    sc_fault_kind kind;
+    int symbol; /* index, or -1 for frame faults */
+    long n;     /* event number (per symbol) or frame number */
+} sc_fault;
+
+typedef struct scenario {
+    char symbols[SC_MAX_SYMBOLS][24];
+    int n_symbols;
+    unsigned seed;
+    int levels, depth, rate;
+    long events;
+    sc_fault faults[SC_MAX_FAULTS];
+    int n_faults;
+    int fragment;          /* 0: whole frames */
+    long close_after;      /* 0: never */
+    long stall_after;      /* 0: never */
+    int stall_ms;
+    long shutdown_after;   /* 0: never */
+    int rest_err_status;   /* 429 or 418 for the first rest_err_count requests */
+    int rest_err_count;
+    int rest_err_retry_s;
+    int rest451;
+    int stale_symbol;      /* -1: none */
+    int stale_count;
+    char replay_dir[512];  /* "" unless replaying */
+    int timeout_s;
+} scenario;
+
+/* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err. */
+int sc_load(scenario *sc, const char *path, char *err, size_t errlen);
+
+/* The index of a symbol, or -1. */
+int sc_symbol(const scenario *sc, const char *symbol);
+
+/* Is there a fault of this kind at this event/frame? */
+int sc_has(const scenario *sc, sc_fault_kind kind, int symbol, long n);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * fake_binance: a local stand-in for Binance's spot depth streams and REST snapshots, over
+ * TLS on 127.0.0.1, driven by a scenario (scenario.h) and writing its truth, for the tests
+ * and the offline demo.
+ *
+ *   fake_binance --scenario FILE --cert PEM --key PEM --truth FILE --port-file FILE
+ *                [--log FILE] [--port N]
+ *
+ * The port (0: any free one) is written to the port file once the server listens. The log
+ * gets one line per REST request ("rest <ms> <symbol> <status>") and per websocket
+ * connection ("ws <ms> <n>"), and "done <ms>" once every scripted event went out. The
+ * market starts with the first websocket connection.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "market.h"
+#include "scenario.h"
+
+#define MAX_TICK_FRAMES 32
+
+typedef struct out_frame {
+    unsigned char *buf; /* LWS_PRE bytes, then the message */
+    size_t len;
+    size_t sent;        /* bytes already sent (fragments) */
+    int binary;
+    int close_after;    /* cut the connection once this frame is out */
+    struct out_frame *next;
+} out_frame;
+
+typedef struct session {
+    int is_ws;
+    /* websocket */
+    int conn_no;                     /* 1 for the first connection */
+    int subscribed[SC_MAX_SYMBOLS];
+    out_frame *head, *tail;
+    long frames_sent;
+    int stalled;                     /* the stall already happened */
+    struct session *next_ws;
+    struct lws *wsi;
+    /* http */
+    unsigned char *body;             /* LWS_PRE bytes, then the body */
+    size_t body_len, body_sent;
+} session;
+
+static struct {
+    scenario sc;
+    market *mk;
+    FILE *log;
+    session *ws;          /* open websocket sessions */
+    int ws_connections;
+    int rest_requests;
+    int done_logged;
+    int ticking;          /* the market runs from the first websocket connection on */
+    volatile sig_atomic_t stop;
+    struct lws_context *ctx;
+    lws_sorted_usec_list_t tick;
+    struct timespec start;
+} g;
+
+static long ms_since_start(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - g.start.tv_sec) * 1000 + (now.tv_nsec - g.start.tv_nsec) / 1000000;
+}
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_line(const char *fmt, ...)
+{
+    if (g.log == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(g.log, fmt, ap);
+    va_end(ap);
+    fflush(g.log);
+}
+
+static void enqueue(session *s, const char *text, size_t len, int binary, int close_after)
+{
+    out_frame *f = calloc(1, sizeof *f);
+    f->buf = malloc(LWS_PRE + len + 1);
+    memcpy(f->buf + LWS_PRE, text, len);
+    f->len = len;
+    f->binary = binary;
+    f->close_after = close_after;
+    if (s->tail)
+        s->tail->next = f;
+    else
+        s->head = f;
+    s->tail = f;
+    lws_callback_on_writable(s->wsi);
+}
+
+static void drop_queue(session *s)
+{
+    while (s->head) {
+        out_frame *f = s->head;
+        s->head = f->next;
+        free(f->buf);
+        free(f);
+    }
+    s->tail = NULL;
+}
+
+/* Which symbol a message is about: its "s", or the stream's name. -1 for all. */
+static int frame_symbol(const char *text)
+{
+    const char *p = strstr(text, "\"s\":\"");
+    if (p == NULL)
+        return -1;
+    p += 5;
+    for (int i = 0; i < g.sc.n_symbols; i++) {
+        size_t n = strlen(g.sc.symbols[i]);
+        if (strncmp(p, g.sc.symbols[i], n) == 0 && p[n] == '"')
+            return i;
+    }
+    return -1;
+}
+
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    mk_frame frames[MAX_TICK_FRAMES];
+    int n = mk_tick(g.mk, frames, MAX_TICK_FRAMES);
+    for (int i = 0; i < n; i++) {
+        int sym = frame_symbol(frames[i].text);
+        for (session *s = g.ws; s != NULL; s = s->next_ws)
+            if (sym < 0 || s->subscribed[sym])
+                enqueue(s, frames[i].text, strlen(frames[i].text), frames[i].binary, 0);
+        free(frames[i].text);
+    }
+    if (mk_done(g.mk)) {
+        if (!g.done_logged)
+            log_line("done %ld\n", ms_since_start());
+        g.done_logged = 1;
+        return; /* quiet from now on: the connections stay open */
+    }
+    int rate = g.sc.rate > 0 ? g.sc.rate : 1000;
+    lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / rate);
+}
+
+/* ---- REST ---- */
+
+/* The value of a query argument ("name=" given); lws copies "name=value" and points past
+ * the '=' in its buffer. */
+static void url_arg(struct lws *wsi, const char *name, char *out, size_t len)
+{
+    char buf[128];
+    const char *v = lws_get_urlarg_by_name(wsi, name, buf, (int)sizeof buf);
+    if (v != NULL)
+        snprintf(out, len, "%s", v);
+}
+
+static int http_request(struct lws *wsi, session *s, const char *uri)
+{
+    char symbol[64] = "", limit_s[16] = "100";
+    int status = 200;
+    char *body = NULL;
+    char retry[16] = "";
+    if (strcmp(uri, "/api/v3/depth") != 0) {
+        status = 404;
+        body = strdup("{\"code\":-1,\"msg\":\"not found\"}");
+    } else {
+        url_arg(wsi, "symbol=", symbol, sizeof symbol);
+        url_arg(wsi, "limit=", limit_s, sizeof limit_s);
+        g.rest_requests++;
+        if (g.sc.rest451) {
+            status = 451;
+            body = strdup("{\"code\":0,\"msg\":\"Service unavailable from a restricted "
+                          "location\"}");
+        } else if (g.rest_requests <= g.sc.rest_err_count) {
+            status = g.sc.rest_err_status;
+            snprintf(retry, sizeof retry, "%d", g.sc.rest_err_retry_s);
+            body = strdup("{\"code\":-1003,\"msg\":\"Too many requests\"}");
+        } else {
+            body = mk_snapshot(g.mk, symbol, atoi(limit_s));
+            if (body == NULL) {
+                status = 400;
+                body = strdup("{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+            }
+        }
+        log_line("rest %ld %s %d\n", ms_since_start(), symbol, status);
+    }
+    size_t len = strlen(body);
+    s->body = malloc(LWS_PRE + len);
+    memcpy(s->body + LWS_PRE, body, len);
+    s->body_len = len;
+    s->body_sent = 0;
+    free(body);
+
+    unsigned char hdr[LWS_PRE + 1024];
+    unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+    if (lws_add_http_common_headers(wsi, (unsigned)status, "application/json", len, &p, end))
+        return 1;
+    if (retry[0] != '\0' &&
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_RETRY_AFTER, (unsigned char *)retry,
+                                     (int)strlen(retry), &p, end))
+        return 1;
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-mbx-used-weight-1m:",
+                                    (const unsigned char *)"5", 1, &p, end))
+        return 1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int http_writable(struct lws *wsi, session *s)
+{
+    if (s->body == NULL)
+        return 0;
+    size_t n = s->body_len - s->body_sent;
+    if (n > 16384)
+        n = 16384;
+    int last = s->body_sent + n == s->body_len;
+    if (lws_write(wsi, s->body + LWS_PRE + s->body_sent, n,
+                  last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+        return 1;
+    s->body_sent += n;
+    if (!last) {
+        /* lws_write needs LWS_PRE writable bytes before what it sends: move the rest. */
+        memmove(s->body + LWS_PRE, s->body + LWS_PRE + s->body_sent, s->body_len - s->body_sent);
+        s->body_len -= s->body_sent;
+        s->body_sent = 0;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    free(s->body);
+    s->body = NULL;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- websocket ---- */
+
+static void ws_open(struct lws *wsi, session *s)
+{
+    s->is_ws = 1;
+    s->wsi = wsi;
+    s->conn_no = ++g.ws_connections;
+    char args[32768] = "";
+    lws_hdr_copy(wsi, args, sizeof args, WSI_TOKEN_HTTP_URI_ARGS);
+    for (int i = 0; i < g.sc.n_symbols; i++) {
+        char name[40];
+        int k = 0;
+        for (const char *c = g.sc.symbols[i]; *c && k < 30; c++)
+            name[k++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+        name[k] = '\0';
+        strcat(name, "@depth");
+        s->subscribed[i] = strstr(args, name) != NULL;
+    }
+    s->next_ws = g.ws;
+    g.ws = s;
+    log_line("ws %ld %d\n", ms_since_start(), s->conn_no);
+    if (!g.ticking) {
+        /* Start the market only now, so a slow client start never misses the script. */
+        g.ticking = 1;
+        lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / 10);
+    }
+}
+
+static void ws_close(session *s)
+{
+    for (session **pp = &g.ws; *pp; pp = &(*pp)->next_ws) {
+        if (*pp == s) {
+            *pp = s->next_ws;
+            break;
+        }
+    }
+    drop_queue(s);
+}
+
+static int ws_writable(struct lws *wsi, session *s)
+{
+    out_frame *f = s->head;
+    if (f == NULL)
+        return 0;
+    size_t piece = f->len - f->sent;
+    if (g.sc.fragment > 0 && piece > (size_t)g.sc.fragment)
+        piece = (size_t)g.sc.fragment;
+    int first = f->sent == 0, last = f->sent + piece == f->len;
+    int flags = lws_write_ws_flags(f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT, first, last);
+    /* lws writes the frame header into the LWS_PRE bytes before the piece: the buffer's
+     * head room for the first piece, bytes already sent for the others. */
+    if (lws_write(wsi, f->buf + LWS_PRE + f->sent, piece, (enum lws_write_protocol)flags) <
+        (int)piece)
+        return -1;
+    f->sent += piece;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    s->head = f->next;
+    if (s->head == NULL)
+        s->tail = NULL;
+    int close_now = f->close_after;
+    free(f->buf);
+    free(f);
+    if (close_now)
+        return -1;
+    s->frames_sent++;
+    if (s->conn_no == 1 && s->frames_sent == g.sc.close_after)
+        return -1; /* abrupt: no close frame */
+    if (s->conn_no == 1 && s->frames_sent == g.sc.stall_after && !s->stalled) {
+        s->stalled = 1;
+        usleep((useconds_t)g.sc.stall_ms * 1000); /* nothing answered meanwhile, not even pings */
+    }
+    if (s->conn_no == 1 && s->frames_sent == g.sc.shutdown_after) {
+        const char *msg = "{\"e\":\"serverShutdown\",\"E\":1763938799000}";
+        enqueue(s, msg, strlen(msg), 0, 1);
+    }
+    if (s->head != NULL)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    session *s = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return http_request(wsi, s, (const char *)in);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_writable(wsi, s);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        free(s->body);
+        s->body = NULL;
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        ws_open(wsi, s);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return ws_writable(wsi, s);
+    case LWS_CALLBACK_CLOSED:
+        ws_close(s);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return 0;
+    default:
+        break;
+    }
+    (void)len;
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"binance", callback, sizeof(session), 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g.stop = 1;
+    if (g.ctx)
+        lws_cancel_service(g.ctx);
+}
+
+int main(int argc, char **argv)
+{
+    const char *scenario_path = NULL, *cert = NULL, *key = NULL, *truth = NULL;
+    const char *port_file = NULL, *log_path = NULL;
+    int port = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--scenario") == 0)
+            scenario_path = argv[i + 1];
+        else if (strcmp(argv[i], "--cert") == 0)
+            cert = argv[i + 1];
+        else if (strcmp(argv[i], "--key") == 0)
+            key = argv[i + 1];
+        else if (strcmp(argv[i], "--truth") == 0)
+            truth = argv[i + 1];
+        else if (strcmp(argv[i], "--port-file") == 0)
+            port_file = argv[i + 1];
+        else if (strcmp(argv[i], "--log") == 0)
+            log_path = argv[i + 1];
+        else if (strcmp(argv[i], "--port") == 0)
+            port = atoi(argv[i + 1]);
+    }
+    if (!scenario_path || !cert || !key || !truth || !port_file) {
+        fprintf(stderr, "usage: fake_binance --scenario FILE --cert PEM --key PEM --truth FILE "
+                        "--port-file FILE [--log FILE] [--port N]\n");
+        return 2;
+    }
+    char err[1024];
+    if (sc_load(&g.sc, scenario_path, err, sizeof err) != 0) {
+        fprintf(stderr, "fake_binance: %s\n", err);
+        return 2;
+    }
+    FILE *tf = fopen(truth, "w");
+    if (tf == NULL) {
+        perror(truth);
+        return 1;
+    }
+    g.log = log_path ? fopen(log_path, "w") : NULL;
+    g.mk = mk_create(&g.sc, tf, err, sizeof err);
+    if (g.mk == NULL) {
+        fprintf(stderr, "fake_binance: %s\n", err);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &g.start);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    lws_set_log_level(LLL_ERR, NULL);
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = "127.0.0.1";
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = cert;
+    info.ssl_private_key_filepath = key;
+    info.max_http_header_data = 32768;
+    info.vhost_name = "localhost";
+    g.ctx = lws_create_context(&info);
+    if (g.ctx == NULL) {
+        fprintf(stderr, "fake_binance: cannot listen\n");
+        return 1;
+    }
+    int actual = lws_get_vhost_listen_port(lws_get_vhost_by_name(g.ctx, "localhost"));
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+    FILE *pf = fopen(tmp, "w");
+    fprintf(pf, "%d\n", actual);
+    fclose(pf);
+    rename(tmp, port_file); /* appears whole: tests poll for it */
+
+    while (!g.stop && ms_since_start() < (long)g.sc.timeout_s * 1000)
+        if (lws_service(g.ctx, 0) < 0)
+            break;
+    lws_context_destroy(g.ctx);
+    mk_destroy(g.mk);
+    fclose(tf);
+    if (g.log)
+        fclose(g.log);
+    return 0;
+}

@@ -1,0 +1,106 @@
+#include "proc.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+extern char **environ;
+
+pid_t proc_spawn(char *const argv[], const char *err_path, char *const env[])
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 2, 1);
+    char *envp[256];
+    size_t n = 0;
+    for (char **e = environ; *e && n < 200; e++)
+        envp[n++] = *e;
+    for (size_t i = 0; env && env[i] && n < 255; i++)
+        envp[n++] = env[i];
+    envp[n] = NULL;
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc == 0 ? pid : -1;
+}
+
+int proc_wait(pid_t pid, int seconds)
+{
+    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (tu_mono_ns() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        tu_pause();
+    }
+}
+
+int proc_make_certs(const char *dir)
+{
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof cmd, "sh '%s/fake_binance/make_certs.sh' '%s'", DEPTHLOG_TESTS_DIR, dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int fake_server_start(fake_server *fs, const char *dir, const char *certs_dir,
+                      const char *cert_name, const char *scenario)
+{
+    memset(fs, 0, sizeof *fs);
+    snprintf(fs->dir, sizeof fs->dir, "%s", dir);
+    snprintf(fs->truth, sizeof fs->truth, "%s/truth.jsonl", dir);
+    snprintf(fs->log, sizeof fs->log, "%s/server.log", dir);
+    char sc[PATH_MAX + 16], port_file[PATH_MAX + 16], err[PATH_MAX + 16];
+    char cert[PATH_MAX + 64], key[PATH_MAX + 64];
+    snprintf(sc, sizeof sc, "%s/scenario.txt", dir);
+    snprintf(port_file, sizeof port_file, "%s/port", dir);
+    snprintf(err, sizeof err, "%s/server.err", dir);
+    snprintf(cert, sizeof cert, "%s/%s.pem", certs_dir, cert_name);
+    snprintf(key, sizeof key, "%s/%s.key", certs_dir, cert_name);
+    FILE *f = fopen(sc, "w");
+    if (f == NULL)
+        return -1;
+    fputs(scenario, f);
+    fclose(f);
+    char *argv[] = {DEPTHLOG_FAKE_BINANCE, "--scenario", sc, "--cert", cert, "--key", key,
+                    "--truth", fs->truth, "--port-file", port_file, "--log", fs->log, NULL};
+    fs->pid = proc_spawn(argv, err, NULL);
+    if (fs->pid < 0)
+        return -1;
+    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (tu_mono_ns() < deadline) {
+        FILE *p = fopen(port_file, "r");
+        if (p != NULL) {
+            int ok = fscanf(p, "%d", &fs->port) == 1;
+            fclose(p);
+            if (ok && fs->port > 0)
+                return 0;
+        }
+        tu_pause();
+    }
+    fake_server_stop(fs);
+    return -1;
+}
+
+void fake_server_stop(fake_server *fs)
+{
+    if (fs->pid > 0) {
+        kill(fs->pid, SIGTERM);
+        proc_wait(fs->pid, 10);
+    }
+    fs->pid = 0;
+}

@@ -1,0 +1,36 @@
+/* Processes for the integration tests: the fake Binance and the real orderbook binary. */
+#ifndef PROC_H
+#define PROC_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+typedef struct fake_server {
+    pid_t pid;
+    int port;
+    char dir[PATH_MAX];         /* the test's directory */
+    char truth[PATH_MAX + 16];  /* the book after every event */
+    char log[PATH_MAX + 16];    /* rest/ws/done lines */
+} fake_server;
+
+/* Start fake_binance in `dir` with the scenario text, serving the certificate `cert_name`
+ * ("localhost" or "wrong.example") from certs_dir. Waits (bounded) for its port.
+ * Returns 0 or -1. */
+int fake_server_start(fake_server *fs, const char *dir, const char *certs_dir,
+                      const char *cert_name, const char *scenario);
+
+/* SIGTERM and reap. */
+void fake_server_stop(fake_server *fs);
+
+/* Spawn argv with stderr (and stdout) to `err_path`, adding `env` entries (NULL-terminated,
+ * may be NULL) to the environment. Returns the pid or -1. */
+pid_t proc_spawn(char *const argv[], const char *err_path, char *const env[]);
+
+/* Wait for the process to exit within `seconds`; returns its exit status, 128+signal if
+ * killed, or -1 on timeout (then it is killed). */
+int proc_wait(pid_t pid, int seconds);
+
+/* Make the test certificates into dir (via make_certs.sh). Returns 0 or -1. */
+int proc_make_certs(const char *dir);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * The real orderbook binary against the local fake Binance (TLS on 127.0.0.1): every depth
+ * record equals the server's truth, through every scripted fault; files roll by the config;
+ * SIGTERM drains; bad configs, unknown symbols and untrusted certificates fail as promised.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "proc.h"
+#include "test_util.h"
+
+static char certs[PATH_MAX];
+
+typedef struct run {
+    char dir[PATH_MAX];
+    char logs[PATH_MAX + 16];
+    char conf[PATH_MAX + 16];
+    char err[PATH_MAX + 16];
+    fake_server fs;
+    pid_t pid;
+} run;
+
+typedef struct records {
+    cJSON **r;
+    size_t n;
+} records;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    tu_mkdtemp(certs, sizeof certs);
+    return proc_make_certs(certs);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    tu_rm_rf(certs);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    run *r = calloc(1, sizeof *r);
+    tu_mkdtemp(r->dir, sizeof r->dir);
+    snprintf(r->logs, sizeof r->logs, "%s/logs", r->dir);
+    snprintf(r->conf, sizeof r->conf, "%s/ob.conf", r->dir);
+    snprintf(r->err, sizeof r->err, "%s/orderbook.err", r->dir);
+    *state = r;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    run *r = *state;
+    if (r->pid > 0) {
+        kill(r->pid, SIGKILL);
+        proc_wait(r->pid, 5);
+    }
+    fake_server_stop(&r->fs);
+    tu_rm_rf(r->dir);
+    free(r);
+    return 0;
+}
+
+/* A config for the fake server: `extra` lines are appended to [log] and [binance]. */
+static void write_config(run *r, const char *log_extra, const char *binance_extra, int with_ca)
+{
+    FILE *f = fopen(r->conf, "w");
+    fprintf(f, "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
+               "rest_url = https://localhost:%d\nsnapshot_limit = 100\n",
+            r->logs, log_extra, r->fs.port, r->fs.port);
+    if (with_ca)
+        fprintf(f, "ca_file = %s/ca.pem\n", certs);
+    fprintf(f, "%s\n", binance_extra);
+    fclose(f);
+}
+
+static void start_server(run *r, const char *cert, const char *scenario)
+{
+    assert_int_equal(fake_server_start(&r->fs, r->dir, certs, cert, scenario), 0);
+}
+
+static void start_orderbook(run *r, char *const env[], char *sym1, char *sym2)
+{
+    char *argv[] = {DEPTHLOG_ORDERBOOK, "-q", "-c", r->conf, sym1, sym2, NULL};
+    r->pid = proc_spawn(argv, r->err, env);
+    assert_true(r->pid > 0);
+}
+
+static int stop_orderbook(run *r)
+{
+    kill(r->pid, SIGTERM);
+    int rc = proc_wait(r->pid, 30);
+    r->pid = 0;
+    return rc;
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+    char *text = tu_read_file(path, NULL);
+    int found = text != NULL && strstr(text, needle) != NULL;
+    free(text);
+    return found;
+}
+
+static int count_in_file(const char *path, const char *needle)
+{
+    char *text = tu_read_file(path, NULL);
+    int n = 0;
+    for (char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
+static void records_free(records *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        cJSON_Delete(rs->r[i]);
+    free(rs->r);
+    rs->r = NULL;
+    rs->n = 0;
+}
+
+static int by_ts(const void *a, const void *b)
+{
+    const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
+    return strcmp(cJSON_GetObjectItemCaseSensitive(x, "ts")->valuestring,
+                  cJSON_GetObjectItemCaseSensitive(y, "ts")->valuestring);
+}
+
+/* Every record of every file, in time order; each line must be one JSON object. */
+static records read_records(const char *logs)
+{
+    records rs = {NULL, 0};
+    DIR *d = opendir(logs);
+    if (d == NULL)
+        return rs;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", logs, e->d_name);
+        char *text = tu_read_file(path, NULL);
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            cJSON *j = cJSON_Parse(line);
+            if (j == NULL)
+                fail_msg("not JSON in %s: %s", e->d_name, line);
+            rs.r = realloc(rs.r, (rs.n + 1) * sizeof *rs.r);
+            rs.r[rs.n++] = j;
+        }
+        free(text);
+    }
+    closedir(d);
+    /* A stable order by receive time (equal ts keep file order is not needed here). */
+    qsort(rs.r, rs.n, sizeof *rs.r, by_ts);
+    return rs;
+}
+
+static const char *event_of(const cJSON *r)
+{
+    return cJSON_GetObjectItemCaseSensitive(r, "event")->valuestring;
+}
+
+/* The last update id of each symbol in the truth file. */
+static double last_truth_u(run *r, const char *symbol)
+{
+    char *text = tu_read_file(r->fs.truth, NULL);
+    double last = -1;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(j, "s")->valuestring, symbol) == 0)
+            last = cJSON_GetObjectItemCaseSensitive(j, "u")->valuedouble;
+        cJSON_Delete(j);
+    }
+    free(text);
+    return last;
+}
+
+static int has_depth_u(const records *rs, const char *symbol, double u)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        const cJSON *x = rs->r[i];
+        if (strcmp(event_of(x), "depth") == 0 &&
+            strcmp(cJSON_GetObjectItemCaseSensitive(x, "s")->valuestring, symbol) == 0 &&
+            cJSON_GetObjectItemCaseSensitive(x, "u")->valuedouble == u)
+            return 1;
+    }
+    return 0;
+}
+
+/* Wait until the server sent everything and the last event of each symbol is recorded. */
+static void wait_until_captured(run *r, const char *const *symbols, int n)
+{
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    for (;;) {
+        if (tu_mono_ns() > deadline) {
+            char *log = tu_read_file(r->fs.log, NULL), *err = tu_read_file(r->err, NULL);
+            fail_msg("not captured in 60 s\nserver log:\n%s\norderbook stderr:\n%s",
+                     log ? log : "(none)", err ? err : "(none)");
+        }
+        if (file_contains(r->fs.log, "done")) {
+            records rs = read_records(r->logs);
+            int all = 1;
+            for (int i = 0; i < n && all; i++)
+                all = has_depth_u(&rs, symbols[i], last_truth_u(r, symbols[i]));
+            records_free(&rs);
+            if (all)
+                return;
+        }
+        tu_pause();
+    }
+}
+
+/* Every depth record equals the truth at its (s, u); returns how many were checked. */
+static size_t check_depth_against_truth(run *r, const records *rs)
+{
+    char *text = tu_read_file(r->fs.truth, NULL);
+    size_t n_truth = 0, cap = 0;
+    cJSON **truth = NULL;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        if (n_truth == cap) {
+            cap = cap ? cap * 2 : 256;
+            truth = realloc(truth, cap * sizeof *truth);
+        }
+        truth[n_truth++] = cJSON_Parse(line);
+    }
+    free(text);
+    size_t checked = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        const cJSON *x = rs->r[i];
+        if (strcmp(event_of(x), "depth") != 0)
+            continue;
+        const char *s = cJSON_GetObjectItemCaseSensitive(x, "s")->valuestring;
+        double u = cJSON_GetObjectItemCaseSensitive(x, "u")->valuedouble;
+        const cJSON *t = NULL;
+        for (size_t k = 0; k < n_truth && t == NULL; k++)
+            if (strcmp(cJSON_GetObjectItemCaseSensitive(truth[k], "s")->valuestring, s) == 0 &&
+                cJSON_GetObjectItemCaseSensitive(truth[k], "u")->valuedouble == u)
+                t = truth[k];
+        if (t == NULL)
+            fail_msg("%s u=%.0f: no such event in the truth", s, u);
+        char *got = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(x, "bids"));
+        char *want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(t, "bids"));
+        if (strcmp(got, want) != 0)
+            fail_msg("%s u=%.0f bids: %s, truth %s", s, u, got, want);
+        free(got);
+        free(want);
+        got = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(x, "asks"));
+        want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(t, "asks"));
+        if (strcmp(got, want) != 0)
+            fail_msg("%s u=%.0f asks: %s, truth %s", s, u, got, want);
+        free(got);
+        free(want);
+        checked++;
+    }
+    for (size_t k = 0; k < n_truth; k++)
+        cJSON_Delete(truth[k]);
+    free(truth);
+    return checked;
+}
+
+static int count_events(const records *rs, const char *event, const char *symbol,
+                        const char *reason)
+{
+    int n = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        const cJSON *x = rs->r[i];
+        if (strcmp(event_of(x), event) != 0)
+            continue;
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(x, "s");
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(x, "reason");
+        if (symbol != NULL && (s == NULL || strcmp(s->valuestring, symbol) != 0))
+            continue;
+        if (reason != NULL && (why == NULL || strstr(why->valuestring, reason) == NULL))
+            continue;
+        n++;
+    }
+    return n;
+}
+
+static const char *const two[] = {"BTCUSDT", "ETHUSDT"};
+
+static void test_orderbook_records_equal_truth_through_every_fault(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost",
+                 "symbols BTCUSDT ETHUSDT\nrate 40\nevents 120\ngap ETHUSDT 50\n"
+                 "duplicate BTCUSDT 20\noverlap BTCUSDT 30\nmalformed 40\nbinary 41\n"
+                 "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 1 1\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "btcusdt", "ETHUSDT");
+    wait_until_captured(r, two, 2);
+    assert_int_equal(stop_orderbook(r), 0);
+
+    records rs = read_records(r->logs);
+    assert_true(check_depth_against_truth(r, &rs) > 150);
+    /* The gap resynced ETHUSDT, and only it; the stale snapshot was fetched again, not
+     * applied; malformed frames were skipped. */
+    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "gap"), 1);
+    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", NULL), 0);
+    assert_int_equal(count_events(&rs, "snapshot", "ETHUSDT", NULL), 2);
+    assert_int_equal(count_events(&rs, "snapshot", "BTCUSDT", NULL), 1);
+    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 1);
+    /* The 429's Retry-After (1 s) was honoured before the next request. */
+    char *log = tu_read_file(r->fs.log, NULL);
+    long t429 = -1, next = -1;
+    for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        long t;
+        char sym[32];
+        int status;
+        if (sscanf(line, "rest %ld %31s %d", &t, sym, &status) != 3)
+            continue;
+        if (status == 429)
+            t429 = t;
+        else if (t429 >= 0 && next < 0)
+            next = t;
+    }
+    free(log);
+    assert_true(t429 >= 0 && next >= 0);
+    assert_true(next - t429 >= 1000);
+    assert_true(file_contains(r->err, "HTTP 429"));
+    records_free(&rs);
+}
+
+static void test_orderbook_reconnects_after_abrupt_close(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nclose 60\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
+    wait_until_captured(r, two, 2);
+    assert_int_equal(stop_orderbook(r), 0);
+    records rs = read_records(r->logs);
+    check_depth_against_truth(r, &rs);
+    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
+    assert_int_equal(count_events(&rs, "disconnected", NULL, NULL), 1);
+    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
+    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
+    assert_int_equal(count_in_file(r->fs.log, "ws "), 2);
+    records_free(&rs);
+}
+
+static void test_orderbook_replaces_stalled_connection(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
+    write_config(r, "", "", 1);
+    char *env[] = {"ORDERBOOK_PING_S=1", "ORDERBOOK_HANGUP_S=2", NULL};
+    start_orderbook(r, env, "BTCUSDT", NULL);
+    const char *one[] = {"BTCUSDT"};
+    wait_until_captured(r, one, 1);
+    assert_int_equal(stop_orderbook(r), 0);
+    records rs = read_records(r->logs);
+    check_depth_against_truth(r, &rs);
+    assert_true(count_events(&rs, "disconnected", NULL, NULL) >= 1);
+    assert_true(count_in_file(r->fs.log, "ws ") >= 2);
+    records_free(&rs);
+}
+
+static void test_orderbook_daily_utc_file_names_from_config(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    write_config(r, "rollover = daily\nclock = utc", "", 1);
+    time_t before = time(NULL);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    const char *one[] = {"BTCUSDT"};
+    wait_until_captured(r, one, 1);
+    assert_int_equal(stop_orderbook(r), 0);
+    time_t after = time(NULL);
+    char want[2][64];
+    struct tm tm;
+    gmtime_r(&before, &tm);
+    strftime(want[0], sizeof want[0], "%Y%m%d.txt", &tm);
+    gmtime_r(&after, &tm);
+    strftime(want[1], sizeof want[1], "%Y%m%d.txt", &tm);
+    DIR *d = opendir(r->logs);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        files++;
+        assert_true(strcmp(e->d_name, want[0]) == 0 || strcmp(e->d_name, want[1]) == 0);
+    }
+    closedir(d);
+    assert_true(files >= 1);
+    records rs = read_records(r->logs);
+    const char *ts = cJSON_GetObjectItemCaseSensitive(rs.r[0], "ts")->valuestring;
+    assert_int_equal(strlen(ts), strlen("2026-11-25T03:15:42.217886Z"));
+    assert_int_equal(ts[strlen(ts) - 1], 'Z');
+    records_free(&rs);
+}
+
+static void test_orderbook_5sec_file_names(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    const char *one[] = {"BTCUSDT"};
+    wait_until_captured(r, one, 1);
+    assert_int_equal(stop_orderbook(r), 0);
+    DIR *d = opendir(r->logs);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        files++;
+        /* YYYYMMDDHHMM then i = second / 5, 0..11 unpadded */
+        size_t n = strlen(e->d_name);
+        assert_true(n == 17 || n == 18);
+        assert_string_equal(e->d_name + n - 4, ".txt");
+        int i = atoi(e->d_name + 12);
+        assert_true(i >= 0 && i <= 11);
+    }
+    closedir(d);
+    assert_true(files >= 1);
+}
+
+static void test_orderbook_bad_config_exits_2_naming_the_line(void **state)
+{
+    run *r = *state;
+    FILE *f = fopen(r->conf, "w");
+    fputs("[log]\ndir = x\nrollover = weekly\n", f);
+    fclose(f);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    assert_int_equal(proc_wait(r->pid, 30), 2);
+    r->pid = 0;
+    char want[PATH_MAX + 100];
+    snprintf(want, sizeof want, "%s:3: [log] rollover = weekly: expected 5sec or daily", r->conf);
+    assert_true(file_contains(r->err, want));
+}
+
+static void test_orderbook_unknown_symbol_exits_1_naming_it(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "NOSUCHCOIN", NULL);
+    assert_int_equal(proc_wait(r->pid, 30), 1);
+    r->pid = 0;
+    assert_true(file_contains(r->err, "Binance does not know the symbol NOSUCHCOIN"));
+}
+
+static void test_orderbook_refuses_server_without_trusted_ca(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    write_config(r, "", "", 0);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (!file_contains(r->err, "certificate verify failed")) {
+        assert_true(tu_mono_ns() < deadline);
+        tu_pause();
+    }
+    assert_int_equal(stop_orderbook(r), 0);
+    assert_true(file_contains(r->err, "unable to get local issuer certificate"));
+    records rs = read_records(r->logs);
+    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 0);
+    records_free(&rs);
+}
+
+static void test_orderbook_refuses_certificate_for_another_host(void **state)
+{
+    run *r = *state;
+    start_server(r, "wrong.example", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (!file_contains(r->err, "certificate verify failed")) {
+        assert_true(tu_mono_ns() < deadline);
+        tu_pause();
+    }
+    assert_int_equal(stop_orderbook(r), 0);
+    assert_true(file_contains(r->err, "mismatch"));
+    records rs = read_records(r->logs);
+    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 0);
+    records_free(&rs);
+}
+
+static void test_orderbook_replays_real_binance_capture(void **state)
+{
+    run *r = *state;
+    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
+    if (probe == NULL) {
+        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
+        skip();
+    }
+    fclose(probe);
+    start_server(r, "localhost",
+                 "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
+                 "\n");
+    write_config(r, "", "", 1);
+    char *argv[] = {DEPTHLOG_ORDERBOOK, "-q", "-c", r->conf, "NKNUSDT", "BLZETH", "LRCBTC",
+                    "RUNEEUR", NULL};
+    r->pid = proc_spawn(argv, r->err, NULL);
+    const char *four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
+    wait_until_captured(r, four, 4);
+    assert_int_equal(stop_orderbook(r), 0);
+    records rs = read_records(r->logs);
+    assert_true(check_depth_against_truth(r, &rs) > 100);
+    assert_int_equal(count_events(&rs, "resync", NULL, NULL), 0);
+    records_free(&rs);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_orderbook_records_equal_truth_through_every_fault),
+        T(test_orderbook_reconnects_after_abrupt_close),
+        T(test_orderbook_replaces_stalled_connection),
+        T(test_orderbook_daily_utc_file_names_from_config),
+        T(test_orderbook_5sec_file_names),
+        T(test_orderbook_bad_config_exits_2_naming_the_line),
+        T(test_orderbook_unknown_symbol_exits_1_naming_it),
+        T(test_orderbook_refuses_server_without_trusted_ca),
+        T(test_orderbook_refuses_certificate_for_another_host),
+        T(test_orderbook_replays_real_binance_capture),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
