@@ -121,7 +121,8 @@ static void book_copy(mk_book *dst, const mk_book *src)
 
 static void cents(char *out, long c)
 {
-    snprintf(out, 24, "%ld.%02ld000000", c / 100, c % 100);
+    /* Prices stay far below INT_MAX cents; int keeps the output provably within 24 bytes. */
+    snprintf(out, 24, "%d.%02d000000", (int)(c / 100), (int)(c % 100));
 }
 
 static void simulate_start(market *m)
