@@ -1,0 +1,372 @@
+/*
+ * The orderbook pipeline against its parsing floor, on a synthetic Binance feed in memory.
+ *   book_replay [ROUNDS [FRAMES [SYMBOLS]]]      defaults: 5 rounds, 1000000 frames, 6 symbols
+ *
+ * Each round times, in an order that rotates from round to round:
+ *   parse   cJSON_ParseWithLength + cJSON_Delete of every frame: the floor
+ *   core    the capture pipeline (parse, sync, book, record) into a sink that drops the lines
+ *   alog    the same pipeline with the lines alog_write()n into a real logger (5sec files in a
+ *           temporary directory), timed before and after alog_stop(ALOG_STOP_FLUSH)
+ * then prints the medians, the ratios to parse and a machine-readable line. Generating the
+ * feed and loading the snapshots are not timed. Temporary files go under $TMPDIR (or /tmp).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "alog.h"
+#include "bench_harness.h"
+#include "book_feed.h"
+#include "capture.h"
+
+#define SEED        20261201
+#define DEPTH       5                  /* levels per side in records: the shipped default */
+#define QUEUE_BYTES ((size_t)64 << 20) /* queue_mb = 64, the shipped default */
+#define MAX_ROUNDS  99
+
+enum { ST_PARSE, ST_CORE, ST_ALOG_NOFLUSH, ST_ALOG, N_STAGES };
+
+static const char *const stage_name[N_STAGES] = {"parse", "core", "alog_noflush", "alog"};
+static const char *const stage_title[N_STAGES] = {
+    "parse only (cJSON)",
+    "pipeline, lines dropped",
+    "pipeline + alog, no flush",
+    "pipeline + alog + flush",
+};
+
+typedef struct sink_ctx {
+    alog *lg; /* NULL: count the lines and drop them */
+    uint64_t lines;
+    uint64_t bytes;
+    uint64_t refused; /* alog_write results other than ALOG_OK */
+} sink_ctx;
+
+typedef struct run_env {
+    const book_feed *feed;
+    const char *base;   /* temporary directory of this process */
+    cpu_set_t all_cpus; /* the affinity we started with: the logger's thread gets it */
+    int failed;         /* a check failed: the numbers are not to be trusted */
+} run_env;
+
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The timed loops run on CPU 0; alog's writer thread, started unpinned, takes the other. */
+static void pin(const run_env *env, int on)
+{
+    if (on) {
+        bench_pin(0);
+        return;
+    }
+    sched_setaffinity(0, sizeof env->all_cpus, &env->all_cpus);
+}
+
+static void emit(void *ctx, const char *line, size_t len)
+{
+    sink_ctx *s = ctx;
+    s->lines++;
+    s->bytes += len + 1;
+    if (s->lg != NULL && alog_write(s->lg, line, len) != ALOG_OK)
+        s->refused++;
+}
+
+static void want_snapshot(void *ctx, const char *symbol)
+{
+    /* The snapshots are handed in right after connecting: nothing to fetch. */
+    (void)ctx;
+    (void)symbol;
+}
+
+static void on_alog_error(void *ctx, int errnum, const char *what)
+{
+    (void)ctx;
+    fprintf(stderr, "book_replay: alog: %s: %s\n", what, strerror(errnum));
+}
+
+static double time_parse(run_env *env)
+{
+    const book_feed *f = env->feed;
+    size_t bad = 0;
+    pin(env, 1);
+    double t0 = bench_now();
+    for (size_t i = 0; i < f->n_frames; i++) {
+        size_t len;
+        const char *msg = book_feed_frame(f, i, &len);
+        cJSON *root = cJSON_ParseWithLength(msg, len);
+        bad += root == NULL;
+        cJSON_Delete(root);
+    }
+    double t1 = bench_now();
+    pin(env, 0);
+    if (bad != 0) {
+        fprintf(stderr, "book_replay: cJSON rejected %zu frames\n", bad);
+        env->failed = 1;
+    }
+    return t1 - t0;
+}
+
+/* Every frame must have been applied to a synced book, and every line recorded. */
+static void check_capture(run_env *env, const cap *c, const sink_ctx *sink)
+{
+    const cap_counters *cc = cap_counts(c);
+    uint64_t applied = 0, resyncs = 0;
+    for (size_t i = 0; i < cap_symbols(c); i++) {
+        applied += cap_symbol(c, i)->stats.applied;
+        resyncs += cap_symbol(c, i)->stats.resyncs;
+    }
+    /* One connected record, one snapshot record per symbol, one depth record per frame. */
+    uint64_t want = 1 + env->feed->n_symbols + env->feed->n_frames;
+    if (applied != env->feed->n_frames || resyncs != 0 || cc->malformed != 0 ||
+        cc->records != want || sink->lines != want || sink->refused != 0) {
+        fprintf(stderr,
+                "book_replay: pipeline check failed: applied=%llu resyncs=%llu malformed=%llu "
+                "records=%llu lines=%llu refused=%llu (want %llu records)\n",
+                (unsigned long long)applied, (unsigned long long)resyncs,
+                (unsigned long long)cc->malformed, (unsigned long long)cc->records,
+                (unsigned long long)sink->lines, (unsigned long long)sink->refused,
+                (unsigned long long)want);
+        env->failed = 1;
+    }
+}
+
+/* A pipeline synced on every symbol's snapshot, ready for the frames. */
+static cap *synced_pipeline(const book_feed *f, sink_ctx *sink)
+{
+    cap_sink cs = {sink, emit, want_snapshot};
+    cap *c = cap_create(f->symbols, f->n_symbols, DEPTH, CAP_RECORD_BOOK, 0, &cs);
+    if (c == NULL)
+        return NULL;
+    cap_on_connected(c, f->symbols, f->n_symbols, realtime_ns());
+    for (size_t i = 0; i < f->n_symbols; i++)
+        cap_on_snapshot(c, f->symbols[i], f->snapshot[i], f->snapshot_len[i], realtime_ns());
+    return c;
+}
+
+static void feed_frames(const book_feed *f, cap *c)
+{
+    for (size_t i = 0; i < f->n_frames; i++) {
+        size_t len;
+        const char *msg = book_feed_frame(f, i, &len);
+        cap_on_message(c, msg, len, realtime_ns());
+    }
+}
+
+static double time_core(run_env *env, uint64_t *bytes)
+{
+    sink_ctx sink = {0};
+    cap *c = synced_pipeline(env->feed, &sink);
+    if (c == NULL) {
+        env->failed = 1;
+        return 0;
+    }
+    pin(env, 1);
+    double t0 = bench_now();
+    feed_frames(env->feed, c);
+    double t1 = bench_now();
+    pin(env, 0);
+    check_capture(env, c, &sink);
+    *bytes = sink.bytes;
+    cap_destroy(c);
+    return t1 - t0;
+}
+
+/* Remove a run's directory: alog's period files, nothing else is in it. */
+static void remove_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* The pipeline into alog. Returns the time with the final flush; `no_flush` gets the time
+ * until the last frame was handed over. */
+static double time_alog(run_env *env, int round, double *no_flush, uint64_t *files)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/round-%d", env->base, round);
+    /* No dirty pages left by an earlier run to be throttled by (as run_logger_bench.sh). */
+    sync();
+    alog_options opt = {.dir = dir,
+                        .rollover = ALOG_ROLL_5SEC,
+                        .queue_bytes = QUEUE_BYTES,
+                        /* Wait rather than drop: every record must reach the files. */
+                        .block_when_full = 1,
+                        .on_error = on_alog_error};
+    sink_ctx sink = {0};
+    sink.lg = alog_open(&opt);
+    cap *c = sink.lg ? synced_pipeline(env->feed, &sink) : NULL;
+    if (c == NULL) {
+        perror("book_replay: alog_open/cap_create");
+        alog_close(sink.lg);
+        env->failed = 1;
+        return 0;
+    }
+    pin(env, 1);
+    double t0 = bench_now();
+    feed_frames(env->feed, c);
+    double t1 = bench_now();
+    alog_stop(sink.lg, ALOG_STOP_FLUSH);
+    double t2 = bench_now();
+    pin(env, 0);
+    check_capture(env, c, &sink);
+    alog_stats st;
+    alog_get_stats(sink.lg, &st);
+    if (st.written != sink.lines || st.lost_io != 0 || st.dropped_full != 0) {
+        fprintf(stderr, "book_replay: alog wrote %llu of %llu lines (lost_io %llu)\n",
+                (unsigned long long)st.written, (unsigned long long)sink.lines,
+                (unsigned long long)st.lost_io);
+        env->failed = 1;
+    }
+    *files = st.files_opened;
+    alog_close(sink.lg);
+    cap_destroy(c);
+    remove_dir(dir);
+    *no_flush = t1 - t0;
+    return t2 - t0;
+}
+
+static void report_run(const book_feed *f, int round, int stage, double sec)
+{
+    printf("book_replay round=%d stage=%s events=%zu seconds=%.3f ns_per_event=%.1f "
+           "events_per_s=%.0f\n",
+           round, stage_name[stage], f->n_frames, sec, sec * 1e9 / (double)f->n_frames,
+           (double)f->n_frames / sec);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+    double s[MAX_ROUNDS];
+    memcpy(s, v, (size_t)n * sizeof *v);
+    qsort(s, (size_t)n, sizeof *s, by_value);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void summary(const book_feed *f, int rounds, double sec[N_STAGES][MAX_ROUNDS],
+                    uint64_t record_bytes, uint64_t files)
+{
+    double med[N_STAGES], ratio[N_STAGES];
+    for (int s = 0; s < N_STAGES; s++) {
+        double r[MAX_ROUNDS];
+        /* The ratio of each round's own pair: rounds are interleaved so that a slower spell
+         * of the shared machine hits both sides of a ratio alike. */
+        for (int i = 0; i < rounds; i++)
+            r[i] = sec[s][i] / sec[ST_PARSE][i];
+        med[s] = median(sec[s], rounds);
+        ratio[s] = median(r, rounds);
+    }
+    double n = (double)f->n_frames;
+    printf("\nMedians of %d rounds: %zu frames of %zu symbols, %.1f levels per frame "
+           "(%.0f%% removals), %.0f bytes per frame; records %.0f bytes per event\n",
+           rounds, f->n_frames, f->n_symbols, (double)f->n_levels / n,
+           100.0 * (double)f->n_zero / (double)f->n_levels, (double)f->offset[f->n_frames] / n,
+           (double)record_bytes / n);
+    printf("%-28s %10s %12s %9s\n", "stage", "ns/event", "events/s", "x parse");
+    for (int s = 0; s < N_STAGES; s++)
+        printf("%-28s %10.1f %12.0f %9.2f\n", stage_title[s], med[s] * 1e9 / n, n / med[s],
+               ratio[s]);
+    double rate = n / med[ST_ALOG];
+    printf("\nTargets\n");
+    printf("  pipeline + alog + flush / parse only %8.2f  (target <= 1.5)  %s\n", ratio[ST_ALOG],
+           ratio[ST_ALOG] <= 1.5 ? "met" : "MISSED");
+    printf("  pipeline + alog + flush, events/s    %8.0f  (target >= 200000)  %s\n", rate,
+           rate >= 200000 ? "met" : "MISSED");
+    printf("  alog files opened (5sec rollover)    %8llu\n", (unsigned long long)files);
+    printf("\nmachine-readable: frames=%zu symbols=%zu rounds=%d", f->n_frames, f->n_symbols,
+           rounds);
+    for (int s = 0; s < N_STAGES; s++)
+        printf(" %s_ns=%.1f %s_eps=%.0f %s_ratio=%.3f", stage_name[s], med[s] * 1e9 / n,
+               stage_name[s], n / med[s], stage_name[s], ratio[s]);
+    printf("\n");
+}
+
+static int make_base(char *out, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, len, "%s/depthlog-book-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(out) == NULL) {
+        perror(out);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = argc > 1 ? atoi(argv[1]) : 5;
+    size_t frames = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000000;
+    size_t symbols = argc > 3 ? strtoul(argv[3], NULL, 10) : 6;
+    if (argc > 4 || rounds < 1 || rounds > MAX_ROUNDS || frames < 1 || symbols < 1 ||
+        symbols > BOOK_FEED_MAX_SYMBOLS) {
+        fprintf(stderr, "usage: book_replay [ROUNDS (1..%d) [FRAMES [SYMBOLS (1..%d)]]]\n",
+                MAX_ROUNDS, BOOK_FEED_MAX_SYMBOLS);
+        return 2;
+    }
+    book_feed feed;
+    double g0 = bench_now();
+    if (book_feed_make(&feed, frames, symbols, SEED) != 0) {
+        fprintf(stderr, "book_replay: out of memory generating the feed\n");
+        return 1;
+    }
+    fprintf(stderr, "book_replay: generated %zu frames (%.0f MB) in %.1f s\n", frames,
+            (double)feed.offset[frames] / 1e6, bench_now() - g0);
+    char base[4096];
+    if (make_base(base, sizeof base) != 0) {
+        book_feed_free(&feed);
+        return 1;
+    }
+    run_env env = {.feed = &feed, .base = base};
+    sched_getaffinity(0, sizeof env.all_cpus, &env.all_cpus);
+
+    static double sec[N_STAGES][MAX_ROUNDS];
+    uint64_t record_bytes = 0, files = 0;
+    for (int r = 0; r < rounds && !env.failed; r++) {
+        fprintf(stderr, "round %d/%d\n", r + 1, rounds);
+        for (int k = 0; k < 3; k++) {
+            switch ((r + k) % 3) {
+            case 0:
+                sec[ST_PARSE][r] = time_parse(&env);
+                report_run(&feed, r + 1, ST_PARSE, sec[ST_PARSE][r]);
+                break;
+            case 1:
+                sec[ST_CORE][r] = time_core(&env, &record_bytes);
+                report_run(&feed, r + 1, ST_CORE, sec[ST_CORE][r]);
+                break;
+            default:
+                sec[ST_ALOG][r] = time_alog(&env, r + 1, &sec[ST_ALOG_NOFLUSH][r], &files);
+                report_run(&feed, r + 1, ST_ALOG_NOFLUSH, sec[ST_ALOG_NOFLUSH][r]);
+                report_run(&feed, r + 1, ST_ALOG, sec[ST_ALOG][r]);
+                break;
+            }
+            fflush(stdout);
+        }
+    }
+    rmdir(base);
+    if (!env.failed)
+        summary(&feed, rounds, sec, record_bytes, files);
+    book_feed_free(&feed);
+    return env.failed;
+}
