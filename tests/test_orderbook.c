@@ -4,6 +4,7 @@
  * SIGTERM drains; bad configs, unknown symbols and untrusted certificates fail as promised.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
@@ -293,29 +297,74 @@ static int count_events(const records *rs, const char *event, const char *symbol
     return n;
 }
 
+
+/* Poll (bounded) until the file holds `needle`. */
+static void wait_for_text(const char *path, const char *needle)
+{
+    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (!file_contains(path, needle)) {
+        if (tu_mono_ns() > deadline) {
+            char *text = tu_read_file(path, NULL);
+            fail_msg("%s never said \"%s\"; it says:\n%s", path, needle, text ? text : "");
+        }
+        tu_pause();
+    }
+}
+
+/* The counters of orderbook's exit summary. */
+typedef struct summary {
+    unsigned long long records, written, refused, lost, discarded;
+} summary;
+
+static summary read_summary(const char *err_path)
+{
+    summary s;
+    char *text = tu_read_file(err_path, NULL);
+    const char *p = text ? strstr(text, "summary: ") : NULL;
+    if (p == NULL || sscanf(p, "summary: %*u messages, %*u malformed, %llu records; files: %llu "
+                               "lines written, %llu refused (queue full), %llu lost to I/O, "
+                               "%llu discarded",
+                            &s.records, &s.written, &s.refused, &s.lost, &s.discarded) != 5)
+        fail_msg("no summary in:\n%s", text ? text : "(nothing)");
+    free(text);
+    return s;
+}
+
+static size_t count_depth_records(const char *logs)
+{
+    records rs = read_records(logs);
+    size_t n = (size_t)count_events(&rs, "depth", NULL, NULL);
+    records_free(&rs);
+    return n;
+}
+
 static const char *const two[] = {"BTCUSDT", "ETHUSDT"};
 
 static void test_orderbook_records_equal_truth_through_every_fault(void **state)
 {
     run *r = *state;
     start_server(r, "localhost",
-                 "symbols BTCUSDT ETHUSDT\nrate 40\nevents 120\ngap ETHUSDT 50\n"
+                 "symbols BTCUSDT ETHUSDT\nrate 40\nevents 200\ngap ETHUSDT 50\n"
                  "duplicate BTCUSDT 20\noverlap BTCUSDT 30\nmalformed 40\nbinary 41\n"
-                 "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 1 1\n");
+                 "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 1 1\nclose 170\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "btcusdt", "ETHUSDT");
     wait_until_captured(r, two, 2);
     assert_int_equal(stop_orderbook(r), 0);
 
     records rs = read_records(r->logs);
-    assert_true(check_depth_against_truth(r, &rs) > 150);
+    size_t checked = check_depth_against_truth(r, &rs);
+    assert_true(checked > 250); /* of 400 events: the rest fell in resync windows */
     /* The gap resynced ETHUSDT, and only it; the stale snapshot was fetched again, not
-     * applied; malformed frames were skipped. */
+     * applied; malformed frames were skipped; the cut connection came back and both books
+     * resynced on it. */
     assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "gap"), 1);
-    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", NULL), 0);
-    assert_int_equal(count_events(&rs, "snapshot", "ETHUSDT", NULL), 2);
-    assert_int_equal(count_events(&rs, "snapshot", "BTCUSDT", NULL), 1);
-    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 1);
+    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "gap"), 0);
+    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
+    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
+    assert_int_equal(count_events(&rs, "snapshot", "ETHUSDT", NULL), 3);
+    assert_int_equal(count_events(&rs, "snapshot", "BTCUSDT", NULL), 2);
+    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
     /* The 429's Retry-After (1 s) was honoured before the next request. */
     char *log = tu_read_file(r->fs.log, NULL);
     long t429 = -1, next = -1;
@@ -370,6 +419,143 @@ static void test_orderbook_replaces_stalled_connection(void **state)
     assert_true(count_events(&rs, "disconnected", NULL, NULL) >= 1);
     assert_true(count_in_file(r->fs.log, "ws ") >= 2);
     records_free(&rs);
+}
+
+static void test_orderbook_sigterm_drains_every_received_event(void **state)
+{
+    run *r = *state;
+    /* Still streaming when the signal comes: 2 x 200 events/s for 20 s. */
+    start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 200\nevents 4000\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
+    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (count_depth_records(r->logs) < 300) {
+        assert_true(tu_mono_ns() < deadline);
+        tu_pause();
+    }
+    assert_int_equal(stop_orderbook(r), 0);
+    /* Every record the pipeline made from what was received is in the files. */
+    summary sum = read_summary(r->err);
+    assert_true(sum.records > 300);
+    assert_int_equal(sum.written, sum.records);
+    assert_int_equal(sum.refused + sum.lost + sum.discarded, 0);
+    records rs = read_records(r->logs);
+    assert_int_equal(rs.n, sum.records);
+    check_depth_against_truth(r, &rs);
+    records_free(&rs);
+}
+
+static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
+{
+    run *r = *state;
+    /* The day's file is a FIFO nobody reads yet: the writer thread blocks opening it, like a
+     * hung disk, so the first SIGINT's drain cannot finish and records pile up queued. */
+    char fifo[2][PATH_MAX + 64];
+    time_t now = time(NULL);
+    mkdir(r->logs, 0755);
+    for (int i = 0; i < 2; i++) {
+        time_t day = now + i * 86400; /* tomorrow's too, should the test straddle midnight */
+        struct tm tm;
+        gmtime_r(&day, &tm);
+        char name[32];
+        strftime(name, sizeof name, "%Y%m%d.txt", &tm);
+        snprintf(fifo[i], sizeof fifo[i], "%s/%s", r->logs, name);
+        assert_int_equal(mkfifo(fifo[i], 0644), 0);
+    }
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 2000\n");
+    write_config(r, "rollover = daily\nclock = utc", "", 1);
+    char *argv[] = {DEPTHLOG_ORDERBOOK, "-c", r->conf, "BTCUSDT", NULL};
+    r->pid = proc_spawn(argv, r->err, NULL);
+    wait_for_text(r->fs.log, "rest ");
+    wait_for_text(r->err, "ev/s"); /* the first status line: events are flowing */
+    kill(r->pid, SIGINT);
+    wait_for_text(r->err, "stopping: writing what was received");
+    kill(r->pid, SIGINT);
+    wait_for_text(r->err, "stopping now: queued records are dropped");
+    /* Let the writer through: it finishes the write in progress and drops the rest. */
+    int rd[2];
+    for (int i = 0; i < 2; i++)
+        rd[i] = open(fifo[i], O_RDONLY | O_NONBLOCK);
+    int rc = -1;
+    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (rc < 0) {
+        char buf[65536];
+        for (int i = 0; i < 2; i++)
+            while (read(rd[i], buf, sizeof buf) > 0)
+                ;
+        int status;
+        if (waitpid(r->pid, &status, WNOHANG) == r->pid)
+            rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        assert_true(tu_mono_ns() < deadline);
+        tu_pause();
+    }
+    r->pid = 0;
+    for (int i = 0; i < 2; i++)
+        close(rd[i]);
+    assert_int_equal(rc, 0);
+    summary sum = read_summary(r->err);
+    assert_true(sum.discarded > 0);
+    assert_int_equal(sum.written + sum.discarded + sum.lost, sum.records);
+}
+
+static void test_orderbook_server_shutdown_reconnects_and_resyncs(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nshutdown 50\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
+    wait_until_captured(r, two, 2);
+    assert_int_equal(stop_orderbook(r), 0);
+    records rs = read_records(r->logs);
+    assert_true(check_depth_against_truth(r, &rs) > 100);
+    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
+    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
+    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
+    assert_int_equal(count_in_file(r->fs.log, "ws "), 2);
+    records_free(&rs);
+}
+
+static void test_orderbook_region_block_names_the_alternatives(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\nrest451\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    wait_for_text(r->err, "HTTP 451");
+    assert_int_equal(stop_orderbook(r), 0);
+    assert_true(file_contains(r->err, "Binance blocks this region"));
+    assert_true(file_contains(r->err, "api.binance.us"));
+    assert_true(file_contains(r->err, "data-stream.binance.vision"));
+}
+
+static void test_orderbook_status_line_names_symbol_and_file(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 200\n");
+    write_config(r, "", "", 1);
+    char *argv[] = {DEPTHLOG_ORDERBOOK, "-c", r->conf, "BTCUSDT", NULL};
+    r->pid = proc_spawn(argv, r->err, NULL);
+    wait_for_text(r->err, "orderbook: BTCUSDT ");
+    assert_int_equal(stop_orderbook(r), 0);
+    char want[PATH_MAX + 32];
+    snprintf(want, sizeof want, "| %s/", r->logs);
+    assert_true(file_contains(r->err, want));
+    assert_true(file_contains(r->err, "ev/s"));
+    assert_true(file_contains(r->err, "drops 0"));
+}
+
+static void test_orderbook_quiet_prints_no_status_line(void **state)
+{
+    run *r = *state;
+    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 60\n");
+    write_config(r, "", "", 1);
+    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    const char *one[] = {"BTCUSDT"};
+    wait_until_captured(r, one, 1); /* over a second: a status line would have been due */
+    assert_int_equal(stop_orderbook(r), 0);
+    assert_false(file_contains(r->err, "ev/s"));
+    assert_false(file_contains(r->err, "capturing"));
+    assert_true(file_contains(r->err, "summary: "));
 }
 
 static void test_orderbook_daily_utc_file_names_from_config(void **state)
@@ -527,6 +713,12 @@ int main(void)
         T(test_orderbook_records_equal_truth_through_every_fault),
         T(test_orderbook_reconnects_after_abrupt_close),
         T(test_orderbook_replaces_stalled_connection),
+        T(test_orderbook_sigterm_drains_every_received_event),
+        T(test_orderbook_second_sigint_drops_what_is_queued),
+        T(test_orderbook_server_shutdown_reconnects_and_resyncs),
+        T(test_orderbook_region_block_names_the_alternatives),
+        T(test_orderbook_status_line_names_symbol_and_file),
+        T(test_orderbook_quiet_prints_no_status_line),
         T(test_orderbook_daily_utc_file_names_from_config),
         T(test_orderbook_5sec_file_names),
         T(test_orderbook_bad_config_exits_2_naming_the_line),
