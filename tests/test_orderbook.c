@@ -83,8 +83,9 @@ static int teardown(void **state)
 static void write_config(run *r, const char *log_extra, const char *binance_extra, int with_ca)
 {
     FILE *f = fopen(r->conf, "w");
-    fprintf(f, "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
-               "rest_url = https://localhost:%d\nsnapshot_limit = 100\n",
+    fprintf(f,
+            "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
+            "rest_url = https://localhost:%d\nsnapshot_limit = 100\n",
             r->logs, log_extra, r->fs.port, r->fs.port);
     if (with_ca)
         fprintf(f, "ca_file = %s/ca.pem\n", certs);
@@ -297,7 +298,6 @@ static int count_events(const records *rs, const char *event, const char *symbol
     return n;
 }
 
-
 /* Poll (bounded) until the file holds `needle`. */
 static void wait_for_text(const char *path, const char *needle)
 {
@@ -321,9 +321,10 @@ static summary read_summary(const char *err_path)
     summary s;
     char *text = tu_read_file(err_path, NULL);
     const char *p = text ? strstr(text, "summary: ") : NULL;
-    if (p == NULL || sscanf(p, "summary: %*u messages, %*u malformed, %llu records; files: %llu "
-                               "lines written, %llu refused (queue full), %llu lost to I/O, "
-                               "%llu discarded",
+    if (p == NULL || sscanf(p,
+                            "summary: %*u messages, %*u malformed, %llu records; files: %llu "
+                            "lines written, %llu refused (queue full), %llu lost to I/O, "
+                            "%llu discarded",
                             &s.records, &s.written, &s.refused, &s.lost, &s.discarded) != 5)
         fail_msg("no summary in:\n%s", text ? text : "(nothing)");
     free(text);
@@ -694,8 +695,8 @@ static void test_orderbook_replays_real_binance_capture(void **state)
                  "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
                  "\n");
     write_config(r, "", "", 1);
-    char *argv[] = {DEPTHLOG_ORDERBOOK, "-q", "-c", r->conf, "NKNUSDT", "BLZETH", "LRCBTC",
-                    "RUNEEUR", NULL};
+    char *argv[] = {DEPTHLOG_ORDERBOOK, "-q",     "-c",      r->conf, "NKNUSDT",
+                    "BLZETH",           "LRCBTC", "RUNEEUR", NULL};
     r->pid = proc_spawn(argv, r->err, NULL);
     const char *four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
     wait_until_captured(r, four, 4);
