@@ -251,14 +251,16 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
             cap_on_message(c, in[i].json, strlen(in[i].json), ns);
         cJSON *root = cJSON_Parse(in[i].json);
         const cJSON *data = in[i].symbol[0] ? root : cJSON_GetObjectItemCaseSensitive(root, "data");
-        const char *sym =
-            in[i].symbol[0] ? in[i].symbol : cJSON_GetObjectItemCaseSensitive(data, "s")->valuestring;
+        const char *sym = in[i].symbol[0]
+                              ? in[i].symbol
+                              : cJSON_GetObjectItemCaseSensitive(data, "s")->valuestring;
         int s = 0;
         while (s < 4 && strcmp(syms[s], sym) != 0)
             s++;
         assert_true(s < 4);
         if (in[i].symbol[0] != '\0') {
-            ref[s].last_id = (long long)cJSON_GetObjectItemCaseSensitive(root, "lastUpdateId")->valuedouble;
+            ref[s].last_id =
+                (long long)cJSON_GetObjectItemCaseSensitive(root, "lastUpdateId")->valuedouble;
             ref_apply(&ref[s], cJSON_GetObjectItemCaseSensitive(root, "bids"),
                       cJSON_GetObjectItemCaseSensitive(root, "asks"));
         }
@@ -274,7 +276,8 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
         while (strcmp(syms[s], cJSON_GetObjectItemCaseSensitive(data, "s")->valuestring) != 0)
             s++;
         if ((long long)cJSON_GetObjectItemCaseSensitive(data, "u")->valuedouble > ref[s].last_id) {
-            ref_apply(&ref[s], cJSON_GetObjectItemCaseSensitive(data, "b"), cJSON_GetObjectItemCaseSensitive(data, "a"));
+            ref_apply(&ref[s], cJSON_GetObjectItemCaseSensitive(data, "b"),
+                      cJSON_GetObjectItemCaseSensitive(data, "a"));
             assert_true(n_expected[s] < 400);
             ref_top(&ref[s], 0, depth, expected[s][n_expected[s]][0], 2048);
             ref_top(&ref[s], 1, depth, expected[s][n_expected[s]][1], 2048);
