@@ -10,18 +10,19 @@
 struct market {
     const scenario *sc;
     FILE *truth;
-    mk_book book[SC_MAX_SYMBOLS];
-    mk_book initial[SC_MAX_SYMBOLS]; /* for stale snapshots */
+    /* One entry per symbol in each of these arrays (n_symbols of them). */
+    mk_book *book;
+    mk_book *initial;     /* for stale snapshots */
     int stale_served;
-    long done[SC_MAX_SYMBOLS];       /* events produced per symbol */
-    long frames;                     /* event frames produced */
+    long *done;           /* events produced per symbol */
+    long frames;          /* event frames produced */
     uint32_t rng;
-    char *last_frame[SC_MAX_SYMBOLS];/* for duplicates */
+    char **last_frame;    /* for duplicates */
     /* replay */
-    char **replay;                   /* frames of the capture, in order */
+    char **replay;        /* frames of the capture, in order */
     long n_replay, next_replay;
-    char *replay_snap[SC_MAX_SYMBOLS];
-    uint64_t replay_L[SC_MAX_SYMBOLS];
+    char **replay_snap;
+    uint64_t *replay_L;
 };
 
 static uint32_t rnd(market *m)
@@ -200,7 +201,24 @@ static int load_replay(market *m, char *err, size_t errlen)
 market *mk_create(const scenario *sc, FILE *truth, char *err, size_t errlen)
 {
     market *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     m->sc = sc;
+    size_t n = sc->n_symbols > 0 ? (size_t)sc->n_symbols : 1;
+    m->book = calloc(n, sizeof *m->book);
+    m->initial = calloc(n, sizeof *m->initial);
+    m->done = calloc(n, sizeof *m->done);
+    m->last_frame = calloc(n, sizeof *m->last_frame);
+    m->replay_snap = calloc(n, sizeof *m->replay_snap);
+    m->replay_L = calloc(n, sizeof *m->replay_L);
+    if (!m->book || !m->initial || !m->done || !m->last_frame || !m->replay_snap ||
+        !m->replay_L) {
+        snprintf(err, errlen, "out of memory");
+        mk_destroy(m);
+        return NULL;
+    }
     m->truth = truth;
     m->rng = sc->seed * 2654435761u + 1;
     if (sc->replay_dir[0] != '\0') {
@@ -218,14 +236,24 @@ void mk_destroy(market *m)
 {
     if (m == NULL)
         return;
-    for (int s = 0; s < SC_MAX_SYMBOLS; s++) {
+    for (int s = 0; s < m->sc->n_symbols; s++) {
         for (int k = 0; k < 2; k++) {
-            free(m->book[s].lv[k]);
-            free(m->initial[s].lv[k]);
+            if (m->book != NULL)
+                free(m->book[s].lv[k]);
+            if (m->initial != NULL)
+                free(m->initial[s].lv[k]);
         }
-        free(m->last_frame[s]);
-        free(m->replay_snap[s]);
+        if (m->last_frame != NULL)
+            free(m->last_frame[s]);
+        if (m->replay_snap != NULL)
+            free(m->replay_snap[s]);
     }
+    free(m->book);
+    free(m->initial);
+    free(m->done);
+    free(m->last_frame);
+    free(m->replay_snap);
+    free(m->replay_L);
     for (long i = 0; i < m->n_replay; i++)
         free(m->replay[i]);
     free(m->replay);
@@ -296,6 +324,8 @@ static char *simulate_event(market *m, int s, int overlap)
 
 static void add(mk_frame *out, int *k, int max, char *text, int binary)
 {
+    if (text == NULL)
+        return;
     if (*k < max) {
         out[*k].text = text;
         out[*k].binary = binary;
@@ -303,6 +333,23 @@ static void add(mk_frame *out, int *k, int max, char *text, int binary)
     } else {
         free(text);
     }
+}
+
+/* A text message of exactly `bytes` bytes (at least a few dozen): a JSON object whose one
+ * string is padding. Not a depth update: a client that could hold it would skip it. */
+static char *huge_frame(size_t bytes)
+{
+    static const char head[] = "{\"stream\":\"huge\",\"data\":\"", tail[] = "\"}";
+    size_t fixed = sizeof head - 1 + sizeof tail - 1;
+    if (bytes < fixed)
+        bytes = fixed;
+    char *t = malloc(bytes + 1);
+    if (t == NULL)
+        return NULL;
+    memcpy(t, head, sizeof head - 1);
+    memset(t + sizeof head - 1, 'x', bytes - fixed);
+    memcpy(t + bytes - (sizeof tail - 1), tail, sizeof tail);
+    return t;
 }
 
 static void frame_faults(market *m, mk_frame *out, int *k, int max)
@@ -324,6 +371,8 @@ static void frame_faults(market *m, mk_frame *out, int *k, int max)
                  (unsigned long long)m->book[0].last_id + 1);
         add(out, k, max, strdup(t), 0);
     }
+    if (sc_has(m->sc, SC_HUGE, -1, n))
+        add(out, k, max, huge_frame(m->sc->huge_bytes), 0);
 }
 
 static int replay_tick(market *m, mk_frame *out, int max)
@@ -353,6 +402,12 @@ static int replay_tick(market *m, mk_frame *out, int max)
     return k;
 }
 
+int mk_tick_max(const scenario *sc)
+{
+    /* Per symbol: four frame faults, the event and its duplicate. */
+    return 6 * (sc->n_symbols > 0 ? sc->n_symbols : 1);
+}
+
 int mk_tick(market *m, mk_frame *out, int max)
 {
     if (m->sc->replay_dir[0] != '\0')
@@ -376,6 +431,12 @@ int mk_tick(market *m, mk_frame *out, int max)
             add(out, &k, max, strdup(m->last_frame[s]), 0);
     }
     return k;
+}
+
+void mk_book_size(const market *m, int symbol, int *bids, int *asks)
+{
+    *bids = m->book[symbol].n[0];
+    *asks = m->book[symbol].n[1];
 }
 
 char *mk_snapshot(market *m, const char *symbol, int limit)

@@ -34,9 +34,16 @@ market *mk_create(const scenario *sc, FILE *truth, char *err, size_t errlen);
 void mk_destroy(market *m);
 
 /* The frames of the next tick (one event per symbol, or the next replayed frame, and the
- * faults due). Returns how many were put in out (at most `max`); 0 when the script is done.
- * The caller frees each text. */
+ * faults due). Returns how many were put in out (at most `max`: mk_tick_max gives enough);
+ * 0 when the script is done. The caller frees each text. */
 int mk_tick(market *m, mk_frame *out, int max);
+
+/* Room for every frame one tick can make: an event, its duplicate and the frame faults, per
+ * symbol. */
+int mk_tick_max(const scenario *sc);
+
+/* How many levels each side of symbol `symbol` (an index) has now. */
+void mk_book_size(const market *m, int symbol, int *bids, int *asks);
 
 /* Have all events been produced? */
 int mk_done(const market *m);

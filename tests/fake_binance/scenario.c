@@ -28,6 +28,26 @@ static int add_fault(scenario *sc, sc_fault_kind kind, int symbol, long n)
     return 0;
 }
 
+/* Add one symbol; -1 when there are too many or memory runs out. */
+static int add_symbol(scenario *sc, const char *name)
+{
+    if (sc->n_symbols == SC_MAX_SYMBOLS)
+        return -1;
+    char(*grown)[24] = realloc(sc->symbols, (size_t)(sc->n_symbols + 1) * sizeof *sc->symbols);
+    if (grown == NULL)
+        return -1;
+    sc->symbols = grown;
+    snprintf(sc->symbols[sc->n_symbols++], 24, "%s", name);
+    return 0;
+}
+
+void sc_free(scenario *sc)
+{
+    free(sc->symbols);
+    sc->symbols = NULL;
+    sc->n_symbols = 0;
+}
+
 int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
 {
     memset(sc, 0, sizeof *sc);
@@ -43,9 +63,10 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot open", path);
         return -1;
     }
-    char line[1024];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f) != NULL) {
+    char *line = NULL; /* any length: 200 symbols make a long `symbols` line */
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
+    while (getline(&line, &cap, f) > 0) {
         lineno++;
         line[strcspn(line, "#\r\n")] = '\0';
         char word[32], a[512] = "", b[64] = "";
@@ -54,12 +75,10 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
             continue;
         int ok = 1;
         if (strcmp(word, "symbols") == 0) {
-            for (char *tok = strtok(line + strlen("symbols"), " \t"); tok && ok;
-                 tok = strtok(NULL, " \t")) {
-                ok = sc->n_symbols < SC_MAX_SYMBOLS;
-                if (ok)
-                    snprintf(sc->symbols[sc->n_symbols++], 24, "%s", tok);
-            }
+            char *save = NULL;
+            for (char *tok = strtok_r(line + strlen("symbols"), " \t", &save); tok && ok;
+                 tok = strtok_r(NULL, " \t", &save))
+                ok = add_symbol(sc, tok) == 0;
         } else if (strcmp(word, "seed") == 0 && n == 2) {
             sc->seed = (unsigned)atoi(a);
         } else if (strcmp(word, "levels") == 0 && n == 2) {
@@ -105,15 +124,26 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
             snprintf(sc->replay_dir, sizeof sc->replay_dir, "%s", a);
         } else if (strcmp(word, "timeout") == 0 && n == 2) {
             sc->timeout_s = atoi(a);
+        } else if (strcmp(word, "silent") == 0 && n == 2) {
+            sc->silent_count = atoi(a);
+        } else if (strcmp(word, "huge") == 0 && n == 3) {
+            long bytes = atol(b);
+            ok = bytes > 0 && add_fault(sc, SC_HUGE, -1, atol(a)) == 0;
+            sc->huge_bytes = (size_t)bytes;
+        } else if (strcmp(word, "flood") == 0 && n == 1) {
+            sc->flood = 1;
+        } else if (strcmp(word, "tlsstall") == 0 && n == 1) {
+            sc->tlsstall = 1;
         } else {
             ok = 0;
         }
         if (!ok) {
-            snprintf(err, errlen, "%s:%d: cannot understand: %s", path, lineno, line);
-            fclose(f);
-            return -1;
+            snprintf(err, errlen, "%s:%d: cannot understand: %.200s", path, lineno, line);
+            rc = -1;
+            break;
         }
     }
+    free(line);
     fclose(f);
-    return 0;
+    return rc;
 }

@@ -24,6 +24,21 @@
  *                             instead of simulated books
  *   timeout S                 the server exits by itself after S seconds (default 120)
  *
+ * Hostile servers:
+ *   silent COUNT              the first COUNT websocket connections open, then send nothing
+ *                             and read nothing, so pings go unanswered (no pong, no close)
+ *   huge N BYTES              before event frame N, one text frame of BYTES bytes (a JSON
+ *                             object padded with a long string), in one websocket frame
+ *   flood                     events go out as fast as the connections take them: `rate` is
+ *                             ignored and the market only waits while a connection's queue
+ *                             is full
+ *   tlsstall                  also listen on a plain TCP port that accepts connections and
+ *                             never answers (a TLS handshake that never completes); its port
+ *                             is the second number in the port file
+ *
+ * `symbols` may be given on several lines (they add up), up to SC_MAX_SYMBOLS in all; lines
+ * may be of any length.
+ *
  * Event numbers count from 1 per symbol; frame numbers count every event frame sent.
  */
 #ifndef SCENARIO_H
@@ -31,11 +46,11 @@
 
 #include <stddef.h>
 
-#define SC_MAX_SYMBOLS 8
+#define SC_MAX_SYMBOLS 1024 /* Binance's streams per connection: one connection's worth */
 #define SC_MAX_FAULTS  32
 
 typedef enum sc_fault_kind {
-    SC_GAP, SC_DUPLICATE, SC_OVERLAP, SC_MALFORMED, SC_BINARY, SC_WRONGTYPE
+    SC_GAP, SC_DUPLICATE, SC_OVERLAP, SC_MALFORMED, SC_BINARY, SC_WRONGTYPE, SC_HUGE
 } sc_fault_kind;
 
 typedef struct sc_fault {
@@ -45,7 +60,7 @@ typedef struct sc_fault {
 } sc_fault;
 
 typedef struct scenario {
-    char symbols[SC_MAX_SYMBOLS][24];
+    char (*symbols)[24];   /* n_symbols names, malloc'ed: sc_free releases them */
     int n_symbols;
     unsigned seed;
     int levels, depth, rate;
@@ -65,10 +80,18 @@ typedef struct scenario {
     int stale_count;
     char replay_dir[512];  /* "" unless replaying */
     int timeout_s;
+    int silent_count;      /* the first silent_count websocket connections say nothing */
+    size_t huge_bytes;     /* the size of the `huge` frame */
+    int flood;             /* events as fast as they can go out */
+    int tlsstall;          /* run the never-answering TCP listener */
 } scenario;
 
-/* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err. */
+/* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err.
+ * Either way sc_free releases what it holds. */
 int sc_load(scenario *sc, const char *path, char *err, size_t errlen);
+
+/* Release what sc_load allocated. */
+void sc_free(scenario *sc);
 
 /* The index of a symbol, or -1. */
 int sc_symbol(const scenario *sc, const char *symbol);

@@ -6,17 +6,24 @@
  *   fake_binance --scenario FILE --cert PEM --key PEM --truth FILE --port-file FILE
  *                [--log FILE] [--port N]
  *
- * The port (0: any free one) is written to the port file once the server listens. The log
- * gets one line per REST request ("rest <ms> <symbol> <status>") and per websocket
- * connection ("ws <ms> <n>"), and "done <ms>" once every scripted event went out. The
- * market starts with the first websocket connection.
+ * The port (0: any free one) is written to the port file once the server listens; with
+ * `tlsstall` the never-answering plain TCP port follows it on the same line. The log gets
+ * one line per REST request ("rest <ms> <symbol> <status>"), per websocket connection
+ * ("ws <ms> <n>"), per websocket connection closed ("closed <ms> <n> <frames sent>"), per
+ * TCP connection to the stalling port ("tcp <ms> <n>"), and once every scripted event was
+ * produced, each symbol's final book size ("book <symbol> <bids> <asks>") and then
+ * "done <ms>". The market starts with the first websocket connection.
  */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
@@ -24,7 +31,9 @@
 #include "market.h"
 #include "scenario.h"
 
-#define MAX_TICK_FRAMES 32
+#define FLOOD_QUEUE 256   /* flood: frames queued per connection before the market waits */
+#define FLOOD_BATCH 64    /* flood: ticks per timer callback, so REST is still served */
+#define STALL_MAX_CONNS 64 /* tlsstall: connections held open */
 
 typedef struct out_frame {
     unsigned char *buf; /* LWS_PRE bytes, then the message */
@@ -39,8 +48,10 @@ typedef struct session {
     int is_ws;
     /* websocket */
     int conn_no;                     /* 1 for the first connection */
-    int subscribed[SC_MAX_SYMBOLS];
+    int *subscribed;                 /* per symbol of the scenario; NULL until open */
+    int silent;                      /* says nothing, reads nothing (`silent`) */
     out_frame *head, *tail;
+    long queued;                     /* frames in the queue */
     long frames_sent;
     int stalled;                     /* the stall already happened */
     struct session *next_ws;
@@ -62,6 +73,8 @@ static struct {
     volatile sig_atomic_t stop;
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick;
+    mk_frame *frames;     /* room for one tick's frames (mk_tick_max) */
+    int max_frames;
     struct timespec start;
 } g;
 
@@ -98,6 +111,7 @@ static void enqueue(session *s, const char *text, size_t len, int binary, int cl
     else
         s->head = f;
     s->tail = f;
+    s->queued++;
     lws_callback_on_writable(s->wsi);
 }
 
@@ -110,6 +124,7 @@ static void drop_queue(session *s)
         free(f);
     }
     s->tail = NULL;
+    s->queued = 0;
 }
 
 /* Which symbol a message is about: its "s", or the stream's name. -1 for all. */
@@ -127,26 +142,52 @@ static int frame_symbol(const char *text)
     return -1;
 }
 
+/* One tick of the market: its frames go to every connection that subscribed to them. */
+static void tick_once(void)
+{
+    int n = mk_tick(g.mk, g.frames, g.max_frames);
+    for (int i = 0; i < n; i++) {
+        int sym = frame_symbol(g.frames[i].text);
+        for (session *s = g.ws; s != NULL; s = s->next_ws)
+            if (!s->silent && (sym < 0 || s->subscribed[sym]))
+                enqueue(s, g.frames[i].text, strlen(g.frames[i].text), g.frames[i].binary, 0);
+        free(g.frames[i].text);
+    }
+}
+
+/* flood: is some connection's queue full (so the market waits for it)? */
+static int flood_full(void)
+{
+    for (session *s = g.ws; s != NULL; s = s->next_ws)
+        if (!s->silent && s->queued >= FLOOD_QUEUE)
+            return 1;
+    return 0;
+}
+
 static void tick_cb(lws_sorted_usec_list_t *sul)
 {
     (void)sul;
-    mk_frame frames[MAX_TICK_FRAMES];
-    int n = mk_tick(g.mk, frames, MAX_TICK_FRAMES);
-    for (int i = 0; i < n; i++) {
-        int sym = frame_symbol(frames[i].text);
-        for (session *s = g.ws; s != NULL; s = s->next_ws)
-            if (sym < 0 || s->subscribed[sym])
-                enqueue(s, frames[i].text, strlen(frames[i].text), frames[i].binary, 0);
-        free(frames[i].text);
+    if (g.sc.flood) {
+        for (int i = 0; i < FLOOD_BATCH && !flood_full() && !mk_done(g.mk); i++)
+            tick_once();
+    } else {
+        tick_once();
     }
     if (mk_done(g.mk)) {
-        if (!g.done_logged)
+        if (!g.done_logged) {
+            for (int i = 0; i < g.sc.n_symbols; i++) {
+                int bids, asks;
+                mk_book_size(g.mk, i, &bids, &asks);
+                log_line("book %s %d %d\n", g.sc.symbols[i], bids, asks);
+            }
             log_line("done %ld\n", ms_since_start());
+        }
         g.done_logged = 1;
         return; /* quiet from now on: the connections stay open */
     }
     int rate = g.sc.rate > 0 ? g.sc.rate : 1000;
-    lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / rate);
+    lws_usec_t next = g.sc.flood ? LWS_US_PER_MS : LWS_US_PER_SEC / rate;
+    lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, next);
 }
 
 /* ---- REST ---- */
@@ -242,21 +283,43 @@ static int http_writable(struct lws *wsi, session *s)
 
 /* ---- websocket ---- */
 
+/* Mark the symbols named in "streams=a@depth@100ms/b@depth": exact names only. */
+static void subscribe(session *s, const char *args)
+{
+    const char *p = strstr(args, "streams=");
+    if (p == NULL)
+        return;
+    p += strlen("streams=");
+    while (*p != '\0') {
+        size_t len = strcspn(p, "/&");
+        size_t name_len = strcspn(p, "@/&");
+        for (int i = 0; i < g.sc.n_symbols && name_len < len; i++) {
+            const char *sym = g.sc.symbols[i];
+            if (strlen(sym) == name_len && strncasecmp(sym, p, name_len) == 0 &&
+                strncmp(p + name_len, "@depth", 6) == 0)
+                s->subscribed[i] = 1;
+        }
+        p += len;
+        if (*p != '/')
+            break;
+        p++;
+    }
+}
+
 static void ws_open(struct lws *wsi, session *s)
 {
     s->is_ws = 1;
     s->wsi = wsi;
     s->conn_no = ++g.ws_connections;
-    char args[32768] = "";
+    s->subscribed = calloc((size_t)(g.sc.n_symbols > 0 ? g.sc.n_symbols : 1), sizeof(int));
+    static char args[65536];
+    args[0] = '\0';
     lws_hdr_copy(wsi, args, sizeof args, WSI_TOKEN_HTTP_URI_ARGS);
-    for (int i = 0; i < g.sc.n_symbols; i++) {
-        char name[40];
-        int k = 0;
-        for (const char *c = g.sc.symbols[i]; *c && k < 30; c++)
-            name[k++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
-        name[k] = '\0';
-        strcat(name, "@depth");
-        s->subscribed[i] = strstr(args, name) != NULL;
+    subscribe(s, args);
+    if (s->conn_no <= g.sc.silent_count) {
+        /* Open, then nothing: no frames, and no reading, so no pong to any ping. */
+        s->silent = 1;
+        lws_rx_flow_control(wsi, 0);
     }
     s->next_ws = g.ws;
     g.ws = s;
@@ -276,7 +339,10 @@ static void ws_close(session *s)
             break;
         }
     }
+    log_line("closed %ld %d %ld\n", ms_since_start(), s->conn_no, s->frames_sent);
     drop_queue(s);
+    free(s->subscribed);
+    s->subscribed = NULL;
 }
 
 static int ws_writable(struct lws *wsi, session *s)
@@ -302,6 +368,7 @@ static int ws_writable(struct lws *wsi, session *s)
     s->head = f->next;
     if (s->head == NULL)
         s->tail = NULL;
+    s->queued--;
     int close_now = f->close_after;
     free(f->buf);
     free(f);
@@ -358,6 +425,55 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* ---- tlsstall: a TCP port that accepts and never answers ---- */
+
+static void *stall_thread(void *arg)
+{
+    int lfd = *(int *)arg;
+    int held[STALL_MAX_CONNS];
+    int n = 0, total = 0;
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            return NULL;
+        }
+        log_line("tcp %ld %d\n", ms_since_start(), ++total);
+        /* Kept open and never read: the client's ClientHello waits forever. The oldest
+         * goes once the table is full, so a retrying client never runs the server out. */
+        if (n == STALL_MAX_CONNS) {
+            close(held[0]);
+            memmove(held, held + 1, (STALL_MAX_CONNS - 1) * sizeof held[0]);
+            n--;
+        }
+        held[n++] = fd;
+    }
+}
+
+/* Listen on 127.0.0.1 (any port) and start the stalling thread; returns the port or -1. */
+static int stall_start(void)
+{
+    static int lfd;
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (lfd < 0)
+        return -1;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    pthread_t t;
+    if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 16) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&a, &alen) != 0 ||
+        pthread_create(&t, NULL, stall_thread, &lfd) != 0) {
+        close(lfd);
+        return -1;
+    }
+    pthread_detach(t);
+    return ntohs(a.sin_port);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -395,7 +511,14 @@ int main(int argc, char **argv)
     char err[1024];
     if (sc_load(&g.sc, scenario_path, err, sizeof err) != 0) {
         fprintf(stderr, "fake_binance: %s\n", err);
+        sc_free(&g.sc);
         return 2;
+    }
+    g.max_frames = mk_tick_max(&g.sc);
+    g.frames = calloc((size_t)g.max_frames, sizeof *g.frames);
+    if (g.frames == NULL) {
+        fprintf(stderr, "fake_binance: out of memory\n");
+        return 1;
     }
     FILE *tf = fopen(truth, "w");
     if (tf == NULL) {
@@ -409,6 +532,11 @@ int main(int argc, char **argv)
         return 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &g.start);
+    int stall_port = 0;
+    if (g.sc.tlsstall && (stall_port = stall_start()) < 0) {
+        fprintf(stderr, "fake_binance: cannot listen for tlsstall: %s\n", strerror(errno));
+        return 1;
+    }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -433,7 +561,10 @@ int main(int argc, char **argv)
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
     FILE *pf = fopen(tmp, "w");
-    fprintf(pf, "%d\n", actual);
+    if (stall_port > 0)
+        fprintf(pf, "%d %d\n", actual, stall_port);
+    else
+        fprintf(pf, "%d\n", actual);
     fclose(pf);
     rename(tmp, port_file); /* appears whole: tests poll for it */
 
@@ -442,6 +573,8 @@ int main(int argc, char **argv)
             break;
     lws_context_destroy(g.ctx);
     mk_destroy(g.mk);
+    free(g.frames);
+    sc_free(&g.sc);
     fclose(tf);
     if (g.log)
         fclose(g.log);

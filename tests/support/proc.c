@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -85,7 +86,8 @@ int fake_server_start(fake_server *fs, const char *dir, const char *certs_dir,
     while (tu_mono_ns() < deadline) {
         FILE *p = fopen(port_file, "r");
         if (p != NULL) {
-            int ok = fscanf(p, "%d", &fs->port) == 1;
+            /* "PORT" or, with tlsstall, "PORT STALL_PORT": written whole (renamed). */
+            int ok = fscanf(p, "%d %d", &fs->port, &fs->stall_port) >= 1;
             fclose(p);
             if (ok && fs->port > 0)
                 return 0;
@@ -103,4 +105,38 @@ void fake_server_stop(fake_server *fs)
         proc_wait(fs->pid, 10);
     }
     fs->pid = 0;
+}
+
+long proc_status_kb(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    long kb = -1;
+    size_t n = strlen(field);
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kb = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+int proc_open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
 }

@@ -8,6 +8,7 @@
 typedef struct fake_server {
     pid_t pid;
     int port;
+    int stall_port;             /* `tlsstall`: the port that never answers; else 0 */
     char dir[PATH_MAX];         /* the test's directory */
     char truth[PATH_MAX + 16];  /* the book after every event */
     char log[PATH_MAX + 16];    /* rest/ws/done lines */
@@ -32,5 +33,12 @@ int proc_wait(pid_t pid, int seconds);
 
 /* Make the test certificates into dir (via make_certs.sh). Returns 0 or -1. */
 int proc_make_certs(const char *dir);
+
+/* A "kB" field of /proc/<pid>/status ("VmRSS", "VmHWM", ...): its value, or -1 when the
+ * process or the field is not there. */
+long proc_status_kb(pid_t pid, const char *field);
+
+/* Open descriptors of a process (entries of /proc/<pid>/fd), or -1. */
+int proc_open_fds(pid_t pid);
 
 #endif
