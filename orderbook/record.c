@@ -201,10 +201,79 @@ size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason)
     return end(w);
 }
 
+static int number_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Length of the strict JSON number at s: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or 0
+ * when what is there is not one, or runs on into more number characters ("01", "1.", "1.e5"). */
+static size_t number_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i == n || s[i] < '0' || s[i] > '9')
+        return 0;
+    if (s[i++] != '0')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    if (i + 1 < n && s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = i + 1;
+        if (j < n && (s[j] == '+' || s[j] == '-'))
+            j++;
+        if (j < n && s[j] >= '0' && s[j] <= '9') {
+            for (i = j; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                ;
+        }
+    }
+    return i < n && number_char(s[i]) ? 0 : i;
+}
+
+/*
+ * Whether text that cJSON parsed is one line of strict JSON (RFC 8259) too, so that a record
+ * may hold it as it is. cJSON tolerates what JSON does not: control characters (NUL and
+ * line breaks included) inside strings and between tokens, numbers such as +1, 01, 1. or .5,
+ * a byte-order mark. The structure is cJSON's to check; this looks at the bytes.
+ */
+static int strict_json_line(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') {
+            for (i++; i < n && s[i] != '"'; i++) {
+                if ((unsigned char)s[i] < 0x20)
+                    return 0;
+                if (s[i] == '\\')
+                    i++; /* an escape, which cJSON checked: skip the escaped character */
+            }
+            i++;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t len = number_len(s + i, n - i);
+            if (len == 0)
+                return 0;
+            i += len;
+        } else if (c == 't' || c == 'n') {
+            i += 4; /* true, null: cJSON checked the word */
+        } else if (c == 'f') {
+            i += 5; /* false */
+        } else if ((c < 0x20 && c != '\t') || c >= 0x80 || number_char((char)c)) {
+            return 0;
+        } else {
+            i++;
+        }
+    }
+    return 1;
+}
+
 static void put_data(rec_writer *w, const char *data, size_t len, int is_json)
 {
     puts_(w, ",\"data\":");
-    if (is_json && memchr(data, '\n', len) == NULL && memchr(data, '\r', len) == NULL)
+    if (is_json && strict_json_line(data, len))
         put(w, data, len);
     else
         put_str(w, data, len);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -91,6 +92,52 @@ static void test_record_raw_data_verbatim_or_as_string(void **state)
     rec_free(&w);
 }
 
+/* What cJSON parses (is_json) but JSON forbids must not reach a record verbatim: such a frame
+ * is kept as a string, so the record stays valid JSON (found by fuzz/fuzz_depth_book). */
+static void test_record_raw_data_that_cjson_tolerates_is_kept_as_a_string(void **state)
+{
+    (void)state;
+    rec_writer w;
+    rec_init(&w, 5, 1);
+    static const struct {
+        const char *data;
+        size_t len;
+        const char *want; /* the data member of the record */
+    } cases[] = {
+        {"{\"a\":\"x\001y\"}", 11, "\"{\\\"a\\\":\\\"x\\u0001y\\\"}\""},
+        {"{\"a\":\"x\ty\"}", 11, "\"{\\\"a\\\":\\\"x\\u0009y\\\"}\""},
+        {"{\"a\":1}\0", 8, "\"{\\\"a\\\":1}\\u0000\""},
+        {"{\001\"a\":1}", 8, "\"{\\u0001\\\"a\\\":1}\""},
+        {"{\"a\":+1}", 8, "\"{\\\"a\\\":+1}\""},
+        {"{\"a\":01}", 8, "\"{\\\"a\\\":01}\""},
+        {"{\"a\":1.}", 8, "\"{\\\"a\\\":1.}\""},
+        {"{\"a\":.5}", 8, "\"{\\\"a\\\":.5}\""},
+        {"{\"a\":-.5}", 9, "\"{\\\"a\\\":-.5}\""},
+        {"{\"a\":1.e5}", 10, "\"{\\\"a\\\":1.e5}\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = rec_frame(&w, T, cases[i].data, cases[i].len, 1);
+        char want[256];
+        snprintf(want, sizeof want,
+                 "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
+                 "\"data\":%s}",
+                 cases[i].want);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(w.buf, want, n);
+    }
+    /* Strict JSON with every kind of token and white space stays as it is. */
+    const char *strict = "{\"a\": [true,\tfalse, null, -0.5e-3, 10, 0, 1E+2, \"\\u0001\\\"\"]}";
+    size_t n = rec_frame(&w, T, strict, strlen(strict), 1);
+    w.buf[n] = '\0';
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
+             "\"data\":%s}",
+             strict);
+    assert_string_equal(w.buf, want);
+    rec_free(&w);
+}
+
 static void test_record_ts_local_offset_and_six_digits(void **state)
 {
     (void)state;
@@ -117,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_record_depth_line_is_exact),
         cmocka_unit_test(test_record_event_lines_are_exact),
         cmocka_unit_test(test_record_raw_data_verbatim_or_as_string),
+        cmocka_unit_test(test_record_raw_data_that_cjson_tolerates_is_kept_as_a_string),
         cmocka_unit_test(test_record_ts_local_offset_and_six_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
