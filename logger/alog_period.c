@@ -77,6 +77,8 @@ int alog__period_of(int64_t stamp_ns, alog_rollover r, int utc, alog_period *out
                  field(tm.tm_mon + 1, 100), field(tm.tm_mday, 100));
     }
     out->start_ns = (int64_t)start * NS_PER_SEC;
-    out->end_ns = (int64_t)end * NS_PER_SEC;
+    /* The period of the last nanoseconds int64 holds (2262-04-11) ends after them: it ends
+     * at INT64_MAX instead of overflowing. */
+    out->end_ns = end > INT64_MAX / NS_PER_SEC ? INT64_MAX : (int64_t)end * NS_PER_SEC;
     return 0;
 }

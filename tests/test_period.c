@@ -143,6 +143,28 @@ static void test_period_ordinary_local_day_lasts_24_hours(void **state)
     assert_true(p.end_ns - p.start_ns == 24 * HOUR);
 }
 
+/* The last stamps int64 holds are in a period that ends no later than INT64_MAX, without
+ * overflowing on the way (found by fuzz/fuzz_alog under UBSan). */
+static void test_period_last_int64_nanosecond_has_a_period(void **state)
+{
+    (void)state;
+    /* INT64_MAX ns is 2262-04-11T23:47:16.854775807Z. */
+    alog_period p = period(INT64_MAX, ALOG_ROLL_5SEC, 1);
+    assert_string_equal(p.name, "2262041123473.txt");
+    assert_true(p.start_ns == tu_utc_ns(2262, 4, 11, 23, 47, 15));
+    assert_true(p.end_ns == INT64_MAX);
+    p = period(INT64_MAX, ALOG_ROLL_DAILY, 1);
+    assert_string_equal(p.name, "22620411.txt");
+    assert_true(p.start_ns == tu_utc_ns(2262, 4, 11, 0, 0, 0));
+    assert_true(p.end_ns == INT64_MAX);
+    use_tz("CET-1CEST,M3.5.0,M10.5.0/3");
+    p = period(INT64_MAX, ALOG_ROLL_DAILY, 0);
+    assert_string_equal(p.name, "22620412.txt");
+    assert_true(p.end_ns == INT64_MAX);
+    unsetenv("TZ");
+    tzset();
+}
+
 static void test_period_rejects_negative_stamp(void **state)
 {
     (void)state;
@@ -161,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_period_dst_day_without_midnight),
         cmocka_unit_test(test_period_dst_day_with_repeated_hour),
         cmocka_unit_test(test_period_ordinary_local_day_lasts_24_hours),
+        cmocka_unit_test(test_period_last_int64_nanosecond_has_a_period),
         cmocka_unit_test(test_period_rejects_negative_stamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
