@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -154,21 +155,51 @@ static int on_value(void *user, const char *section, const char *name, const cha
     return 0;
 }
 
-/* libinih calls the handler for keys only: a section with no keys is caught here. Returns
- * the line of the first unknown section (its message in err), or 0. */
-static int check_sections(const char *path, char *err, size_t errlen)
+/*
+ * libinih reads a line in pieces of at most INI_MAX_LINE - 1 bytes (the limit it was built
+ * with; its '\n' included) and takes each piece for a line of its own: the end of a long
+ * comment would be read as a key = value line, and every line number after it would be
+ * off. So a longer line is an error of its own.
+ */
+#define MAX_LINE_CHARS (INI_MAX_LINE - 2)
+
+/* The section a line opens, as libinih sees the line: white space and, on the first line, a
+ * UTF-8 byte-order mark skipped. NULL when the line opens none. */
+static const char *section_start(const char *line, int lineno)
+{
+    const unsigned char *p = (const unsigned char *)line;
+    if (lineno == 1 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        p += 3;
+    while (isspace(*p))
+        p++;
+    return *p == '[' ? (const char *)p : NULL;
+}
+
+/* What libinih does not report by itself: a section with no keys (it calls the handler for
+ * keys only) and a line longer than it reads at once. Returns the line of the first such
+ * problem (its message in err), or 0. */
+static int check_lines(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0; /* ini_parse reports it */
-    char line[1024];
+    char *line = NULL;
+    size_t line_cap = 0;
+    ssize_t len;
     int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+    while (rc == 0 && (len = getline(&line, &line_cap, f)) > 0) {
         lineno++;
-        char *p = line + strspn(line, " \t");
-        if (*p != '[')
+        size_t chars = (size_t)len - (line[len - 1] == '\n');
+        if (chars > MAX_LINE_CHARS) {
+            snprintf(err, errlen, "%s:%d: line longer than %d characters", path, lineno,
+                     MAX_LINE_CHARS);
+            rc = lineno;
+            break;
+        }
+        const char *p = section_start(line, lineno);
+        if (p == NULL)
             continue;
-        char *end = strchr(p, ']');
+        const char *end = strchr(p, ']');
         size_t n = end ? (size_t)(end - p - 1) : 0;
         if (end != NULL && ((n == 3 && strncmp(p + 1, "log", 3) == 0) ||
                             (n == 7 && strncmp(p + 1, "binance", 7) == 0) ||
@@ -178,6 +209,7 @@ static int check_sections(const char *path, char *err, size_t errlen)
                  path, lineno, (int)strcspn(p, "\r\n"), p);
         rc = lineno;
     }
+    free(line);
     fclose(f);
     return rc;
 }
@@ -194,8 +226,8 @@ int cfg_load(cfg *c, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    int section_line = check_sections(path, err, errlen);
-    if (section_line != 0 && (line == 0 || section_line <= line))
+    int bad_line = check_lines(path, err, errlen);
+    if (bad_line != 0 && (line == 0 || bad_line <= line))
         return -1;
     if (line > 0) {
         if (l.msg[0] != '\0')

@@ -31,8 +31,9 @@ void cfg_defaults(cfg *c);
 /*
  * Read `path` over the values already in *c. Every error names the file, line, section and
  * key and what is allowed, e.g. "orderbook.conf:3: [log] rollover = weekly: expected 5sec
- * or daily"; unknown sections and keys and repeated keys are errors. Returns 0, or -1 with
- * the first error in err.
+ * or daily"; unknown sections and keys and repeated keys are errors, and so is a line of
+ * more than 198 characters (what libinih reads at once). Returns 0, or -1 with the first
+ * error in err.
  */
 int cfg_load(cfg *c, const char *path, char *err, size_t errlen);
 

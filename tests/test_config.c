@@ -146,6 +146,42 @@ static void test_config_errors_name_line_key_and_allowed_values(void **state)
                  "3: [log] clock = x: expected local or utc");
 }
 
+/* libinih reads a long line in pieces and takes each for a line of its own, so the end of a
+ * long comment could set a key: such a line is an error, named with its own line number
+ * (found by fuzz/fuzz_config). */
+static void test_config_long_line_is_an_error_not_split(void **state)
+{
+    (void)state;
+    char text[512];
+    /* 198 characters of comment, then what libinih would read as a line of its own. */
+    snprintf(text, sizeof text, "[log]\n;%0197d dir = elsewhere\nrollover = daily\n", 0);
+    assert_error(text, "2: line longer than 198 characters");
+    /* An error before the long line is still the first. */
+    snprintf(text, sizeof text, "[log]\nclock = x\n;%0300d\n", 0);
+    assert_error(text, "2: [log] clock = x: expected local or utc");
+    /* And one after it does not hide it, whatever libinih made of the pieces. */
+    snprintf(text, sizeof text, "[log]\n;%0300d\n[nope]\n", 0);
+    assert_error(text, "2: line longer than 198 characters");
+}
+
+static void test_config_line_of_198_characters_is_read_whole(void **state)
+{
+    (void)state;
+    char text[512], want[256];
+    /* "dir = ", 191 characters and a '\r': 198 before the '\n'. */
+    memset(want, 'd', 191);
+    want[191] = '\0';
+    snprintf(text, sizeof text, "[log]\ndir = %s\r\nrollover = daily\n", want);
+    write_conf(text);
+    cfg c;
+    cfg_defaults(&c);
+    char err[512] = "";
+    assert_int_equal(cfg_load(&c, path, err, sizeof err), 0);
+    assert_string_equal(err, "");
+    assert_string_equal(c.dir, want);
+    assert_int_equal(c.rollover_5sec, 0);
+}
+
 static void test_config_missing_file_names_it(void **state)
 {
     (void)state;
@@ -163,6 +199,8 @@ int main(void)
         cmocka_unit_test(test_config_examples_load),
         cmocka_unit_test(test_config_values_and_inline_comments),
         cmocka_unit_test(test_config_errors_name_line_key_and_allowed_values),
+        cmocka_unit_test(test_config_long_line_is_an_error_not_split),
+        cmocka_unit_test(test_config_line_of_198_characters_is_read_whole),
         cmocka_unit_test(test_config_missing_file_names_it),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
