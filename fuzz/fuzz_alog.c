@@ -1,0 +1,512 @@
+/*
+ * Fuzz target: alog driven by a sequence of operations, checked against the files.
+ *
+ * The input is one byte of options, then operations, each an opcode byte (taken modulo 11)
+ * and its arguments (missing bytes read as 0):
+ *   options  bit 0: 5sec (else daily)     bit 1: utc (else local time in one of four zones,
+ *            bits 2-3: queue 4 KiB, 64 KiB, 1 MiB or the default    bits 6-7: see zones[])
+ *            bit 4: block_when_full       bit 5: dir missing (alog creates it and a parent)
+ *   0, 1, 2  alog_write   LEN(u16) LIT(u8) LIT bytes: a line of LEN bytes (LEN's top bit:
+ *                         (LEN & 0x7fff) << 5 bytes), the first LIT of them from the input,
+ *                         the rest a pattern
+ *   3        alog_printf  same arguments, formatted with "%.*s" (so it ends at a NUL)
+ *   4        clock += u8 * 100 ms          5  clock to the next 5 s boundary, minus u8 % 2 ns
+ *   6        clock += u16 minutes          7  clock = i64 (any value: negative, year > 9999)
+ *   8        clock -= u16 seconds (a late line goes to its own period's file)
+ *   9        alog_stop    u8 odd: ALOG_STOP_NOW, even: ALOG_STOP_FLUSH
+ *   10       alog_get_stats (counters never go back) and alog_write(lg, NULL, 0)
+ * The clock starts 10 s before 2021-10-31 01:00 UTC, a DST change in Europe.
+ *
+ * After the stop (ALOG_STOP_FLUSH at the end if the input has none): every call counted in
+ * exactly one of accepted, dropped_full, dropped_stopped or an ALOG_EINVAL result, as this
+ * harness counted them; accepted == written + discarded + lost_io; without ALOG_STOP_NOW
+ * nothing discarded and only lines of unrepresentable stamps lost. The directory holds
+ * exactly the files of the written lines' periods, named YYYYMMDD.txt or
+ * YYYYMMDDHHMM{i}.txt (i = second / 5) as computed here from localtime_r/gmtime_r, each
+ * holding exactly its lines in the order they were accepted: the first `written` lines of
+ * representable stamps (ALOG_STOP_NOW may only cut off the end). Any violation aborts.
+ *
+ * Each input gets its own directory under $TMPDIR (else /dev/shm, else /tmp), removed after.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alog.h"
+#include "fuzz_check.h"
+
+#define SEC          1000000000LL
+#define START_NS     ((1635642000LL - 10) * SEC)
+#define BUDGET_BYTES ((size_t)8 << 20) /* line bytes per input, so a run stays fast */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Local time zones as POSIX TZ strings (no tzdata needed): Europe's DST rules; Sao Paulo's
+ * of 2018, whose DST began at midnight (a day without 00:00) and ended at midnight (23:00
+ * twice); Chatham's +13:45; UTC. */
+static const char *const zones[4] = {
+    "CET-1CEST,M3.5.0,M10.5.0/3",
+    "<-03>3<-02>,M11.1.0/0,M2.3.0/0",
+    "<+1345>-13:45<+1445>,M9.5.0/2:45,M4.1.0/3:45",
+    "UTC0",
+};
+
+static const size_t queues[4] = {4096, 65536, (size_t)1 << 20, 0};
+
+typedef struct line {
+    size_t off; /* in the run's text */
+    size_t len;
+    int64_t stamp; /* the clock when it was accepted */
+    char name[32]; /* its period's file, "" when the stamp is unrepresentable */
+} line;
+
+typedef struct run {
+    const uint8_t *p, *end; /* what is left of the input */
+    _Atomic int64_t now;    /* the injected clock */
+    int five_sec, utc;
+    char dir[PATH_MAX]; /* what alog writes to */
+    char top[PATH_MAX]; /* what this run removes */
+    line *lines;        /* accepted, in order */
+    size_t n, cap;
+    char *text; /* their bytes */
+    size_t text_len, text_cap;
+    char *scratch; /* the line being built */
+    size_t scratch_cap;
+    uint64_t ok, full, stopped, inval; /* results as counted here */
+    int stops, now_stop;
+} run;
+
+static char base[PATH_MAX];
+static int verbose; /* FUZZ_VERBOSE=1: a line about each input on stderr */
+
+static int64_t read_clock(void *ctx)
+{
+    run *r = ctx;
+    return atomic_load(&r->now);
+}
+
+static unsigned take_u8(run *r)
+{
+    return r->p < r->end ? *r->p++ : 0;
+}
+
+static unsigned take_u16(run *r)
+{
+    unsigned lo = take_u8(r);
+    return lo | take_u8(r) << 8;
+}
+
+static int64_t take_i64(run *r)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)take_u8(r) << (8 * i);
+    return (int64_t)v;
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(p, c * elem);
+    FUZZ_CHECK(q != NULL, "out of memory");
+    *cap = c;
+    return q;
+}
+
+/* The file of a stamp's period, computed independently of alog: "" if unrepresentable. */
+static void period_name(const run *r, int64_t stamp, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (stamp < 0)
+        return;
+    time_t s = (time_t)(stamp / SEC);
+    struct tm tm;
+    if ((r->utc ? gmtime_r(&s, &tm) : localtime_r(&s, &tm)) == NULL)
+        return;
+    long year = (long)tm.tm_year + 1900;
+    if (year > 9999)
+        return;
+    if (r->five_sec)
+        snprintf(out, len, "%04ld%02d%02d%02d%02d%d.txt", year, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec / 5);
+    else
+        snprintf(out, len, "%04ld%02d%02d.txt", year, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static void accepted(run *r, const char *text, size_t len, int64_t stamp)
+{
+    r->lines = grow(r->lines, &r->cap, r->n + 1, sizeof *r->lines);
+    r->text = grow(r->text, &r->text_cap, r->text_len + len + 1, 1);
+    line *l = &r->lines[r->n++];
+    l->off = r->text_len;
+    l->len = len;
+    l->stamp = stamp;
+    period_name(r, stamp, l->name, sizeof l->name);
+    memcpy(r->text + r->text_len, text, len);
+    r->text_len += len;
+}
+
+/* The longest line that must be accepted: half the ring, less its record's header. */
+static size_t sure_fit(size_t queue)
+{
+    size_t cap = 4096;
+    size_t want = queue ? queue : (size_t)4 << 20;
+    while (cap < want)
+        cap <<= 1;
+    return cap / 2 - 64;
+}
+
+static void count(run *r, int rc, int stopped)
+{
+    switch (rc) {
+    case ALOG_OK:
+        FUZZ_CHECK(!stopped, "accepted after a stop");
+        r->ok++;
+        break;
+    case ALOG_EFULL:
+        FUZZ_CHECK(!stopped, "EFULL after a stop");
+        r->full++;
+        break;
+    case ALOG_ESTOPPED:
+        FUZZ_CHECK(stopped, "ESTOPPED while running");
+        r->stopped++;
+        break;
+    case ALOG_EINVAL:
+        r->inval++;
+        break;
+    default:
+        FUZZ_CHECK(0, "result %d", rc);
+    }
+}
+
+static void op_write(run *r, alog *lg, int use_printf, size_t queue, int block)
+{
+    unsigned len16 = take_u16(r);
+    size_t len = len16 & 0x8000u ? (size_t)(len16 & 0x7fffu) << 5 : len16;
+    if (len > BUDGET_BYTES - r->text_len)
+        len = BUDGET_BYTES - r->text_len;
+    size_t lit = take_u8(r);
+    if (lit > len)
+        lit = len;
+    if (lit > (size_t)(r->end - r->p))
+        lit = (size_t)(r->end - r->p);
+    r->scratch = grow(r->scratch, &r->scratch_cap, len + 1, 1);
+    memcpy(r->scratch, r->p, lit);
+    r->p += lit;
+    for (size_t i = lit; i < len; i++)
+        r->scratch[i] = (char)('a' + (i + r->n) % 26);
+    r->scratch[len] = '\0';
+
+    int64_t stamp = atomic_load(&r->now);
+    int rc;
+    size_t kept = len;
+    if (use_printf) {
+        rc = alog_printf(lg, "%.*s", (int)len, r->scratch);
+        kept = strnlen(r->scratch, len);
+    } else {
+        rc = alog_write(lg, r->scratch, len);
+    }
+    count(r, rc, r->stops > 0);
+    if (rc == ALOG_OK)
+        accepted(r, r->scratch, kept, stamp);
+    if (kept <= sure_fit(queue))
+        FUZZ_CHECK(rc != ALOG_EINVAL, "a line of %zu bytes refused by a queue of %zu", kept, queue);
+    if (block)
+        FUZZ_CHECK(rc != ALOG_EFULL, "EFULL with block_when_full");
+}
+
+static void check_monotonic(const alog_stats *was, const alog_stats *now)
+{
+    FUZZ_CHECK(now->accepted >= was->accepted && now->written >= was->written &&
+                   now->dropped_full >= was->dropped_full &&
+                   now->dropped_stopped >= was->dropped_stopped &&
+                   now->discarded >= was->discarded && now->lost_io >= was->lost_io &&
+                   now->files_opened >= was->files_opened && now->io_errors >= was->io_errors,
+               "a counter went back");
+}
+
+static int by_name_then_order(const void *a, const void *b)
+{
+    const line *x = *(const line *const *)a, *y = *(const line *const *)b;
+    int c = strcmp(x->name, y->name);
+    if (c != 0)
+        return c;
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    for (;;) {
+        buf = grow(buf, &cap, n + 65536, 1);
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* The directory holds exactly the first `written` representable lines, each in its file. */
+static void check_files(const run *r, uint64_t written)
+{
+    const line **w = malloc((r->n ? r->n : 1) * sizeof *w);
+    FUZZ_CHECK(w != NULL, "out of memory");
+    size_t m = 0;
+    for (size_t i = 0; i < r->n && m < written; i++)
+        if (r->lines[i].name[0] != '\0')
+            w[m++] = &r->lines[i];
+    FUZZ_CHECK(m == written, "%llu written, but only %zu representable lines accepted",
+               (unsigned long long)written, m);
+    qsort(w, m, sizeof *w, by_name_then_order);
+
+    size_t files = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        size_t want = 0;
+        while (j < m && strcmp(w[j]->name, w[i]->name) == 0)
+            want += w[j++]->len + 1;
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s", r->dir, w[i]->name);
+        size_t got;
+        char *text = read_all(path, &got);
+        FUZZ_CHECK(text != NULL, "%s: missing (%s)", w[i]->name, strerror(errno));
+        FUZZ_CHECK(got == want, "%s: %zu bytes, %zu expected", w[i]->name, got, want);
+        size_t at = 0;
+        for (size_t k = i; k < j; k++) {
+            const line *l = w[k];
+            FUZZ_CHECK(memcmp(text + at, r->text + l->off, l->len) == 0 &&
+                           text[at + l->len] == '\n',
+                       "%s: line %zu (stamp %lld) not where it belongs", w[i]->name,
+                       (size_t)(l - r->lines), (long long)l->stamp);
+            at += l->len + 1;
+        }
+        free(text);
+        files++;
+        i = j;
+    }
+
+    /* Nothing else, but the empty file of a line that ALOG_STOP_NOW discarded. */
+    DIR *d = opendir(r->dir);
+    FUZZ_CHECK(d != NULL || (errno == ENOENT && files == 0), "%s: %s", r->dir, strerror(errno));
+    size_t seen = 0;
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int known = 0;
+        for (size_t k = 0; k < m && !known; k++)
+            known = strcmp(w[k]->name, e->d_name) == 0;
+        if (known) {
+            seen++;
+            continue;
+        }
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
+        struct stat st;
+        FUZZ_CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode), "%s: not a file", e->d_name);
+        int named = 0;
+        for (size_t k = 0; k < r->n && !named; k++)
+            named = strcmp(r->lines[k].name, e->d_name) == 0;
+        FUZZ_CHECK(r->now_stop && st.st_size == 0 && named, "%s: a file of no written line",
+                   e->d_name);
+    }
+    if (d != NULL)
+        closedir(d);
+    FUZZ_CHECK(seen == files, "%zu files found of %zu", seen, files);
+    free(w);
+}
+
+static void check_final(const run *r, alog *lg, uint64_t unrepresentable)
+{
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    FUZZ_CHECK(st.accepted == r->ok, "accepted %llu, ALOG_OK %llu", (unsigned long long)st.accepted,
+               (unsigned long long)r->ok);
+    FUZZ_CHECK(st.dropped_full == r->full, "dropped_full %llu, ALOG_EFULL %llu",
+               (unsigned long long)st.dropped_full, (unsigned long long)r->full);
+    FUZZ_CHECK(st.dropped_stopped == r->stopped, "dropped_stopped %llu, ALOG_ESTOPPED %llu",
+               (unsigned long long)st.dropped_stopped, (unsigned long long)r->stopped);
+    FUZZ_CHECK(st.accepted == st.written + st.discarded + st.lost_io,
+               "accepted %llu != written %llu + discarded %llu + lost_io %llu",
+               (unsigned long long)st.accepted, (unsigned long long)st.written,
+               (unsigned long long)st.discarded, (unsigned long long)st.lost_io);
+    FUZZ_CHECK(st.lost_io <= unrepresentable, "lost_io %llu, only %llu unrepresentable",
+               (unsigned long long)st.lost_io, (unsigned long long)unrepresentable);
+    if (!r->now_stop) {
+        FUZZ_CHECK(st.discarded == 0, "%llu discarded without ALOG_STOP_NOW",
+                   (unsigned long long)st.discarded);
+        FUZZ_CHECK(st.lost_io == unrepresentable, "lost_io %llu, %llu unrepresentable",
+                   (unsigned long long)st.lost_io, (unsigned long long)unrepresentable);
+    }
+    check_files(r, st.written);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static run zero;
+    run *r = malloc(sizeof *r);
+    FUZZ_CHECK(r != NULL, "out of memory");
+    *r = zero;
+    r->p = data;
+    r->end = data + size;
+    atomic_init(&r->now, START_NS);
+
+    unsigned opt_bits = take_u8(r);
+    r->five_sec = opt_bits & 1u;
+    r->utc = (opt_bits >> 1) & 1u;
+    size_t queue = queues[(opt_bits >> 2) & 3u];
+    int block = (opt_bits >> 4) & 1u;
+    setenv("TZ", zones[(opt_bits >> 6) & 3u], 1);
+    tzset(); /* localtime_r need not read TZ again by itself */
+
+    snprintf(r->top, sizeof r->top, "%s/run-XXXXXX", base);
+    FUZZ_CHECK(mkdtemp(r->top) != NULL, "mkdtemp %s: %s", r->top, strerror(errno));
+    snprintf(r->dir, sizeof r->dir, "%s%s", r->top, (opt_bits >> 5) & 1u ? "/a/b" : "");
+
+    alog_options opt = {
+        .dir = r->dir,
+        .rollover = r->five_sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
+        .utc = r->utc,
+        .queue_bytes = queue,
+        .block_when_full = block,
+        .clock = read_clock,
+        .clock_ctx = r,
+    };
+    alog *lg = alog_open(&opt);
+    FUZZ_CHECK(lg != NULL, "alog_open: %s", strerror(errno));
+
+    alog_stats last;
+    memset(&last, 0, sizeof last);
+    while (r->p < r->end) {
+        unsigned op = take_u8(r) % 11;
+        int64_t t = atomic_load(&r->now);
+        switch (op) {
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+            op_write(r, lg, op == 3, queue, block);
+            break;
+        case 4:
+            atomic_store(&r->now, t + (int64_t)take_u8(r) * 100000000LL);
+            break;
+        case 5: {
+            unsigned back = take_u8(r) % 2;
+            if (t >= 0 && t < INT64_MAX - 5 * SEC)
+                atomic_store(&r->now, (t / (5 * SEC) + 1) * 5 * SEC - back);
+            break;
+        }
+        case 6:
+            if (t < INT64_MAX / 2)
+                atomic_store(&r->now, t + (int64_t)take_u16(r) * 60 * SEC);
+            break;
+        case 7:
+            atomic_store(&r->now, take_i64(r));
+            break;
+        case 8:
+            if (t > INT64_MIN / 2)
+                atomic_store(&r->now, t - (int64_t)take_u16(r) * SEC);
+            break;
+        case 9: {
+            int now_mode = take_u8(r) & 1u;
+            int rc = alog_stop(lg, now_mode ? ALOG_STOP_NOW : ALOG_STOP_FLUSH);
+            FUZZ_CHECK(rc == (r->stops == 0 ? 0 : -1), "alog_stop returned %d after %d stops", rc,
+                       r->stops);
+            if (r->stops == 0)
+                r->now_stop = now_mode;
+            r->stops++;
+            break;
+        }
+        default: {
+            alog_stats st;
+            alog_get_stats(lg, &st);
+            check_monotonic(&last, &st);
+            FUZZ_CHECK(st.accepted <= r->ok, "accepted %llu of %llu ALOG_OK",
+                       (unsigned long long)st.accepted, (unsigned long long)r->ok);
+            last = st;
+            int rc = alog_write(lg, NULL, 0);
+            FUZZ_CHECK(rc == ALOG_EINVAL, "alog_write(NULL) returned %d", rc);
+            r->inval++;
+            break;
+        }
+        }
+    }
+    if (r->stops == 0)
+        FUZZ_CHECK(alog_stop(lg, ALOG_STOP_FLUSH) == 0, "alog_stop failed");
+
+    uint64_t unrepresentable = 0;
+    for (size_t i = 0; i < r->n; i++)
+        unrepresentable += r->lines[i].name[0] == '\0';
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    check_monotonic(&last, &st);
+    check_final(r, lg, unrepresentable);
+    if (verbose)
+        fprintf(stderr,
+                "fuzz_alog: %zu accepted (%llu unrepresentable), %llu EFULL, %llu ESTOPPED, "
+                "%llu EINVAL; written %llu, discarded %llu, lost_io %llu, files %llu\n",
+                r->n, (unsigned long long)unrepresentable, (unsigned long long)r->full,
+                (unsigned long long)r->stopped, (unsigned long long)r->inval,
+                (unsigned long long)st.written, (unsigned long long)st.discarded,
+                (unsigned long long)st.lost_io, (unsigned long long)st.files_opened);
+    alog_close(lg);
+
+    nftw(r->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(r->lines);
+    free(r->text);
+    free(r->scratch);
+    free(r);
+    return 0;
+}
+
+static void remove_base(void)
+{
+    nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    verbose = getenv("FUZZ_VERBOSE") != NULL;
+    const char *tmp = getenv("TMPDIR");
+    struct stat st;
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = stat("/dev/shm", &st) == 0 && access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(base, sizeof base, "%s/depthlog-fuzz-alog-XXXXXX", tmp);
+    FUZZ_CHECK(mkdtemp(base) != NULL, "mkdtemp %s: %s", base, strerror(errno));
+    atexit(remove_base);
+    return 0;
+}
