@@ -33,12 +33,16 @@ static int get_id(const cJSON *obj, const char *key, uint64_t *out)
     return 0;
 }
 
-/* Every element an array of exactly two decimal strings; collected into `out`. */
+/* Every element an array of exactly two decimal strings; collected into `out`. The lists
+ * are walked through cJSON's public child/next links: cJSON_GetArrayItem and
+ * cJSON_GetArraySize walk them again for every level. */
 static int get_levels(const cJSON *arr, depth_levels *out)
 {
     if (!cJSON_IsArray(arr))
         return -1;
-    size_t n = (size_t)cJSON_GetArraySize(arr);
+    size_t n = 0;
+    for (const cJSON *lv = arr->child; lv != NULL; lv = lv->next)
+        n++;
     if (n > out->cap) {
         depth_level *v = realloc(out->v, n * sizeof *v);
         if (v == NULL)
@@ -47,13 +51,10 @@ static int get_levels(const cJSON *arr, depth_levels *out)
         out->cap = n;
     }
     size_t i = 0;
-    const cJSON *lv;
-    cJSON_ArrayForEach(lv, arr)
-    {
-        const cJSON *px = cJSON_GetArrayItem(lv, 0);
-        const cJSON *qty = cJSON_GetArrayItem(lv, 1);
-        if (!cJSON_IsArray(lv) || cJSON_GetArraySize(lv) != 2 || !cJSON_IsString(px) ||
-            !cJSON_IsString(qty))
+    for (const cJSON *lv = arr->child; lv != NULL; lv = lv->next) {
+        const cJSON *px = cJSON_IsArray(lv) ? lv->child : NULL;
+        const cJSON *qty = px != NULL ? px->next : NULL;
+        if (qty == NULL || qty->next != NULL || !cJSON_IsString(px) || !cJSON_IsString(qty))
             return -1;
         depth_level *d = &out->v[i++];
         d->px = px->valuestring;
@@ -85,11 +86,10 @@ static int valid_symbol(const char *s)
 static const char *parse_update(depth_parser *p, const cJSON *data, depth_event *ev)
 {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(data, "s");
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(data, "E");
     uint64_t event_ms;
     if (!cJSON_IsString(s) || !valid_symbol(s->valuestring))
         return "\"s\" is not a symbol";
-    if (e == NULL || get_id(data, "E", &event_ms) != 0)
+    if (get_id(data, "E", &event_ms) != 0)
         return "\"E\" is not a time in ms";
     if (get_id(data, "U", &ev->first_id) != 0 || get_id(data, "u", &ev->last_id) != 0)
         return "\"U\"/\"u\" are not update ids";
