@@ -14,13 +14,13 @@
 #include <openssl/x509.h>
 
 #include "feed_backoff.h"
+#include "feed_streams.h"
 
-#define MAX_MESSAGE     (8u << 20)  /* a bigger websocket message drops the connection */
-#define MAX_BODY        (32u << 20) /* a bigger snapshot body is refused */
-#define REST_PARALLEL   2           /* snapshot requests in flight at once */
-#define WEIGHT_BUDGET   6000u       /* Binance's REST weight per minute */
-#define WEIGHT_SHARE    80u         /* % of it we allow ourselves */
-#define FEED_SYMBOL_MAX 20          /* Binance symbols: at most 20 characters */
+#define MAX_MESSAGE   (8u << 20)  /* a bigger websocket message drops the connection */
+#define MAX_BODY      (32u << 20) /* a bigger snapshot body is refused */
+#define REST_PARALLEL 2           /* snapshot requests in flight at once */
+#define WEIGHT_BUDGET 6000u       /* Binance's REST weight per minute */
+#define WEIGHT_SHARE  80u         /* % of it we allow ourselves */
 
 enum { KIND_WS = 1, KIND_REST = 2 };
 
@@ -562,27 +562,6 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(f->ctx, 0, &f->tick, tick_cb, LWS_US_PER_SEC);
 }
 
-static char *stream_path(const feed_config *cfg, const char *const *symbols, size_t n)
-{
-    const char *suffix = cfg->speed_ms == 1000 ? "@depth" : "@depth@100ms";
-    size_t cap = strlen(cfg->ws.path) + 32 + n * (FEED_SYMBOL_MAX + 16);
-    char *p = malloc(cap);
-    if (p == NULL)
-        return NULL;
-    size_t used = (size_t)snprintf(p, cap, "%s/stream?streams=", cfg->ws.path);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            p[used++] = '/';
-        for (const char *s = symbols[i]; *s; s++) {
-            char ch = *s;
-            p[used++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-        }
-        used += (size_t)snprintf(p + used, cap - used, "%s", suffix);
-    }
-    p[used] = '\0';
-    return p;
-}
-
 feed *feed_create(const feed_config *cfg, const feed_handlers *h)
 {
     if (cfg->n_symbols == 0) {
@@ -598,7 +577,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
     f->cfg.ca_file = f->ca_file;
     f->h = *h;
     f->rand_state = (uint32_t)now_us() | 1u;
-    f->n_conns = (cfg->n_symbols + FEED_STREAMS_PER_CONN - 1) / FEED_STREAMS_PER_CONN;
+    f->n_conns = feed_connections_for(cfg->n_symbols);
     f->conns = calloc(f->n_conns, sizeof *f->conns);
     f->queue = calloc(cfg->n_symbols, sizeof *f->queue);
     if (f->conns == NULL || f->queue == NULL)
@@ -612,7 +591,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         c->n = cfg->n_symbols - i * FEED_STREAMS_PER_CONN;
         if (c->n > FEED_STREAMS_PER_CONN)
             c->n = FEED_STREAMS_PER_CONN;
-        c->path = stream_path(cfg, c->symbols, c->n);
+        c->path = feed_stream_path(cfg->ws.path, cfg->speed_ms, c->symbols, c->n);
         if (c->path == NULL)
             goto fail;
         if (strlen(c->path) > longest)

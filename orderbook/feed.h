@@ -12,8 +12,6 @@
 
 #include "url.h"
 
-#define FEED_STREAMS_PER_CONN 1024 /* Binance's limit per connection */
-
 typedef struct feed_config {
     url_parts ws;               /* the stream endpoint */
     url_parts rest;             /* the REST endpoint */
