@@ -98,11 +98,32 @@ static void start_server(run *r, const char *cert, const char *scenario)
     assert_int_equal(fake_server_start(&r->fs, r->dir, certs, cert, scenario), 0);
 }
 
+/* Run the real binary with `args` (NULL-terminated). DEPTHLOG_ORDERBOOK_WRAPPER, when set,
+ * is a command (words split at spaces) that runs it, e.g. valgrind with an error exit code:
+ * then every exit status asserted below also asserts a clean memcheck. */
+static void spawn_orderbook(run *r, char *const args[], char *const env[])
+{
+    char *argv[64];
+    size_t n = 0;
+    char *wrapper = getenv("DEPTHLOG_ORDERBOOK_WRAPPER");
+    char *words = wrapper != NULL ? strdup(wrapper) : NULL;
+    char *save = NULL;
+    for (char *w = words ? strtok_r(words, " ", &save) : NULL; w != NULL && n < 32;
+         w = strtok_r(NULL, " ", &save))
+        argv[n++] = w;
+    argv[n++] = DEPTHLOG_ORDERBOOK;
+    for (size_t i = 0; args[i] != NULL && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    r->pid = proc_spawn(argv, r->err, env);
+    free(words);
+    assert_true(r->pid > 0);
+}
+
 static void start_orderbook(run *r, char *const env[], char *sym1, char *sym2)
 {
-    char *argv[] = {DEPTHLOG_ORDERBOOK, "-q", "-c", r->conf, sym1, sym2, NULL};
-    r->pid = proc_spawn(argv, r->err, env);
-    assert_true(r->pid > 0);
+    char *args[] = {"-q", "-c", r->conf, sym1, sym2, NULL};
+    spawn_orderbook(r, args, env);
 }
 
 static int stop_orderbook(run *r)
@@ -465,8 +486,8 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
     }
     start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 2000\n");
     write_config(r, "rollover = daily\nclock = utc", "", 1);
-    char *argv[] = {DEPTHLOG_ORDERBOOK, "-c", r->conf, "BTCUSDT", NULL};
-    r->pid = proc_spawn(argv, r->err, NULL);
+    char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
+    spawn_orderbook(r, args, NULL);
     wait_for_text(r->fs.log, "rest ");
     wait_for_text(r->err, "ev/s"); /* the first status line: events are flowing */
     kill(r->pid, SIGINT);
@@ -534,8 +555,8 @@ static void test_orderbook_status_line_names_symbol_and_file(void **state)
     run *r = *state;
     start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 200\n");
     write_config(r, "", "", 1);
-    char *argv[] = {DEPTHLOG_ORDERBOOK, "-c", r->conf, "BTCUSDT", NULL};
-    r->pid = proc_spawn(argv, r->err, NULL);
+    char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
+    spawn_orderbook(r, args, NULL);
     wait_for_text(r->err, "orderbook: BTCUSDT ");
     assert_int_equal(stop_orderbook(r), 0);
     char want[PATH_MAX + 32];
@@ -695,9 +716,8 @@ static void test_orderbook_replays_real_binance_capture(void **state)
                  "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
                  "\n");
     write_config(r, "", "", 1);
-    char *argv[] = {DEPTHLOG_ORDERBOOK, "-q",     "-c",      r->conf, "NKNUSDT",
-                    "BLZETH",           "LRCBTC", "RUNEEUR", NULL};
-    r->pid = proc_spawn(argv, r->err, NULL);
+    char *args[] = {"-q", "-c", r->conf, "NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR", NULL};
+    spawn_orderbook(r, args, NULL);
     const char *four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
     wait_until_captured(r, four, 4);
     assert_int_equal(stop_orderbook(r), 0);
