@@ -49,6 +49,16 @@ static time_t first_second_of(long date, time_t lo, time_t hi, int utc)
     return lo;
 }
 
+/* Whether second t reads, on the wall clock, as the same 5 seconds as `ref`. */
+static int same_5sec(time_t t, const struct tm *ref, int utc)
+{
+    struct tm tm;
+    if (broken_down(t, utc, &tm) != 0)
+        return 0;
+    return tm.tm_year == ref->tm_year && tm.tm_yday == ref->tm_yday && tm.tm_hour == ref->tm_hour &&
+           tm.tm_min == ref->tm_min && tm.tm_sec / 5 == ref->tm_sec / 5;
+}
+
 int alog__period_of(int64_t stamp_ns, alog_rollover r, int utc, alog_period *out)
 {
     if (stamp_ns < 0 || out == NULL)
@@ -64,8 +74,21 @@ int alog__period_of(int64_t stamp_ns, alog_rollover r, int utc, alog_period *out
     time_t end;
     if (r == ALOG_ROLL_5SEC) {
         /* Aligned on the wall clock's seconds, so the name's digit is exact in any zone. */
-        start = s - (time_t)(tm.tm_sec % 5);
-        end = start + 5;
+        if (utc) {
+            start = s - (time_t)(tm.tm_sec % 5);
+            end = start + 5;
+        } else {
+            /* The seconds around s that read as its 5 seconds on the wall clock: usually
+             * just the aligned ones, but a change of UTC offset by seconds that are not a
+             * multiple of 5 (local mean times did that: Amsterdam went from +0:19:32 to
+             * +0:20 in 1937) moves the wall clock's 5-second marks inside them. */
+            start = s;
+            while (start > s - 4 && same_5sec(start - 1, &tm, utc))
+                start--;
+            end = s + 1;
+            while (end < s + 5 && same_5sec(end, &tm, utc))
+                end++;
+        }
         snprintf(out->name, sizeof out->name, "%04u%02u%02u%02u%02u%u.txt", field(year, 10000),
                  field(tm.tm_mon + 1, 100), field(tm.tm_mday, 100), field(tm.tm_hour, 100),
                  field(tm.tm_min, 100), field(tm.tm_sec / 5, 12));

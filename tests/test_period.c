@@ -165,6 +165,35 @@ static void test_period_last_int64_nanosecond_has_a_period(void **state)
     tzset();
 }
 
+/* When the UTC offset changes by seconds that are not a multiple of 5, a 5-second period
+ * ends at the change: a late line stamped before it must not go to the file of the period
+ * after it (found with fuzz/fuzz_alog). */
+static void test_period_5sec_offset_change_by_odd_seconds(void **state)
+{
+    (void)state;
+    /* Summer time ends at 03:00 local (+0:20) = 02:40:00 UTC; the clock goes back 28 s. */
+    use_tz("<+001932>-0:19:32<+0020>-0:20,M3.5.0/2,M10.5.0/3");
+    int64_t change = tu_utc_ns(2021, 10, 31, 2, 40, 0);
+    alog_period before = period(change - SEC, ALOG_ROLL_5SEC, 0); /* 02:59:59 local */
+    assert_string_equal(before.name, "20211031025911.txt");
+    assert_true(before.start_ns == change - 5 * SEC);
+    assert_true(before.end_ns == change);
+    alog_period after = period(change + SEC, ALOG_ROLL_5SEC, 0); /* 02:59:33 local */
+    assert_string_equal(after.name, "2021103102596.txt");
+    assert_true(after.start_ns == change);
+    assert_true(after.end_ns == change + 3 * SEC);
+    alog_period next = period(change + 3 * SEC, ALOG_ROLL_5SEC, 0); /* 02:59:35 */
+    assert_string_equal(next.name, "2021103102597.txt");
+    assert_true(next.start_ns == change + 3 * SEC);
+    assert_true(next.end_ns == change + 8 * SEC);
+    /* An ordinary zone keeps the aligned 5 seconds. */
+    use_tz("Europe/Berlin");
+    alog_period p = period(tu_utc_ns(2026, 11, 25, 13, 14, 17), ALOG_ROLL_5SEC, 0);
+    assert_string_equal(p.name, "2026112514143.txt");
+    assert_true(p.start_ns == tu_utc_ns(2026, 11, 25, 13, 14, 15));
+    assert_true(p.end_ns == tu_utc_ns(2026, 11, 25, 13, 14, 20));
+}
+
 static void test_period_rejects_negative_stamp(void **state)
 {
     (void)state;
@@ -184,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_period_dst_day_with_repeated_hour),
         cmocka_unit_test(test_period_ordinary_local_day_lasts_24_hours),
         cmocka_unit_test(test_period_last_int64_nanosecond_has_a_period),
+        cmocka_unit_test(test_period_5sec_offset_change_by_odd_seconds),
         cmocka_unit_test(test_period_rejects_negative_stamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
