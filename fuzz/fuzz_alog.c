@@ -53,12 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Local time zones as POSIX TZ strings (no tzdata needed): Europe's DST rules; Sao Paulo's
  * of 2018, whose DST began at midnight (a day without 00:00) and ended at midnight (23:00
- * twice); Chatham's +13:45; UTC. */
+ * twice); Chatham's +13:45; and offsets in odd seconds that change by 28 s, as local mean
+ * times did (Amsterdam went from +0:19:32 to +0:20 in 1937), so that a change falls inside
+ * a 5-second period. */
 static const char *const zones[4] = {
     "CET-1CEST,M3.5.0,M10.5.0/3",
     "<-03>3<-02>,M11.1.0/0,M2.3.0/0",
     "<+1345>-13:45<+1445>,M9.5.0/2:45,M4.1.0/3:45",
-    "UTC0",
+    "<+001932>-0:19:32<+0020>-0:20,M3.5.0/2,M10.5.0/3",
 };
 
 static const size_t queues[4] = {4096, 65536, (size_t)1 << 20, 0};
@@ -112,6 +114,16 @@ static int64_t take_i64(run *r)
     for (int i = 0; i < 8; i++)
         v |= (uint64_t)take_u8(r) << (8 * i);
     return (int64_t)v;
+}
+
+/* t + d, held at the ends of int64. */
+static int64_t add_sat(int64_t t, int64_t d)
+{
+    if (d > 0 && t > INT64_MAX - d)
+        return INT64_MAX;
+    if (d < 0 && t < INT64_MIN - d)
+        return INT64_MIN;
+    return t + d;
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
@@ -418,7 +430,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             op_write(r, lg, op == 3, queue, block);
             break;
         case 4:
-            atomic_store(&r->now, t + (int64_t)take_u8(r) * 100000000LL);
+            atomic_store(&r->now, add_sat(t, (int64_t)take_u8(r) * 100000000LL));
             break;
         case 5: {
             unsigned back = take_u8(r) % 2;
@@ -427,15 +439,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 6:
-            if (t < INT64_MAX / 2)
-                atomic_store(&r->now, t + (int64_t)take_u16(r) * 60 * SEC);
+            atomic_store(&r->now, add_sat(t, (int64_t)take_u16(r) * 60 * SEC));
             break;
         case 7:
             atomic_store(&r->now, take_i64(r));
             break;
         case 8:
-            if (t > INT64_MIN / 2)
-                atomic_store(&r->now, t - (int64_t)take_u16(r) * SEC);
+            atomic_store(&r->now, add_sat(t, -(int64_t)take_u16(r) * SEC));
             break;
         case 9: {
             int now_mode = take_u8(r) & 1u;
