@@ -366,9 +366,9 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
 {
     run *r = *state;
     start_server(r, "localhost",
-                 "symbols BTCUSDT ETHUSDT\nrate 40\nevents 200\ngap ETHUSDT 50\n"
+                 "symbols BTCUSDT ETHUSDT\nrate 40\nevents 200\ngap ETHUSDT 150\n"
                  "duplicate BTCUSDT 20\noverlap BTCUSDT 30\nmalformed 40\nbinary 41\n"
-                 "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 1 1\nclose 170\n");
+                 "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 2 1\nclose 170\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "btcusdt", "ETHUSDT");
     wait_until_captured(r, two, 2);
@@ -376,7 +376,7 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
 
     records rs = read_records(r->logs);
     size_t checked = check_depth_against_truth(r, &rs);
-    assert_true(checked > 250); /* of 400 events: the rest fell in resync windows */
+    assert_true(checked > 200); /* of 400 events: the rest fell in resync windows */
     /* The gap resynced ETHUSDT, and only it; the stale snapshot was fetched again, not
      * applied; malformed frames were skipped; the cut connection came back and both books
      * resynced on it. */
@@ -387,7 +387,9 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
     assert_int_equal(count_events(&rs, "snapshot", "ETHUSDT", NULL), 3);
     assert_int_equal(count_events(&rs, "snapshot", "BTCUSDT", NULL), 2);
     assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
-    /* The 429's Retry-After (1 s) was honoured before the next request. */
+    /* The first 429's Retry-After (1 s) was honoured before the next request. Two requests
+     * may be in flight at once, so both of the first two get a 429: a request already on its
+     * way when the first 429 arrived cannot be held back, and is not a success too early. */
     char *log = tu_read_file(r->fs.log, NULL);
     long t429 = -1, next = -1;
     for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -396,9 +398,9 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
         int status;
         if (sscanf(line, "rest %ld %31s %d", &t, sym, &status) != 3)
             continue;
-        if (status == 429)
+        if (status == 429 && t429 < 0)
             t429 = t;
-        else if (t429 >= 0 && next < 0)
+        else if (status != 429 && t429 >= 0 && next < 0)
             next = t;
     }
     free(log);
