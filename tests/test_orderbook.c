@@ -168,8 +168,10 @@ static int by_ts(const void *a, const void *b)
                   cJSON_GetObjectItemCaseSensitive(y, "ts")->valuestring);
 }
 
-/* Every record of every file, in time order; each line must be one JSON object. */
-static records read_records(const char *logs)
+/* Every record of every file, in time order; each line must be one JSON object. While the
+ * program runs (`running`), a file may end in the part of a line whose write() is still
+ * under way: only complete lines count. Once it has stopped, every file ends in a whole line. */
+static records read_records_of(const char *logs, int running)
 {
     records rs = {NULL, 0};
     DIR *d = opendir(logs);
@@ -181,7 +183,15 @@ static records read_records(const char *logs)
             continue;
         char path[PATH_MAX + 300];
         snprintf(path, sizeof path, "%s/%s", logs, e->d_name);
-        char *text = tu_read_file(path, NULL);
+        size_t len = 0;
+        char *text = tu_read_file(path, &len);
+        if (text == NULL)
+            fail_msg("cannot read %s", path);
+        char *end = strrchr(text, '\n');
+        if (running)
+            *(end ? end : text) = '\0';
+        else if (len > 0 && (end == NULL || end[1] != '\0'))
+            fail_msg("%s ends in half a line: %s", e->d_name, end ? end + 1 : text);
         for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
             cJSON *j = cJSON_Parse(line);
             if (j == NULL)
@@ -195,6 +205,11 @@ static records read_records(const char *logs)
     /* A stable order by receive time (equal ts keep file order is not needed here). */
     qsort(rs.r, rs.n, sizeof *rs.r, by_ts);
     return rs;
+}
+
+static records read_records(const char *logs)
+{
+    return read_records_of(logs, 0);
 }
 
 static const char *event_of(const cJSON *r)
@@ -240,7 +255,7 @@ static void wait_until_captured(run *r, const char *const *symbols, int n)
                      log ? log : "(none)", err ? err : "(none)");
         }
         if (file_contains(r->fs.log, "done")) {
-            records rs = read_records(r->logs);
+            records rs = read_records_of(r->logs, 1);
             int all = 1;
             for (int i = 0; i < n && all; i++)
                 all = has_depth_u(&rs, symbols[i], last_truth_u(r, symbols[i]));
@@ -354,7 +369,7 @@ static summary read_summary(const char *err_path)
 
 static size_t count_depth_records(const char *logs)
 {
-    records rs = read_records(logs);
+    records rs = read_records_of(logs, 1);
     size_t n = (size_t)count_events(&rs, "depth", NULL, NULL);
     records_free(&rs);
     return n;
