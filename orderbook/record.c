@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +259,8 @@ static size_t number_len(const char *s, size_t n)
  * Whether text that cJSON parsed is one line of strict JSON (RFC 8259) too, so that a record
  * may hold it as it is. cJSON tolerates what JSON does not: control characters (NUL and
  * line breaks included) inside strings and between tokens, numbers such as +1, 01, 1. or .5,
- * a byte-order mark. The structure is cJSON's to check; this looks at the bytes.
+ * \u without four hex digits (it reads U+0000), a byte-order mark. The structure is cJSON's
+ * to check; this looks at the bytes.
  */
 static int strict_json_line(const char *s, size_t n)
 {
@@ -269,8 +271,15 @@ static int strict_json_line(const char *s, size_t n)
             for (i++; i < n && s[i] != '"'; i++) {
                 if ((unsigned char)s[i] < 0x20)
                     return 0;
-                if (s[i] == '\\')
-                    i++; /* an escape, which cJSON checked: skip the escaped character */
+                if (s[i] != '\\')
+                    continue;
+                i++; /* cJSON checked the escaped character, but not the digits of \u */
+                if (i < n && s[i] == 'u') {
+                    for (int k = 1; k <= 4; k++)
+                        if (i + (size_t)k >= n || !isxdigit((unsigned char)s[i + (size_t)k]))
+                            return 0;
+                    i += 4;
+                }
             }
             i++;
         } else if (c == '-' || (c >= '0' && c <= '9')) {

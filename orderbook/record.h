@@ -37,8 +37,8 @@ size_t rec_connected(rec_writer *w, int64_t ns);
 size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason);
 /* A websocket frame exactly as received. A frame that is not one line of strict JSON
  * (malformed, with raw line breaks, or with what cJSON tolerates but JSON does not: raw
- * control characters, numbers like +1 or 01, a byte-order mark) is kept as a JSON string
- * instead, so every record stays one line of valid JSON. */
+ * control characters, numbers like +1 or 01, \u without 4 hex digits, a byte-order mark) is
+ * kept as a JSON string instead, so every record stays one line of valid JSON. */
 size_t rec_frame(rec_writer *w, int64_t ns, const char *data, size_t len, int is_json);
 /* A snapshot body exactly as received (same rule as rec_frame). */
 size_t rec_rest(rec_writer *w, int64_t ns, const char *symbol, const char *data, size_t len,

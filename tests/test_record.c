@@ -114,6 +114,8 @@ static void test_record_raw_data_that_cjson_tolerates_is_kept_as_a_string(void *
         {"{\"a\":.5}", 8, "\"{\\\"a\\\":.5}\""},
         {"{\"a\":-.5}", 9, "\"{\\\"a\\\":-.5}\""},
         {"{\"a\":1.e5}", 10, "\"{\\\"a\\\":1.e5}\""},
+        {"{\"a\":\"\\u00g0\"}", 14, "\"{\\\"a\\\":\\\"\\\\u00g0\\\"}\""},
+        {"{\"a\":\"\\u12\"}", 12, "\"{\\\"a\\\":\\\"\\\\u12\\\"}\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = rec_frame(&w, T, cases[i].data, cases[i].len, 1);
