@@ -4,8 +4,9 @@
 #   fuzz/run_fuzzers.sh BUILD_DIR SECONDS
 #
 # BUILD_DIR is a build configured with -DDEPTHLOG_FUZZ=ON (CC=clang) and built. Each target
-# starts from fuzz/corpus/<target>/ (committed seeds, read only) and BUILD_DIR/fuzz-corpus/
-# <target>/ (what earlier runs found; new inputs go there). When the Binance capture is
+# starts from fuzz/corpus/<target>/ (committed seeds), fuzz/regressions/<target>/ (inputs of
+# bugs found and fixed) and BUILD_DIR/fuzz-corpus/<target>/ (what earlier runs found; new
+# inputs go there, the committed directories are only read). When the Binance capture is
 # present in ../shared/data/binance-capture-2021-10-11 (next to the repository), seeds are
 # also made from it at run time, in a temporary directory removed at exit: it is never
 # copied into the repository. A crash, leak, timeout or broken invariant leaves its input in
@@ -68,6 +69,7 @@ for t in "${targets[@]}"; do
     log="$build/fuzz-logs/$t.log"
     mkdir -p "$work" "$artifacts" "$(dirname "$log")"
     dirs=("$work" "$repo/fuzz/corpus/$t")
+    [ -d "$repo/fuzz/regressions/$t" ] && dirs+=("$repo/fuzz/regressions/$t")
     [ -d "$seeds/$t" ] && dirs+=("$seeds/$t")
     echo "== fuzz_$t for ${seconds}s (log: $log)"
     started=$SECONDS
