@@ -18,18 +18,18 @@ typedef struct book_level {
 } book_level;
 
 /*
- * A side is an index of sort keys over levels kept in slots: a change near the top of a deep
- * book shifts 12 bytes per level below it instead of a whole level, and the search reads
- * 8-byte keys, eight to a cache line.
+ * A side is an index of sort keys over levels kept in slots: inserting or removing a level
+ * shifts 12 bytes for each better level (those between it and the top) instead of a whole
+ * 56-byte level, and the search reads 8-byte keys, eight to a cache line.
  */
 typedef struct book_side {
-    int64_t *key;      /* ascending, worst level first: price for bids, -price for asks */
-    uint32_t *slot;    /* slot[i]: where in `lv` the level of key[i] lives */
-    book_level *lv;    /* the levels, in slots of no particular order */
-    uint32_t *spare;   /* slots freed by removals, reused first */
-    size_t n;          /* levels in use */
-    size_t n_spare;    /* entries in `spare` */
-    size_t cap;        /* levels allocated (in each array) */
+    int64_t *key;    /* ascending, worst level first: price for bids, -price for asks */
+    uint32_t *slot;  /* slot[i]: where in `lv` the level of key[i] lives */
+    book_level *lv;  /* the levels, in slots of no particular order */
+    uint32_t *spare; /* slots freed by removals, reused first */
+    size_t n;        /* levels in use */
+    size_t n_spare;  /* entries in `spare` */
+    size_t cap;      /* levels allocated (in each array) */
 } book_side;
 
 typedef struct book {
