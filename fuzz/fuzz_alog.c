@@ -26,7 +26,8 @@
  * holding exactly its lines in the order they were accepted: the first `written` lines of
  * representable stamps (ALOG_STOP_NOW may only cut off the end). Any violation aborts.
  *
- * Each input gets its own directory under $TMPDIR (else /dev/shm, else /tmp), removed after.
+ * Each input gets its own directory under $TMPDIR (else /dev/shm if it has 1 GiB free, else
+ * /tmp), removed after.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -511,10 +513,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     verbose = getenv("FUZZ_VERBOSE") != NULL;
+    /* Memory rather than a disk: the stops fsync. But a small /dev/shm (64 MiB in a
+     * container) could fill up, and ENOSPC would be counted as lost lines. */
     const char *tmp = getenv("TMPDIR");
-    struct stat st;
+    struct statvfs vfs;
     if (tmp == NULL || tmp[0] == '\0')
-        tmp = stat("/dev/shm", &st) == 0 && access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        tmp = statvfs("/dev/shm", &vfs) == 0 && access("/dev/shm", W_OK) == 0 &&
+                      (uint64_t)vfs.f_bavail * vfs.f_frsize >= ((uint64_t)1 << 30)
+                  ? "/dev/shm"
+                  : "/tmp";
     snprintf(base, sizeof base, "%s/depthlog-fuzz-alog-XXXXXX", tmp);
     FUZZ_CHECK(mkdtemp(base) != NULL, "mkdtemp %s: %s", base, strerror(errno));
     atexit(remove_base);

@@ -16,4 +16,8 @@
         }                                                                                          \
     } while (0)
 
+/* For the harness's own checks: tracing their comparisons gives the fuzzer no feedback
+ * worth having (the code under test is traced) and cost most of a run's time. */
+#define FUZZ_UNTRACED __attribute__((no_sanitize("coverage")))
+
 #endif

@@ -68,7 +68,7 @@ typedef struct print {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void sink_emit(void *ctx, const char *line, size_t len)
+FUZZ_UNTRACED static void sink_emit(void *ctx, const char *line, size_t len)
 {
     run *r = ctx;
     r->records++;
@@ -86,7 +86,7 @@ static void sink_want_snapshot(void *ctx, const char *symbol)
     (void)symbol;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+FUZZ_UNTRACED static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
     for (size_t i = 0; i < n; i++)
@@ -94,14 +94,14 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static uint64_t hash_level(uint64_t h, const book_level *l)
+FUZZ_UNTRACED static uint64_t hash_level(uint64_t h, const book_level *l)
 {
     h = fnv(h, &l->price, sizeof l->price);
     h = fnv(h, l->px, strlen(l->px) + 1);
     return fnv(h, l->qty, strlen(l->qty) + 1);
 }
 
-static print fingerprint(const sync_symbol *s)
+FUZZ_UNTRACED static print fingerprint(const sync_symbol *s)
 {
     print p;
     memset(&p, 0, sizeof p);
@@ -121,12 +121,26 @@ static print fingerprint(const sync_symbol *s)
     return p;
 }
 
-static int same(const print *a, const print *b)
+FUZZ_UNTRACED static int same(const print *a, const print *b)
 {
     return memcmp(a, b, sizeof *a) == 0;
 }
 
-static void check_side(const sync_symbol *s, book_side_id side)
+/* A validated decimal is zero when no digit of it is. */
+FUZZ_UNTRACED static int all_zero_digits(const char *q)
+{
+    for (; *q != '\0'; q++)
+        if (*q >= '1' && *q <= '9')
+            return 0;
+    return 1;
+}
+
+/*
+ * Order, bounds, terminated strings and a quantity that is not zero, on every level; with
+ * `full` (at the end of an input, and for the levels a line set) each string also parses
+ * to the level's price and a positive quantity, which costs too much after every line.
+ */
+FUZZ_UNTRACED static void check_side(const sync_symbol *s, book_side_id side, int full)
 {
     const char *name = side == BOOK_BID ? "bids" : "asks";
     size_t n = book_depth(&s->book, side);
@@ -139,14 +153,18 @@ static void check_side(const sync_symbol *s, book_side_id side)
         const book_level *l = book_level_at(&s->book, side, i);
         FUZZ_CHECK(l != NULL, "%s: %s level %zu of %zu missing", s->symbol, name, i, n);
         size_t px_len = strnlen(l->px, sizeof l->px), qty_len = strnlen(l->qty, sizeof l->qty);
-        FUZZ_CHECK(px_len < sizeof l->px && qty_len < sizeof l->qty, "%s: unterminated level",
-                   s->symbol);
-        int64_t price, qty;
-        FUZZ_CHECK(dec_parse(l->px, px_len, &price) == 0 && price == l->price,
-                   "%s: %s level \"%s\" is not its price %lld", s->symbol, name, l->px,
-                   (long long)l->price);
-        FUZZ_CHECK(dec_parse(l->qty, qty_len, &qty) == 0 && qty > 0,
-                   "%s: %s level %s has quantity \"%s\"", s->symbol, name, l->px, l->qty);
+        FUZZ_CHECK(px_len > 0 && px_len < sizeof l->px && qty_len > 0 && qty_len < sizeof l->qty,
+                   "%s: a level's strings empty or unterminated", s->symbol);
+        FUZZ_CHECK(!all_zero_digits(l->qty), "%s: %s level %s has quantity \"%s\"", s->symbol, name,
+                   l->px, l->qty);
+        if (full) {
+            int64_t price, qty;
+            FUZZ_CHECK(dec_parse(l->px, px_len, &price) == 0 && price == l->price,
+                       "%s: %s level \"%s\" is not its price %lld", s->symbol, name, l->px,
+                       (long long)l->price);
+            FUZZ_CHECK(dec_parse(l->qty, qty_len, &qty) == 0 && qty > 0,
+                       "%s: %s level %s has quantity \"%s\"", s->symbol, name, l->px, l->qty);
+        }
         if (prev != NULL) {
             FUZZ_CHECK(side == BOOK_BID ? prev->price > l->price : prev->price < l->price,
                        "%s: %s not strictly %s: %s then %s", s->symbol, name,
@@ -156,10 +174,10 @@ static void check_side(const sync_symbol *s, book_side_id side)
     }
 }
 
-static void check_symbol(const sync_symbol *s)
+FUZZ_UNTRACED static void check_symbol(const sync_symbol *s, int full)
 {
-    check_side(s, BOOK_BID);
-    check_side(s, BOOK_ASK);
+    check_side(s, BOOK_BID, full);
+    check_side(s, BOOK_ASK, full);
     FUZZ_CHECK(s->buf_n <= SYNC_BUFFER_MAX, "%s: %zu buffered", s->symbol, s->buf_n);
     if (s->state == SYNC_LIVE) {
         FUZZ_CHECK(s->buf_n == 0, "%s: live with %zu events buffered", s->symbol, s->buf_n);
@@ -170,7 +188,7 @@ static void check_symbol(const sync_symbol *s)
 }
 
 /* The level of `price` on a side, by binary search of the best-first order. */
-static const book_level *find_level(const book *b, book_side_id side, int64_t price)
+FUZZ_UNTRACED static const book_level *find_level(const book *b, book_side_id side, int64_t price)
 {
     size_t lo = 0, hi = book_depth(b, side);
     while (lo < hi) {
@@ -188,7 +206,7 @@ static const book_level *find_level(const book *b, book_side_id side, int64_t pr
 
 static const depth_level *sort_levels;
 
-static int by_price_then_index(const void *a, const void *b)
+FUZZ_UNTRACED static int by_price_then_index(const void *a, const void *b)
 {
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int64_t pi = sort_levels[i].price, pj = sort_levels[j].price;
@@ -201,8 +219,8 @@ static int by_price_then_index(const void *a, const void *b)
  * Each price of `lv` at its last quantity in the book, or absent when that was zero; with
  * `exact`, nothing else on the side either. Skipped on a full side, which drops its worst.
  */
-static void check_applied(run *r, const sync_symbol *s, book_side_id side, const depth_level *lv,
-                          size_t n, int exact)
+FUZZ_UNTRACED static void check_applied(run *r, const sync_symbol *s, book_side_id side,
+                                        const depth_level *lv, size_t n, int exact)
 {
     const book *b = &s->book;
     if (book_depth(b, side) >= BOOK_MAX_LEVELS)
@@ -231,6 +249,9 @@ static void check_applied(run *r, const sync_symbol *s, book_side_id side, const
         }
         kept++;
         FUZZ_CHECK(l != NULL, "%s: level %.*s set but missing", s->symbol, (int)d->px_len, d->px);
+        int64_t price;
+        FUZZ_CHECK(dec_parse(l->px, strlen(l->px), &price) == 0 && price == l->price,
+                   "%s: level \"%s\" is not its price %lld", s->symbol, l->px, (long long)l->price);
         FUZZ_CHECK(strlen(l->qty) == d->qty_len && memcmp(l->qty, d->qty, d->qty_len) == 0,
                    "%s: level %.*s has %s, not %.*s", s->symbol, (int)d->px_len, d->px, l->qty,
                    (int)d->qty_len, d->qty);
@@ -293,12 +314,12 @@ static int symbol_index(const char *name)
     return -1;
 }
 
-static void check_all(const run *r, const print before[NSYM], int may_change)
+FUZZ_UNTRACED static void check_all(const run *r, const print before[NSYM], int may_change)
 {
     for (int i = 0; i < NSYM; i++) {
         const sync_symbol *s = cap_symbol(r->c, (size_t)i);
         if (may_change == -2 || may_change == i) {
-            check_symbol(s);
+            check_symbol(s, 0);
             continue;
         }
         print now = fingerprint(s);
@@ -452,7 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const sync_symbol *s = cap_symbol(r.c, (size_t)i);
         FUZZ_CHECK(s->state == SYNC_LIVE && s->id == 1000, "%s: not live from the start",
                    s->symbol);
-        check_symbol(s);
+        check_symbol(s, 1);
     }
 
     const char *p = (const char *)data, *end = p + size;
@@ -464,7 +485,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     for (int i = 0; i < NSYM; i++)
-        check_symbol(cap_symbol(r.c, (size_t)i));
+        check_symbol(cap_symbol(r.c, (size_t)i), 1);
     depth_parser_free(&r.mine);
     free(r.order);
     cap_destroy(r.c);

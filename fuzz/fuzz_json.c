@@ -1,5 +1,7 @@
 #include "fuzz_json.h"
 
+#include "fuzz_check.h"
+
 #include <string.h>
 
 #define MAX_DEPTH 2000 /* deeper than anything cJSON accepts (1000) */
@@ -9,23 +11,23 @@ typedef struct fj {
     const unsigned char *end;
 } fj;
 
-static void skip_ws(fj *j)
+FUZZ_UNTRACED static void skip_ws(fj *j)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
         j->p++;
 }
 
-static int is_digit(const fj *j)
+FUZZ_UNTRACED static int is_digit(const fj *j)
 {
     return j->p < j->end && *j->p >= '0' && *j->p <= '9';
 }
 
-static int is_hex(unsigned char c)
+FUZZ_UNTRACED static int is_hex(unsigned char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static int literal(fj *j, const char *word)
+FUZZ_UNTRACED static int literal(fj *j, const char *word)
 {
     size_t n = strlen(word);
     if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
@@ -34,7 +36,7 @@ static int literal(fj *j, const char *word)
     return 1;
 }
 
-static int string(fj *j)
+FUZZ_UNTRACED static int string(fj *j)
 {
     if (j->p >= j->end || *j->p != '"')
         return 0;
@@ -69,7 +71,7 @@ static int string(fj *j)
     return 0;
 }
 
-static int number(fj *j)
+FUZZ_UNTRACED static int number(fj *j)
 {
     if (j->p < j->end && *j->p == '-')
         j->p++;
@@ -99,10 +101,10 @@ static int number(fj *j)
     return 1;
 }
 
-static int value(fj *j, int depth);
+FUZZ_UNTRACED static int value(fj *j, int depth);
 
 /* An object or an array: `close` ends it, members are `key: value` when `keyed`. */
-static int container(fj *j, int depth, unsigned char close, int keyed)
+FUZZ_UNTRACED static int container(fj *j, int depth, unsigned char close, int keyed)
 {
     if (depth > MAX_DEPTH)
         return 0;
@@ -137,7 +139,7 @@ static int container(fj *j, int depth, unsigned char close, int keyed)
     }
 }
 
-static int value(fj *j, int depth)
+FUZZ_UNTRACED static int value(fj *j, int depth)
 {
     skip_ws(j);
     if (j->p >= j->end)
@@ -160,7 +162,7 @@ static int value(fj *j, int depth)
     }
 }
 
-int fj_is_object(const char *s, size_t len)
+FUZZ_UNTRACED int fj_is_object(const char *s, size_t len)
 {
     fj j = {(const unsigned char *)s, (const unsigned char *)s + len};
     skip_ws(&j);
