@@ -20,10 +20,9 @@ void depth_parser_free(depth_parser *p)
     depth_parser_init(p);
 }
 
-/* An integral JSON number in [0, 2^53). */
-static int get_id(const cJSON *obj, const char *key, uint64_t *out)
+/* An integral JSON number in [0, 2^53) (n may be NULL: then not). */
+static int get_id(const cJSON *n, uint64_t *out)
 {
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!cJSON_IsNumber(n))
         return -1;
     double d = n->valuedouble;
@@ -83,35 +82,76 @@ static int valid_symbol(const char *s)
     return 1;
 }
 
-static const char *parse_update(depth_parser *p, const cJSON *data, depth_event *ev)
+/* The members of an event by name: "e", "E", "s", "U", "u", "b", "a". */
+typedef struct event_fields {
+    const cJSON *e, *E, *s, *U, *u, *b, *a;
+} event_fields;
+
+/*
+ * Find them in one walk of the object, keeping the first of each name like
+ * cJSON_GetObjectItemCaseSensitive (which also stops at a member without a name): looking
+ * each up would walk the members seven times, with a strcmp call per member.
+ */
+static void find_fields(const cJSON *obj, event_fields *f)
 {
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(data, "s");
+    memset(f, 0, sizeof *f);
+    for (const cJSON *m = obj->child; m != NULL && m->string != NULL; m = m->next) {
+        const char *k = m->string;
+        if (k[0] == '\0' || k[1] != '\0')
+            continue;
+        const cJSON **slot;
+        switch (k[0]) {
+        case 'e':
+            slot = &f->e;
+            break;
+        case 'E':
+            slot = &f->E;
+            break;
+        case 's':
+            slot = &f->s;
+            break;
+        case 'U':
+            slot = &f->U;
+            break;
+        case 'u':
+            slot = &f->u;
+            break;
+        case 'b':
+            slot = &f->b;
+            break;
+        case 'a':
+            slot = &f->a;
+            break;
+        default:
+            continue;
+        }
+        if (*slot == NULL)
+            *slot = m;
+    }
+}
+
+static const char *parse_update(depth_parser *p, const event_fields *f, depth_event *ev)
+{
     uint64_t event_ms;
-    if (!cJSON_IsString(s) || !valid_symbol(s->valuestring))
+    if (!cJSON_IsString(f->s) || !valid_symbol(f->s->valuestring))
         return "\"s\" is not a symbol";
-    if (get_id(data, "E", &event_ms) != 0)
+    if (get_id(f->E, &event_ms) != 0)
         return "\"E\" is not a time in ms";
-    if (get_id(data, "U", &ev->first_id) != 0 || get_id(data, "u", &ev->last_id) != 0)
+    if (get_id(f->U, &ev->first_id) != 0 || get_id(f->u, &ev->last_id) != 0)
         return "\"U\"/\"u\" are not update ids";
     if (ev->first_id > ev->last_id)
         return "\"U\" is after \"u\"";
-    if (get_levels(cJSON_GetObjectItemCaseSensitive(data, "b"), &p->bids) != 0)
+    if (get_levels(f->b, &p->bids) != 0)
         return "\"b\" is not a list of [price, quantity] strings";
-    if (get_levels(cJSON_GetObjectItemCaseSensitive(data, "a"), &p->asks) != 0)
+    if (get_levels(f->a, &p->asks) != 0)
         return "\"a\" is not a list of [price, quantity] strings";
-    strcpy(ev->symbol, s->valuestring);
+    strcpy(ev->symbol, f->s->valuestring);
     ev->event_ms = (int64_t)event_ms;
     ev->bids = p->bids.v;
     ev->n_bids = p->bids.n;
     ev->asks = p->asks.v;
     ev->n_asks = p->asks.n;
     return NULL;
-}
-
-static const char *event_type(const cJSON *obj)
-{
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(obj, "e");
-    return cJSON_IsString(e) ? e->valuestring : NULL;
 }
 
 static depth_kind classify(depth_parser *p, depth_msg *out)
@@ -134,7 +174,9 @@ static depth_kind classify(depth_parser *p, depth_msg *out)
         }
         out->stream = stream->valuestring;
     }
-    const char *type = event_type(data);
+    event_fields f;
+    find_fields(data, &f);
+    const char *type = cJSON_IsString(f.e) ? f.e->valuestring : NULL;
     if (type != NULL && strcmp(type, "serverShutdown") == 0)
         return DEPTH_SERVER_SHUTDOWN;
     int depth_stream = out->stream != NULL && strstr(out->stream, "@depth") != NULL;
@@ -145,7 +187,7 @@ static depth_kind classify(depth_parser *p, depth_msg *out)
         }
         return DEPTH_OTHER;
     }
-    out->error = parse_update(p, data, &out->ev);
+    out->error = parse_update(p, &f, &out->ev);
     return out->error == NULL ? DEPTH_UPDATE : DEPTH_MALFORMED;
 }
 
@@ -187,7 +229,7 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
     const char *why = NULL;
     if (!cJSON_IsObject(root))
         why = "not a JSON object";
-    else if (get_id(root, "lastUpdateId", &out->last_id) != 0)
+    else if (get_id(cJSON_GetObjectItemCaseSensitive(root, "lastUpdateId"), &out->last_id) != 0)
         why = "\"lastUpdateId\" is not an update id";
     else if (get_levels(cJSON_GetObjectItemCaseSensitive(root, "bids"), &p->bids) != 0)
         why = "\"bids\" is not a list of [price, quantity] strings";
