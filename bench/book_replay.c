@@ -7,8 +7,9 @@
  *   core    the capture pipeline (parse, sync, book, record) into a sink that drops the lines
  *   alog    the same pipeline with the lines alog_write()n into a real logger (5sec files in a
  *           temporary directory), timed before and after alog_stop(ALOG_STOP_FLUSH)
- * then prints the medians, the ratios to parse and a machine-readable line. Generating the
- * feed and loading the snapshots are not timed. Temporary files go under $TMPDIR (or /tmp).
+ * then prints the medians (wall clock, and this thread's CPU time), the ratios to parse and a
+ * machine-readable line. Generating the feed and loading the snapshots are not timed.
+ * Temporary files go under $TMPDIR (or /tmp) and are removed after each round.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -56,6 +57,26 @@ typedef struct run_env {
     int failed;         /* a check failed: the numbers are not to be trusted */
 } run_env;
 
+/* A stage's time: wall clock, and the CPU time of this thread (alog's writer not counted).
+ * Wall well above CPU means the thread waited: another process had the core, or alog's
+ * final flush was waiting for the disk. */
+typedef struct span {
+    double wall;
+    double cpu;
+} span;
+
+static span span_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (span){bench_now(), (double)ts.tv_sec + (double)ts.tv_nsec / 1e9};
+}
+
+static span span_between(span a, span b)
+{
+    return (span){b.wall - a.wall, b.cpu - a.cpu};
+}
+
 static int64_t realtime_ns(void)
 {
     struct timespec ts;
@@ -95,12 +116,12 @@ static void on_alog_error(void *ctx, int errnum, const char *what)
     fprintf(stderr, "book_replay: alog: %s: %s\n", what, strerror(errnum));
 }
 
-static double time_parse(run_env *env)
+static span time_parse(run_env *env)
 {
     const book_feed *f = env->feed;
     size_t bad = 0;
     pin(env, 1);
-    double t0 = bench_now();
+    span t0 = span_now();
     for (size_t i = 0; i < f->n_frames; i++) {
         size_t len;
         const char *msg = book_feed_frame(f, i, &len);
@@ -108,13 +129,13 @@ static double time_parse(run_env *env)
         bad += root == NULL;
         cJSON_Delete(root);
     }
-    double t1 = bench_now();
+    span t1 = span_now();
     pin(env, 0);
     if (bad != 0) {
         fprintf(stderr, "book_replay: cJSON rejected %zu frames\n", bad);
         env->failed = 1;
     }
-    return t1 - t0;
+    return span_between(t0, t1);
 }
 
 /* Every frame must have been applied to a synced book, and every line recorded. */
@@ -163,23 +184,23 @@ static void feed_frames(const book_feed *f, cap *c)
     }
 }
 
-static double time_core(run_env *env, uint64_t *bytes)
+static span time_core(run_env *env, uint64_t *bytes)
 {
     sink_ctx sink = {0};
     cap *c = synced_pipeline(env->feed, &sink);
     if (c == NULL) {
         env->failed = 1;
-        return 0;
+        return (span){0, 0};
     }
     pin(env, 1);
-    double t0 = bench_now();
+    span t0 = span_now();
     feed_frames(env->feed, c);
-    double t1 = bench_now();
+    span t1 = span_now();
     pin(env, 0);
     check_capture(env, c, &sink);
     *bytes = sink.bytes;
     cap_destroy(c);
-    return t1 - t0;
+    return span_between(t0, t1);
 }
 
 /* Remove a run's directory: alog's period files, nothing else is in it. */
@@ -199,7 +220,7 @@ static void remove_dir(const char *path)
 
 /* The pipeline into alog. Returns the time with the final flush; `no_flush` gets the time
  * until the last frame was handed over. */
-static double time_alog(run_env *env, int round, double *no_flush, uint64_t *files)
+static span time_alog(run_env *env, int round, span *no_flush, uint64_t *files)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/round-%d", env->base, round);
@@ -218,14 +239,14 @@ static double time_alog(run_env *env, int round, double *no_flush, uint64_t *fil
         perror("book_replay: alog_open/cap_create");
         alog_close(sink.lg);
         env->failed = 1;
-        return 0;
+        return (span){0, 0};
     }
     pin(env, 1);
-    double t0 = bench_now();
+    span t0 = span_now();
     feed_frames(env->feed, c);
-    double t1 = bench_now();
+    span t1 = span_now();
     alog_stop(sink.lg, ALOG_STOP_FLUSH);
-    double t2 = bench_now();
+    span t2 = span_now();
     pin(env, 0);
     check_capture(env, c, &sink);
     alog_stats st;
@@ -240,16 +261,17 @@ static double time_alog(run_env *env, int round, double *no_flush, uint64_t *fil
     alog_close(sink.lg);
     cap_destroy(c);
     remove_dir(dir);
-    *no_flush = t1 - t0;
-    return t2 - t0;
+    *no_flush = span_between(t0, t1);
+    return span_between(t0, t2);
 }
 
-static void report_run(const book_feed *f, int round, int stage, double sec)
+static void report_run(const book_feed *f, int round, int stage, span t)
 {
+    double n = (double)f->n_frames;
     printf("book_replay round=%d stage=%s events=%zu seconds=%.3f ns_per_event=%.1f "
-           "events_per_s=%.0f\n",
-           round, stage_name[stage], f->n_frames, sec, sec * 1e9 / (double)f->n_frames,
-           (double)f->n_frames / sec);
+           "events_per_s=%.0f cpu_ns_per_event=%.1f\n",
+           round, stage_name[stage], f->n_frames, t.wall, t.wall * 1e9 / n, n / t.wall,
+           t.cpu * 1e9 / n);
 }
 
 static int by_value(const void *a, const void *b)
@@ -266,17 +288,21 @@ static double median(const double *v, int n)
     return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static void summary(const book_feed *f, int rounds, double sec[N_STAGES][MAX_ROUNDS],
+static void summary(const book_feed *f, int rounds, span t[N_STAGES][MAX_ROUNDS],
                     uint64_t record_bytes, uint64_t files)
 {
-    double med[N_STAGES], ratio[N_STAGES];
+    double med[N_STAGES], cpu[N_STAGES], ratio[N_STAGES];
     for (int s = 0; s < N_STAGES; s++) {
-        double r[MAX_ROUNDS];
-        /* The ratio of each round's own pair: rounds are interleaved so that a slower spell
-         * of the shared machine hits both sides of a ratio alike. */
-        for (int i = 0; i < rounds; i++)
-            r[i] = sec[s][i] / sec[ST_PARSE][i];
-        med[s] = median(sec[s], rounds);
+        double w[MAX_ROUNDS], c[MAX_ROUNDS], r[MAX_ROUNDS];
+        for (int i = 0; i < rounds; i++) {
+            w[i] = t[s][i].wall;
+            c[i] = t[s][i].cpu;
+            /* The ratio of each round's own pair: rounds are interleaved so that a slower
+             * spell of the shared machine hits both sides of a ratio alike. */
+            r[i] = t[s][i].wall / t[ST_PARSE][i].wall;
+        }
+        med[s] = median(w, rounds);
+        cpu[s] = median(c, rounds);
         ratio[s] = median(r, rounds);
     }
     double n = (double)f->n_frames;
@@ -285,10 +311,11 @@ static void summary(const book_feed *f, int rounds, double sec[N_STAGES][MAX_ROU
            rounds, f->n_frames, f->n_symbols, (double)f->n_levels / n,
            100.0 * (double)f->n_zero / (double)f->n_levels, (double)f->offset[f->n_frames] / n,
            (double)record_bytes / n);
-    printf("%-28s %10s %12s %9s\n", "stage", "ns/event", "events/s", "x parse");
+    printf("%-28s %10s %12s %9s %14s\n", "stage", "ns/event", "events/s", "x parse",
+           "cpu ns/event");
     for (int s = 0; s < N_STAGES; s++)
-        printf("%-28s %10.1f %12.0f %9.2f\n", stage_title[s], med[s] * 1e9 / n, n / med[s],
-               ratio[s]);
+        printf("%-28s %10.1f %12.0f %9.2f %14.1f\n", stage_title[s], med[s] * 1e9 / n, n / med[s],
+               ratio[s], cpu[s] * 1e9 / n);
     double rate = n / med[ST_ALOG];
     printf("\nTargets\n");
     printf("  pipeline + alog + flush / parse only %8.2f  (target <= 1.5)  %s\n", ratio[ST_ALOG],
@@ -299,8 +326,9 @@ static void summary(const book_feed *f, int rounds, double sec[N_STAGES][MAX_ROU
     printf("\nmachine-readable: frames=%zu symbols=%zu rounds=%d", f->n_frames, f->n_symbols,
            rounds);
     for (int s = 0; s < N_STAGES; s++)
-        printf(" %s_ns=%.1f %s_eps=%.0f %s_ratio=%.3f", stage_name[s], med[s] * 1e9 / n,
-               stage_name[s], n / med[s], stage_name[s], ratio[s]);
+        printf(" %s_ns=%.1f %s_eps=%.0f %s_ratio=%.3f %s_cpu_ns=%.1f", stage_name[s],
+               med[s] * 1e9 / n, stage_name[s], n / med[s], stage_name[s], ratio[s], stage_name[s],
+               cpu[s] * 1e9 / n);
     printf("\n");
 }
 
@@ -361,24 +389,24 @@ int main(int argc, char **argv)
     run_env env = {.feed = &feed, .base = base};
     sched_getaffinity(0, sizeof env.all_cpus, &env.all_cpus);
 
-    static double sec[N_STAGES][MAX_ROUNDS];
+    static span t[N_STAGES][MAX_ROUNDS];
     uint64_t record_bytes = 0, files = 0;
     for (int r = 0; r < rounds && !env.failed; r++) {
         fprintf(stderr, "round %d/%d\n", r + 1, rounds);
         for (int k = 0; k < 3; k++) {
             switch ((r + k) % 3) {
             case 0:
-                sec[ST_PARSE][r] = time_parse(&env);
-                report_run(&feed, r + 1, ST_PARSE, sec[ST_PARSE][r]);
+                t[ST_PARSE][r] = time_parse(&env);
+                report_run(&feed, r + 1, ST_PARSE, t[ST_PARSE][r]);
                 break;
             case 1:
-                sec[ST_CORE][r] = time_core(&env, &record_bytes);
-                report_run(&feed, r + 1, ST_CORE, sec[ST_CORE][r]);
+                t[ST_CORE][r] = time_core(&env, &record_bytes);
+                report_run(&feed, r + 1, ST_CORE, t[ST_CORE][r]);
                 break;
             default:
-                sec[ST_ALOG][r] = time_alog(&env, r + 1, &sec[ST_ALOG_NOFLUSH][r], &files);
-                report_run(&feed, r + 1, ST_ALOG_NOFLUSH, sec[ST_ALOG_NOFLUSH][r]);
-                report_run(&feed, r + 1, ST_ALOG, sec[ST_ALOG][r]);
+                t[ST_ALOG][r] = time_alog(&env, r + 1, &t[ST_ALOG_NOFLUSH][r], &files);
+                report_run(&feed, r + 1, ST_ALOG_NOFLUSH, t[ST_ALOG_NOFLUSH][r]);
+                report_run(&feed, r + 1, ST_ALOG, t[ST_ALOG][r]);
                 break;
             }
             fflush(stdout);
@@ -386,7 +414,7 @@ int main(int argc, char **argv)
     }
     rmdir(base);
     if (!env.failed)
-        summary(&feed, rounds, sec, record_bytes, files);
+        summary(&feed, rounds, t, record_bytes, files);
     book_feed_free(&feed);
     return env.failed;
 }
