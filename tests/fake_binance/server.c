@@ -9,10 +9,10 @@
  * The port (0: any free one) is written to the port file once the server listens; with
  * `tlsstall` the never-answering plain TCP port follows it on the same line. The log gets
  * one line per REST request ("rest <ms> <symbol> <status>"), per websocket connection
- * ("ws <ms> <n>"), per websocket connection closed ("closed <ms> <n> <frames sent>"), per
- * TCP connection to the stalling port ("tcp <ms> <n>"), and once every scripted event was
- * produced, each symbol's final book size ("book <symbol> <bids> <asks>") and then
- * "done <ms>". The market starts with the first websocket connection.
+ * ("ws <ms> <n> <streams it asked for>"), per websocket connection closed ("closed <ms> <n>
+ * <frames sent>"), per TCP connection to the stalling port ("tcp <ms> <n>"), and once every
+ * scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
+ * and then "done <ms>". The market starts with the first websocket connection.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -323,7 +323,10 @@ static void ws_open(struct lws *wsi, session *s)
     }
     s->next_ws = g.ws;
     g.ws = s;
-    log_line("ws %ld %d\n", ms_since_start(), s->conn_no);
+    int streams = 0;
+    for (int i = 0; i < g.sc.n_symbols; i++)
+        streams += s->subscribed[i];
+    log_line("ws %ld %d %d\n", ms_since_start(), s->conn_no, streams);
     if (!g.ticking) {
         /* Start the market only now, so a slow client start never misses the script. */
         g.ticking = 1;
@@ -400,8 +403,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return http_writable(wsi, s);
     case LWS_CALLBACK_CLOSED_HTTP:
-        free(s->body);
-        s->body = NULL;
+        if (s != NULL) { /* NULL when the request failed before a session was made */
+            free(s->body);
+            s->body = NULL;
+        }
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         ws_open(wsi, s);
