@@ -20,7 +20,8 @@
  * After the stop (ALOG_STOP_FLUSH at the end if the input has none): every call counted in
  * exactly one of accepted, dropped_full, dropped_stopped or an ALOG_EINVAL result, as this
  * harness counted them; accepted == written + discarded + lost_io; without ALOG_STOP_NOW
- * nothing discarded and only lines of unrepresentable stamps lost. The directory holds
+ * nothing discarded and only lines of unrepresentable stamps lost; a loss is told to
+ * on_error (at most once per error counted) with a message. The directory holds
  * exactly the files of the written lines' periods, named YYYYMMDD.txt or
  * YYYYMMDDHHMM{i}.txt (i = second / 5) as computed here from localtime_r/gmtime_r, each
  * holding exactly its lines in the order they were accepted: the first `written` lines of
@@ -75,8 +76,9 @@ typedef struct line {
 } line;
 
 typedef struct run {
-    const uint8_t *p, *end; /* what is left of the input */
-    _Atomic int64_t now;    /* the injected clock */
+    const uint8_t *p, *end;     /* what is left of the input */
+    _Atomic int64_t now;        /* the injected clock */
+    atomic_int errors_reported; /* on_error calls */
     int five_sec, utc;
     char dir[PATH_MAX]; /* what alog writes to */
     char top[PATH_MAX]; /* what this run removes */
@@ -92,6 +94,15 @@ typedef struct run {
 
 static char base[PATH_MAX];
 static int verbose; /* FUZZ_VERBOSE=1: a line about each input on stderr */
+
+/* Called on the writer thread: errnum and what must say something. */
+static void on_error(void *ctx, int errnum, const char *what)
+{
+    run *r = ctx;
+    FUZZ_CHECK(errnum != 0 && what != NULL && what[0] != '\0', "on_error(%d, %s)", errnum,
+               what != NULL ? what : "NULL");
+    atomic_fetch_add(&r->errors_reported, 1);
+}
 
 static int64_t read_clock(void *ctx)
 {
@@ -282,7 +293,7 @@ static char *read_all(const char *path, size_t *len)
 }
 
 /* The directory holds exactly the first `written` representable lines, each in its file. */
-static void check_files(const run *r, uint64_t written)
+static void check_files(const run *r, uint64_t written, uint64_t opened)
 {
     const line **w = malloc((r->n ? r->n : 1) * sizeof *w);
     FUZZ_CHECK(w != NULL, "out of memory");
@@ -348,6 +359,8 @@ static void check_files(const run *r, uint64_t written)
     if (d != NULL)
         closedir(d);
     FUZZ_CHECK(seen == files, "%zu files found of %zu", seen, files);
+    FUZZ_CHECK(opened >= files, "%zu files written, %llu opened", files,
+               (unsigned long long)opened);
     free(w);
 }
 
@@ -367,13 +380,18 @@ static void check_final(const run *r, alog *lg, uint64_t unrepresentable)
                (unsigned long long)st.discarded, (unsigned long long)st.lost_io);
     FUZZ_CHECK(st.lost_io <= unrepresentable, "lost_io %llu, only %llu unrepresentable",
                (unsigned long long)st.lost_io, (unsigned long long)unrepresentable);
+    int told = atomic_load(&r->errors_reported);
+    FUZZ_CHECK(st.lost_io == 0 || told > 0, "%llu lines lost, on_error never told",
+               (unsigned long long)st.lost_io);
+    FUZZ_CHECK((uint64_t)told <= st.io_errors, "on_error told %d times of %llu errors", told,
+               (unsigned long long)st.io_errors);
     if (!r->now_stop) {
         FUZZ_CHECK(st.discarded == 0, "%llu discarded without ALOG_STOP_NOW",
                    (unsigned long long)st.discarded);
         FUZZ_CHECK(st.lost_io == unrepresentable, "lost_io %llu, %llu unrepresentable",
                    (unsigned long long)st.lost_io, (unsigned long long)unrepresentable);
     }
-    check_files(r, st.written);
+    check_files(r, st.written, st.files_opened);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -394,6 +412,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r->p = data;
     r->end = data + size;
     atomic_init(&r->now, START_NS);
+    atomic_init(&r->errors_reported, 0);
 
     unsigned opt_bits = take_u8(r);
     r->five_sec = opt_bits & 1u;
@@ -415,6 +434,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .block_when_full = block,
         .clock = read_clock,
         .clock_ctx = r,
+        .on_error = on_error,
+        .error_ctx = r,
     };
     alog *lg = alog_open(&opt);
     FUZZ_CHECK(lg != NULL, "alog_open: %s", strerror(errno));
