@@ -86,7 +86,8 @@ for t in "${targets[@]}"; do
     if [ "$rc" -eq 0 ]; then
         result=ok
     else
-        result="FAILED (exit $rc): $(ls -t "$artifacts" | head -1 | sed "s|^|$artifacts/|")"
+        artifact=$(ls -t "$artifacts" | head -1)
+        result="FAILED (exit $rc), log $log${artifact:+, input $artifacts/$artifact}"
         failed=1
         grep -m1 -E 'ERROR: |invariant broken|runtime error' "$log" | sed 's/^/    /'
     fi
