@@ -279,23 +279,22 @@ static void wait_until_captured(run *r, char *const *symbols, int n, int seconds
     }
     tr_truth t;
     read_truth(r, &t);
-    for (;;) {
-        tr_records rs;
-        read_records(r, &rs);
-        int all = 1;
-        for (int i = 0; i < n && all; i++) {
-            double last = tr_truth_last_u(&t, symbols[i]);
-            all =
-                tr_has(&rs, "depth", symbols[i], last) || tr_has(&rs, "snapshot", symbols[i], last);
+    double *last = calloc((size_t)n, sizeof *last);
+    assert_non_null(last);
+    for (int i = 0; i < n; i++)
+        last[i] = tr_truth_last_u(&t, symbols[i]);
+    tr_truth_free(&t);
+    for (int i = 0; i < n;) {
+        if (tr_files_have_u(r->logs, symbols[i], last[i])) {
+            i++; /* found once, found for good: the files only grow */
+            continue;
         }
-        tr_records_free(&rs);
-        if (all)
-            break;
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "the last events were not recorded within %d s", seconds);
+            fail_with_logs(r, "the last event of %s was not recorded within %d s", symbols[i],
+                           seconds);
         poll_pause();
     }
-    tr_truth_free(&t);
+    free(last);
 }
 
 /* Every event of the symbol is recorded (equal to the truth) or folded into a snapshot that

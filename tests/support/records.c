@@ -75,25 +75,41 @@ static int add_record(tr_records *rs, const cJSON *j)
     return 0;
 }
 
+/* The files of `logs` in period order (malloc'ed names, *n of them); NULL for none. */
+static char **files_in_order(const char *logs, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(logs);
+    if (d == NULL)
+        return NULL;
+    char **names = NULL;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        names = realloc(names, (*n + 1) * sizeof *names);
+        names[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (*n > 0)
+        qsort(names, *n, sizeof *names, by_period);
+    return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 int tr_read_records(tr_records *rs, const char *logs, char *err, size_t errlen)
 {
     rs->r = NULL;
     rs->n = 0;
     err[0] = '\0';
-    DIR *d = opendir(logs);
-    if (d == NULL)
-        return 0;
-    char **names = NULL;
-    size_t n_names = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = realloc(names, (n_names + 1) * sizeof *names);
-        names[n_names++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n_names, sizeof *names, by_period);
+    size_t n_names;
+    char **names = files_in_order(logs, &n_names);
     int rc = 0;
     for (size_t i = 0; i < n_names; i++) {
         char path[PATH_MAX + 300];
@@ -114,10 +130,43 @@ int tr_read_records(tr_records *rs, const char *logs, char *err, size_t errlen)
         }
         free(text);
     }
-    for (size_t i = 0; i < n_names; i++)
-        free(names[i]);
-    free(names);
+    free_names(names, n_names);
     return rc;
+}
+
+/* Does one line of text hold both needles? */
+static int line_has(const char *text, const char *a, const char *b)
+{
+    for (const char *p = text; (p = strstr(p, a)) != NULL; p++) {
+        const char *start = p, *end = strchr(p, '\n');
+        while (start > text && start[-1] != '\n')
+            start--;
+        size_t len = end ? (size_t)(end - start) : strlen(start);
+        const char *q = strstr(start, b);
+        if (q != NULL && q < start + len)
+            return 1;
+    }
+    return 0;
+}
+
+int tr_files_have_u(const char *logs, const char *symbol, double u)
+{
+    char sym[64], depth_u[64], snap_u[64];
+    snprintf(sym, sizeof sym, "\"s\":\"%s\"", symbol);
+    snprintf(depth_u, sizeof depth_u, ",\"u\":%.0f,", u);
+    snprintf(snap_u, sizeof snap_u, "\"lastUpdateId\":%.0f,", u);
+    size_t n;
+    char **names = files_in_order(logs, &n);
+    int found = 0;
+    for (size_t i = n; i-- > 0 && !found;) {
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", logs, names[i]);
+        char *text = tu_read_file(path, NULL);
+        found = text != NULL && (line_has(text, depth_u, sym) || line_has(text, snap_u, sym));
+        free(text);
+    }
+    free_names(names, n);
+    return found;
 }
 
 void tr_records_free(tr_records *rs)
@@ -143,16 +192,6 @@ size_t tr_count(const tr_records *rs, const char *event, const char *symbol, con
         n++;
     }
     return n;
-}
-
-int tr_has(const tr_records *rs, const char *event, const char *symbol, double u)
-{
-    for (size_t i = rs->n; i-- > 0;) {
-        const tr_record *r = &rs->r[i];
-        if (r->u == u && strcmp(r->event, event) == 0 && strcmp(r->s, symbol) == 0)
-            return 1;
-    }
-    return 0;
 }
 
 int tr_read_truth(tr_truth *t, const char *path, char *err, size_t errlen)

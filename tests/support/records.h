@@ -31,8 +31,11 @@ void tr_records_free(tr_records *rs);
 /* Records of this event, symbol (NULL: any) and reason containing `reason` (NULL: any). */
 size_t tr_count(const tr_records *rs, const char *event, const char *symbol, const char *reason);
 
-/* Is there a record of this event and symbol at u (lastUpdateId for snapshots)? */
-int tr_has(const tr_records *rs, const char *event, const char *symbol, double u);
+/* Is there, in the files of `logs`, a depth record of the symbol at u or a snapshot at
+ * lastUpdateId u? A text search, newest file first: cheap enough to poll while orderbook
+ * writes. A line still being written may already match: read the records themselves only
+ * once orderbook has stopped. */
+int tr_files_have_u(const char *logs, const char *symbol, double u);
 
 typedef struct tr_event {
     char s[24];
