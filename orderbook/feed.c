@@ -21,7 +21,6 @@
 #define REST_PARALLEL 2           /* snapshot requests in flight at once */
 #define WEIGHT_BUDGET 6000u       /* Binance's REST weight per minute */
 #define WEIGHT_SHARE  80u         /* % of it we allow ourselves */
-#define WS_PATH_MAX   2000        /* a stream path longer than this takes another connection */
 
 enum { KIND_WS = 1, KIND_REST = 2 };
 
@@ -563,30 +562,6 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(f->ctx, 0, &f->tick, tick_cb, LWS_US_PER_SEC);
 }
 
-/* The path of a connection for as many of symbols[0..n) as it can carry (at least one),
- * their number in *taken; NULL when memory runs out. At most FEED_STREAMS_PER_CONN, and at
- * most WS_PATH_MAX bytes: lws 4.1.6 writes the request line with a 2048-byte bound, so a
- * longer path is cut short, the request is malformed and the server refuses it, at every
- * retry (past about 100 streams of 7-letter symbols no connection ever came up). */
-static char *path_that_fits(const feed_config *cfg, const char *const *symbols, size_t n,
-                            size_t *taken)
-{
-    size_t k = n < FEED_STREAMS_PER_CONN ? n : FEED_STREAMS_PER_CONN;
-    for (;;) {
-        char *p = feed_stream_path(cfg->ws.path, cfg->speed_ms, symbols, k);
-        if (p == NULL)
-            return NULL;
-        size_t len = strlen(p);
-        if (len <= WS_PATH_MAX || k == 1) {
-            *taken = k;
-            return p;
-        }
-        free(p);
-        size_t fit = k * WS_PATH_MAX / len; /* streams are of similar lengths */
-        k = fit > 0 && fit < k ? fit : k - 1;
-    }
-}
-
 feed *feed_create(const feed_config *cfg, const feed_handlers *h)
 {
     if (cfg->n_symbols == 0) {
@@ -616,7 +591,9 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         c->kind = KIND_WS;
         c->f = f;
         c->symbols = cfg->symbols + done;
-        c->path = path_that_fits(cfg, c->symbols, cfg->n_symbols - done, &c->n);
+        c->n =
+            feed_streams_that_fit(cfg->ws.path, cfg->speed_ms, c->symbols, cfg->n_symbols - done);
+        c->path = feed_stream_path(cfg->ws.path, cfg->speed_ms, c->symbols, c->n);
         if (c->path == NULL)
             goto fail;
         done += c->n;

@@ -1,4 +1,4 @@
-/* Which streams ride which websocket: the combined-stream path and the 1024-stream split. */
+/* Which streams ride which websocket: the combined-stream path and the split over connections. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,14 +29,58 @@ static void test_feed_stream_path_uses_plain_depth_for_1000ms(void **state)
     free(p);
 }
 
-static void test_feed_connections_for_splits_at_1024_streams(void **state)
+/* Split `n` symbols the way the feed does; returns the number of connections. */
+static size_t split(const char *const *symbols, size_t n, size_t *per_conn, size_t max_conns)
+{
+    size_t conns = 0;
+    for (size_t done = 0; done < n && conns < max_conns; conns++) {
+        size_t k = feed_streams_that_fit("", 100, symbols + done, n - done);
+        assert_true(k >= 1);
+        char *p = feed_stream_path("", 100, symbols + done, k);
+        assert_true(strlen(p) <= FEED_PATH_MAX);
+        if (done + k < n) {
+            /* As many as fit: one more would not have. */
+            char *longer = feed_stream_path("", 100, symbols + done, k + 1);
+            assert_true(strlen(longer) > FEED_PATH_MAX);
+            free(longer);
+        }
+        free(p);
+        per_conn[conns] = k;
+        done += k;
+    }
+    return conns;
+}
+
+static void test_feed_streams_that_fit_keep_each_path_under_the_request_line_bound(void **state)
 {
     (void)state;
-    assert_int_equal(feed_connections_for(1), 1);
-    assert_int_equal(feed_connections_for(1024), 1);
-    assert_int_equal(feed_connections_for(1025), 2);
-    assert_int_equal(feed_connections_for(2048), 2);
-    assert_int_equal(feed_connections_for(2049), 3);
+    static char names[200][12];
+    const char *symbols[200];
+    for (int i = 0; i < 200; i++) {
+        snprintf(names[i], sizeof names[i], "SOAK%03dUSDT", i + 1);
+        symbols[i] = names[i];
+    }
+    size_t per_conn[8];
+    /* "/stream?streams=" is 16 bytes, "soak001usdt@depth@100ms" 23 and each further one 24
+     * with its '/': 82 fit in 2000. */
+    assert_int_equal(split(symbols, 200, per_conn, 8), 3);
+    assert_int_equal(per_conn[0], 82);
+    assert_int_equal(per_conn[1], 82);
+    assert_int_equal(per_conn[2], 36);
+}
+
+static void test_feed_streams_that_fit_take_one_and_count_the_base_path(void **state)
+{
+    (void)state;
+    const char *symbols[] = {"BTCUSDT", "ETHUSDT"};
+    assert_int_equal(feed_streams_that_fit("", 100, symbols, 2), 2);
+    assert_int_equal(feed_streams_that_fit("", 100, symbols, 1), 1);
+    assert_int_equal(feed_streams_that_fit("", 100, symbols, 0), 0);
+    char base[FEED_PATH_MAX];
+    memset(base, 'b', sizeof base - 1);
+    base[sizeof base - 1] = '\0';
+    /* A base path that leaves no room still carries one stream: never zero. */
+    assert_int_equal(feed_streams_that_fit(base, 100, symbols, 2), 1);
 }
 
 static void test_feed_stream_path_holds_1024_longest_symbols(void **state)
@@ -64,7 +108,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feed_stream_path_lowercases_and_joins_combined_streams),
         cmocka_unit_test(test_feed_stream_path_uses_plain_depth_for_1000ms),
-        cmocka_unit_test(test_feed_connections_for_splits_at_1024_streams),
+        cmocka_unit_test(test_feed_streams_that_fit_keep_each_path_under_the_request_line_bound),
+        cmocka_unit_test(test_feed_streams_that_fit_take_one_and_count_the_base_path),
         cmocka_unit_test(test_feed_stream_path_holds_1024_longest_symbols),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
