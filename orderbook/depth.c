@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "decimal.h"
+#include "json_arena.h"
 
 #define MAX_EXACT_ID 9007199254740992.0 /* 2^53: above it a double is no longer exact */
 
 void depth_parser_init(depth_parser *p)
 {
     memset(p, 0, sizeof *p);
+    json_arena_init();
 }
 
 void depth_parser_free(depth_parser *p)
@@ -191,16 +193,32 @@ static depth_kind classify(depth_parser *p, depth_msg *out)
     return out->error == NULL ? DEPTH_UPDATE : DEPTH_MALFORMED;
 }
 
-/* JSON with nothing but white space after it (cJSON alone stops at the value's end). */
-static cJSON *parse_whole(const char *text, size_t len)
+/* A tree parsed by parse_whole is gone: its spilled parts freed, its arena scope released. */
+static void tree_free(cJSON *root, int in_arena)
+{
+    if (!in_arena)
+        cJSON_Delete(root);
+    json_arena_release();
+}
+
+/*
+ * JSON with nothing but white space after it (cJSON alone stops at the value's end), parsed
+ * into this thread's arena. Returns NULL, with the arena scope released, or a tree to free
+ * with tree_free(root, *in_arena).
+ */
+static cJSON *parse_whole(const char *text, size_t len, int *in_arena)
 {
     const char *end = NULL;
+    json_arena_begin();
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root == NULL)
+    *in_arena = json_arena_end();
+    if (root == NULL) {
+        json_arena_release(); /* cJSON freed what it had built */
         return NULL;
+    }
     for (; end < text + len; end++) {
         if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n' && *end != '\0') {
-            cJSON_Delete(root);
+            tree_free(root, *in_arena);
             return NULL;
         }
     }
@@ -210,14 +228,15 @@ static cJSON *parse_whole(const char *text, size_t len)
 depth_kind depth_parse_message(depth_parser *p, const char *msg, size_t len, depth_msg *out)
 {
     memset(out, 0, sizeof *out);
-    out->root = parse_whole(msg, len);
+    out->root = parse_whole(msg, len, &out->in_arena);
     out->kind = classify(p, out);
     return out->kind;
 }
 
 void depth_msg_free(depth_msg *m)
 {
-    cJSON_Delete(m->root);
+    if (m->root != NULL)
+        tree_free(m->root, m->in_arena);
     m->root = NULL;
 }
 
@@ -225,7 +244,8 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
                          const char **error)
 {
     memset(out, 0, sizeof *out);
-    cJSON *root = parse_whole(body, len);
+    int in_arena = 0;
+    cJSON *root = parse_whole(body, len, &in_arena);
     const char *why = NULL;
     if (!cJSON_IsObject(root))
         why = "not a JSON object";
@@ -236,11 +256,13 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
     else if (get_levels(cJSON_GetObjectItemCaseSensitive(root, "asks"), &p->asks) != 0)
         why = "\"asks\" is not a list of [price, quantity] strings";
     if (why != NULL) {
-        cJSON_Delete(root);
+        if (root != NULL)
+            tree_free(root, in_arena);
         *error = why;
         return -1;
     }
     out->root = root;
+    out->in_arena = in_arena;
     out->bids = p->bids.v;
     out->n_bids = p->bids.n;
     out->asks = p->asks.v;
@@ -250,6 +272,7 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
 
 void depth_snapshot_free(depth_snapshot *s)
 {
-    cJSON_Delete(s->root);
+    if (s->root != NULL)
+        tree_free(s->root, s->in_arena);
     s->root = NULL;
 }

@@ -1,4 +1,11 @@
-/* Parsing and validating Binance depth messages and snapshots (cJSON). Pure. */
+/*
+ * Parsing and validating Binance depth messages and snapshots (cJSON). Pure.
+ *
+ * A message's or snapshot's cJSON tree is built in the calling thread's json_arena (see
+ * json_arena.h): it is read-only, must be freed on the thread that parsed it, and nothing in
+ * it (levels' strings, `stream`, `root`) may be used after depth_msg_free/depth_snapshot_free:
+ * the memory is reused by the next parse. Copy what must outlive it (sync.c does).
+ */
 #ifndef DEPTH_H
 #define DEPTH_H
 
@@ -48,7 +55,8 @@ typedef struct depth_msg {
     const char *stream; /* the combined stream's name, or NULL */
     depth_event ev;     /* DEPTH_UPDATE only; its levels live until the next parse */
     const char *error;  /* DEPTH_MALFORMED: what was wrong (a static string) */
-    cJSON *root;        /* owned; depth_msg_free */
+    cJSON *root;        /* owned, read-only; depth_msg_free */
+    int in_arena;       /* the whole tree is in the arena: freed without cJSON_Delete */
 } depth_msg;
 
 typedef struct depth_snapshot {
@@ -57,7 +65,8 @@ typedef struct depth_snapshot {
     size_t n_bids;
     const depth_level *asks;
     size_t n_asks;
-    cJSON *root; /* owned; depth_snapshot_free */
+    cJSON *root;  /* owned, read-only; depth_snapshot_free */
+    int in_arena; /* as in depth_msg */
 } depth_snapshot;
 
 /* Scratch space reused by every parse, so a message costs no allocation of ours. */
@@ -65,6 +74,8 @@ typedef struct depth_parser {
     depth_levels bids, asks;
 } depth_parser;
 
+/* Also installs cJSON's arena hooks (once per process): call it before other threads use
+ * cJSON. */
 void depth_parser_init(depth_parser *p);
 void depth_parser_free(depth_parser *p);
 
@@ -73,7 +84,8 @@ void depth_parser_free(depth_parser *p);
  * returned: every field's type, ids integral, 0 <= U <= u < 2^53 (cJSON keeps numbers as
  * doubles; Binance's ids are ~10^10), levels exactly [price, qty] of valid decimals. A
  * message with anything wrong is DEPTH_MALFORMED, never partly usable. Returns the kind
- * (also in out->kind). Free with depth_msg_free whatever the kind.
+ * (also in out->kind). Free with depth_msg_free whatever the kind, on this thread; messages
+ * and snapshots may be live at the same time and freed in any order.
  */
 depth_kind depth_parse_message(depth_parser *p, const char *msg, size_t len, depth_msg *out);
 void depth_msg_free(depth_msg *m);
