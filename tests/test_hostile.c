@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "proc.h"
+#include "ob_run.h"
 #include "records.h"
 #include "test_util.h"
 
@@ -46,16 +46,7 @@
 #endif
 #define FLOOD_EVENTS (SANITIZED ? 10000 : 50000) /* per symbol, two symbols */
 
-static char certs[PATH_MAX];
-
-typedef struct run {
-    char dir[PATH_MAX];
-    char logs[PATH_MAX + 16];
-    char conf[PATH_MAX + 16];
-    char err[PATH_MAX + 16];
-    fake_server fs;
-    pid_t pid;
-} run;
+typedef ob_run run;
 
 /* What orderbook's exit summary says. */
 typedef struct ob_symbol {
@@ -70,69 +61,11 @@ typedef struct ob_summary {
     int n_sym;
 } ob_summary;
 
-static int group_setup(void **state)
-{
-    (void)state;
-    tu_mkdtemp(certs, sizeof certs);
-    return proc_make_certs(certs);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    tu_rm_rf(certs);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    run *r = calloc(1, sizeof *r);
-    tu_mkdtemp(r->dir, sizeof r->dir);
-    snprintf(r->logs, sizeof r->logs, "%s/logs", r->dir);
-    snprintf(r->conf, sizeof r->conf, "%s/ob.conf", r->dir);
-    snprintf(r->err, sizeof r->err, "%s/orderbook.err", r->dir);
-    *state = r;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    run *r = *state;
-    if (r->pid > 0) {
-        kill(r->pid, SIGKILL);
-        proc_wait(r->pid, 5);
-    }
-    fake_server_stop(&r->fs);
-    tu_rm_rf(r->dir);
-    free(r);
-    return 0;
-}
-
 /* A nap between looks at something slow to read (records, truth): still a poll. */
 static void poll_pause(void)
 {
     struct timespec ts = {0, POLL_MS * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static char *read_or_none(const char *path)
-{
-    char *text = tu_read_file(path, NULL);
-    return text ? text : strdup("(none)");
-}
-
-/* Fail with what the server and orderbook said: a failure should explain itself. */
-static void fail_with_logs(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void fail_with_logs(run *r, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    char *log = read_or_none(r->fs.log), *err = read_or_none(r->err);
-    fail_msg("%s\nserver log:\n%.4000s\norderbook stderr:\n%.4000s", what, log, err);
 }
 
 /* A config for the fake server: `log_extra` goes in [log], `more` after [binance] (it may
@@ -146,55 +79,27 @@ static void write_config(run *r, const char *log_extra, int snapshot_limit, cons
             "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
             "rest_url = https://localhost:%d\nsnapshot_limit = %d\nca_file = %s/ca.pem\n%s\n",
             r->logs, log_extra, ws_port ? ws_port : r->fs.port, rest_port ? rest_port : r->fs.port,
-            snapshot_limit, certs, more);
+            snapshot_limit, ob_certs, more);
     fclose(f);
 }
 
 static void start_server(run *r, const char *scenario)
 {
-    assert_int_equal(fake_server_start(&r->fs, r->dir, certs, "localhost", scenario), 0);
+    ob_start_server(r, "localhost", scenario);
 }
 
 /* orderbook -q -c CONF symbols..., with `env` (NULL-terminated, may be NULL) added. */
 static void start_orderbook(run *r, char *const env[], char *const *symbols, int n)
 {
-    char **argv = calloc((size_t)n + 5, sizeof *argv);
-    assert_non_null(argv);
-    argv[0] = DEPTHLOG_ORDERBOOK;
-    argv[1] = "-q";
-    argv[2] = "-c";
-    argv[3] = r->conf;
+    char **args = calloc((size_t)n + 4, sizeof *args);
+    assert_non_null(args);
+    args[0] = "-q";
+    args[1] = "-c";
+    args[2] = r->conf;
     for (int i = 0; i < n; i++)
-        argv[4 + i] = symbols[i];
-    r->pid = proc_spawn(argv, r->err, env);
-    free(argv);
-    assert_true(r->pid > 0);
-}
-
-/* SIGTERM; the exit status, or -1 if it did not exit within `seconds`. */
-static int stop_orderbook(run *r, int seconds)
-{
-    kill(r->pid, SIGTERM);
-    int rc = proc_wait(r->pid, seconds);
-    r->pid = 0;
-    return rc;
-}
-
-static int file_contains(const char *path, const char *needle)
-{
-    char *text = tu_read_file(path, NULL);
-    int found = text != NULL && strstr(text, needle) != NULL;
-    free(text);
-    return found;
-}
-
-/* The same, ignoring case: for words that come from lws ("Timed out waiting SSL"). */
-static int file_contains_nocase(const char *path, const char *needle)
-{
-    char *text = tu_read_file(path, NULL);
-    int found = text != NULL && strcasestr(text, needle) != NULL;
-    free(text);
-    return found;
+        args[3 + i] = symbols[i];
+    ob_spawn(r, args, env);
+    free(args);
 }
 
 /* Lines of the server log that start with `word` (e.g. "ws", "rest", "tcp"). */
@@ -229,25 +134,14 @@ static long log_ms(run *r, const char *word, int k)
     return ms;
 }
 
-/* Poll until the file contains the text (any case), for at most `seconds`. */
-static void wait_for_text(run *r, const char *path, const char *needle, int seconds)
-{
-    int64_t deadline = tu_mono_ns() + seconds * SEC_NS;
-    while (!file_contains_nocase(path, needle)) {
-        if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "no \"%s\" in %s within %d s", needle, path, seconds);
-        tu_pause();
-    }
-}
-
 /* Poll until the server log has at least n lines starting with `word`. */
 static void wait_for_log(run *r, const char *word, int n, int seconds)
 {
     int64_t deadline = tu_mono_ns() + seconds * SEC_NS;
     while (count_log(r, word) < n) {
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "fewer than %d \"%s\" lines in the server log within %d s", n, word,
-                           seconds);
+            ob_fail_with_logs(r, "fewer than %d \"%s\" lines in the server log within %d s", n,
+                              word, seconds);
         tu_pause();
     }
 }
@@ -272,9 +166,9 @@ static void read_truth(run *r, tr_truth *t)
 static void wait_until_captured(run *r, char *const *symbols, int n, int seconds)
 {
     int64_t deadline = tu_mono_ns() + seconds * SEC_NS;
-    while (!file_contains(r->fs.log, "done")) {
+    while (!ob_file_contains(r->fs.log, "done")) {
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "the server did not finish its script within %d s", seconds);
+            ob_fail_with_logs(r, "the server did not finish its script within %d s", seconds);
         poll_pause();
     }
     tr_truth t;
@@ -290,8 +184,8 @@ static void wait_until_captured(run *r, char *const *symbols, int n, int seconds
             continue;
         }
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "the last event of %s was not recorded within %d s", symbols[i],
-                           seconds);
+            ob_fail_with_logs(r, "the last event of %s was not recorded within %d s", symbols[i],
+                              seconds);
         poll_pause();
     }
     free(last);
@@ -305,10 +199,11 @@ static tr_account check_symbol(run *r, const tr_records *rs, const tr_truth *t, 
     char msg[512];
     tr_account_symbol(rs, t, symbol, &a, msg, sizeof msg);
     if (a.lost != 0 || a.mismatched != 0 || a.tail != 0 || a.recorded + a.covered != a.truth)
-        fail_with_logs(r,
-                       "%s: %zu events: %zu recorded, %zu in snapshots, %zu lost, %zu differ, "
-                       "%zu missing at the end: %s",
-                       symbol, a.truth, a.recorded, a.covered, a.lost, a.mismatched, a.tail, msg);
+        ob_fail_with_logs(r,
+                          "%s: %zu events: %zu recorded, %zu in snapshots, %zu lost, %zu differ, "
+                          "%zu missing at the end: %s",
+                          symbol, a.truth, a.recorded, a.covered, a.lost, a.mismatched, a.tail,
+                          msg);
     return a;
 }
 
@@ -326,7 +221,7 @@ static void read_summary(run *r, ob_summary *sum)
                             &sum->messages, &sum->malformed, &sum->records, &sum->written,
                             &sum->refused, &sum->lost_io, &sum->discarded, &sum->files) != 8) {
         free(text);
-        fail_with_logs(r, "no summary on stderr");
+        ob_fail_with_logs(r, "no summary on stderr");
     }
     for (const char *line = strchr(p, '\n'); line != NULL && sum->n_sym < 8;
          line = strchr(line + 1, '\n')) {
@@ -370,7 +265,7 @@ static void server_book(run *r, const char *symbol, unsigned long long *bids,
     int ok = p != NULL && sscanf(p + strlen(want), "%llu %llu", bids, asks) == 2;
     free(text);
     if (!ok)
-        fail_with_logs(r, "no final book size of %s in the server log", symbol);
+        ob_fail_with_logs(r, "no final book size of %s in the server log", symbol);
 }
 
 static char *const btc[] = {"BTCUSDT"};
@@ -386,7 +281,7 @@ static void test_hostile_silent_connection_is_replaced(void **state)
     char *env[] = {"ORDERBOOK_PING_S=" PING_S, "ORDERBOOK_HANGUP_S=" HANGUP_S, NULL};
     start_orderbook(r, env, btc, 1);
     wait_until_captured(r, btc, 1, 60);
-    assert_int_equal(stop_orderbook(r, 30), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
 
     /* Replaced once: after the silence could be judged (a ping unanswered), and well before
      * lws's default of 400 s: the hang-up window, the first reconnect backoff (at most
@@ -430,7 +325,7 @@ static void test_hostile_huge_frame_is_refused(void **state)
         if (depth >= 10)
             break;
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "no capture before the huge frame");
+            ob_fail_with_logs(r, "no capture before the huge frame");
         poll_pause();
     }
     long base_kb = proc_status_kb(r->pid, "VmHWM");
@@ -440,17 +335,17 @@ static void test_hostile_huge_frame_is_refused(void **state)
     snprintf(want, sizeof want, "larger than %ld bytes", MAX_MESSAGE);
     long max_rss_kb = 0;
     deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (!file_contains(r->err, want)) {
+    while (!ob_file_contains(r->err, want)) {
         long rss = proc_status_kb(r->pid, "VmRSS");
         if (rss > max_rss_kb)
             max_rss_kb = rss;
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "the huge frame was not refused");
+            ob_fail_with_logs(r, "the huge frame was not refused");
         tu_pause();
     }
     wait_until_captured(r, btc, 1, 60);
     long peak_kb = proc_status_kb(r->pid, "VmHWM");
-    assert_int_equal(stop_orderbook(r, 30), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
 
     /* The peak grew by the capped message at most, never by the whole 16 MiB frame. */
     print_message("VmHWM %ld kB before the frame, %ld kB after; VmRSS sampled up to %ld kB\n",
@@ -487,7 +382,7 @@ static void test_hostile_flood_is_kept_up_with_or_counted(void **state)
     start_orderbook(r, NULL, two, 2);
     wait_until_captured(r, two, 2, 120);
     double seconds = (double)(tu_mono_ns() - t0) / 1e9;
-    assert_int_equal(stop_orderbook(r, 60), 0);
+    assert_int_equal(ob_stop(r, 60), 0);
     fake_server_stop(&r->fs); /* its "closed" line has the frames it sent */
 
     ob_summary sum;
@@ -499,7 +394,7 @@ static void test_hostile_flood_is_kept_up_with_or_counted(void **state)
     long ms = 0;
     int conn = 0;
     if (closed == NULL || sscanf(closed, "\nclosed %ld %d %ld", &ms, &conn, &sent) != 3)
-        fail_with_logs(r, "no closed line in the server log");
+        ob_fail_with_logs(r, "no closed line in the server log");
     free(log);
     print_message("%ld frames in %.1f s; summary: %llu messages, %llu records, %llu written, "
                   "%llu refused\n",
@@ -548,12 +443,12 @@ static void test_hostile_stream_tls_handshake_never_completes(void **state)
     start_orderbook(r, NULL, btc, 1);
     /* The first attempt, its timeout, the retry: lws's handshake timeout plus a backoff. */
     wait_for_log(r, "tcp", 2, 120);
-    wait_for_text(r, r->err, "timed out", 5);
+    ob_wait_for_text(r, r->err, "timed out", 5);
     int64_t t0 = tu_mono_ns();
-    assert_int_equal(stop_orderbook(r, 10), 0);
+    assert_int_equal(ob_stop(r, 10), 0);
     print_message("stopped %.2f s after SIGTERM, in the middle of a handshake\n",
                   (double)(tu_mono_ns() - t0) / 1e9);
-    assert_true(file_contains(r->err, "retrying"));
+    assert_true(ob_file_contains(r->err, "retrying"));
     tr_records rs;
     read_records(r, &rs);
     assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 0);
@@ -569,9 +464,9 @@ static void test_hostile_snapshot_tls_handshake_never_completes(void **state)
     write_config(r, "", 100, "", 0, r->fs.stall_port);
     start_orderbook(r, NULL, btc, 1);
     wait_for_log(r, "tcp", 2, 120);
-    wait_for_text(r, r->err, "timed out", 5);
-    assert_int_equal(stop_orderbook(r, 10), 0);
-    assert_true(file_contains(r->err, "retrying"));
+    ob_wait_for_text(r, r->err, "timed out", 5);
+    assert_int_equal(ob_stop(r, 10), 0);
+    assert_true(ob_file_contains(r->err, "retrying"));
     tr_records rs;
     read_records(r, &rs);
     assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 1);
@@ -589,7 +484,7 @@ static void test_hostile_snapshot_of_5000_levels(void **state)
     write_config(r, "", 5000, "[book]\ndepth = 1000", 0, 0);
     start_orderbook(r, NULL, btc, 1);
     wait_until_captured(r, btc, 1, 60);
-    assert_int_equal(stop_orderbook(r, 30), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
 
     tr_records rs;
     tr_truth t;
@@ -629,9 +524,9 @@ static void test_hostile_ban_418_is_honoured(void **state)
     start_server(r, "symbols BTCUSDT\nrate 20\nevents 400\nrest418 1 3600\n");
     write_config(r, "", 100, "", 0, 0);
     start_orderbook(r, NULL, btc, 1);
-    wait_for_text(r, r->err, "banned", 20);
-    assert_true(file_contains(r->err, "HTTP 418"));
-    assert_true(file_contains(r->err, "3600 s"));
+    ob_wait_for_text(r, r->err, "banned", 20);
+    assert_true(ob_file_contains(r->err, "HTTP 418"));
+    assert_true(ob_file_contains(r->err, "3600 s"));
     /* The window: absence can only be watched for a while. The stream stays up meanwhile,
      * so its events (buffered while no snapshot can come) go on arriving. */
     int64_t end = tu_mono_ns() + 5 * SEC_NS;
@@ -641,7 +536,7 @@ static void test_hostile_ban_418_is_honoured(void **state)
     }
     assert_int_equal(count_log(r, "ws"), 1);
     int64_t t0 = tu_mono_ns();
-    assert_int_equal(stop_orderbook(r, 10), 0);
+    assert_int_equal(ob_stop(r, 10), 0);
     print_message("stopped %.2f s after SIGTERM, with 3600 s of ban to go\n",
                   (double)(tu_mono_ns() - t0) / 1e9);
     assert_int_equal(count_log(r, "rest"), 1);
@@ -699,15 +594,15 @@ static void test_hostile_1024_symbols_split_over_connections(void **state)
     int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
     while (ws_streams(r) != N) {
         if (tu_mono_ns() > deadline)
-            fail_with_logs(r, "%ld streams asked for, not %d", ws_streams(r), N);
+            ob_fail_with_logs(r, "%ld streams asked for, not %d", ws_streams(r), N);
         poll_pause();
     }
     int conns = count_log(r, "ws");
-    assert_int_equal(stop_orderbook(r, 30), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
     assert_true(conns >= 2);
     assert_int_equal(ws_streams(r), N); /* and none twice: no connection came up again */
     print_message("%d connections for %d symbols\n", conns, N);
-    assert_false(file_contains(r->err, "failed"));
+    assert_false(ob_file_contains(r->err, "failed"));
     tr_records rs;
     tr_truth t;
     read_records(r, &rs);
@@ -721,7 +616,7 @@ static void test_hostile_1024_symbols_split_over_connections(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
     const struct CMUnitTest tests[] = {
         T(test_hostile_silent_connection_is_replaced),
         T(test_hostile_huge_frame_is_refused),
@@ -732,5 +627,5 @@ int main(void)
         T(test_hostile_ban_418_is_honoured),
         T(test_hostile_1024_symbols_split_over_connections),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }

@@ -22,62 +22,15 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "proc.h"
+#include "ob_run.h"
 #include "test_util.h"
 
-static char certs[PATH_MAX];
-
-typedef struct run {
-    char dir[PATH_MAX];
-    char logs[PATH_MAX + 16];
-    char conf[PATH_MAX + 16];
-    char err[PATH_MAX + 16];
-    fake_server fs;
-    pid_t pid;
-} run;
+typedef ob_run run;
 
 typedef struct records {
     cJSON **r;
     size_t n;
 } records;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    tu_mkdtemp(certs, sizeof certs);
-    return proc_make_certs(certs);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    tu_rm_rf(certs);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    run *r = calloc(1, sizeof *r);
-    tu_mkdtemp(r->dir, sizeof r->dir);
-    snprintf(r->logs, sizeof r->logs, "%s/logs", r->dir);
-    snprintf(r->conf, sizeof r->conf, "%s/ob.conf", r->dir);
-    snprintf(r->err, sizeof r->err, "%s/orderbook.err", r->dir);
-    *state = r;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    run *r = *state;
-    if (r->pid > 0) {
-        kill(r->pid, SIGKILL);
-        proc_wait(r->pid, 5);
-    }
-    fake_server_stop(&r->fs);
-    tu_rm_rf(r->dir);
-    free(r);
-    return 0;
-}
 
 /* A config for the fake server: `extra` lines are appended to [log] and [binance]. */
 static void write_config(run *r, const char *log_extra, const char *binance_extra, int with_ca)
@@ -88,58 +41,20 @@ static void write_config(run *r, const char *log_extra, const char *binance_extr
             "rest_url = https://localhost:%d\nsnapshot_limit = 100\n",
             r->logs, log_extra, r->fs.port, r->fs.port);
     if (with_ca)
-        fprintf(f, "ca_file = %s/ca.pem\n", certs);
+        fprintf(f, "ca_file = %s/ca.pem\n", ob_certs);
     fprintf(f, "%s\n", binance_extra);
     fclose(f);
-}
-
-static void start_server(run *r, const char *cert, const char *scenario)
-{
-    assert_int_equal(fake_server_start(&r->fs, r->dir, certs, cert, scenario), 0);
-}
-
-/* Run the real binary with `args` (NULL-terminated). DEPTHLOG_ORDERBOOK_WRAPPER, when set,
- * is a command (words split at spaces) that runs it, e.g. valgrind with an error exit code:
- * then every exit status asserted below also asserts a clean memcheck. */
-static void spawn_orderbook(run *r, char *const args[], char *const env[])
-{
-    char *argv[64];
-    size_t n = 0;
-    char *wrapper = getenv("DEPTHLOG_ORDERBOOK_WRAPPER");
-    char *words = wrapper != NULL ? strdup(wrapper) : NULL;
-    char *save = NULL;
-    for (char *w = words ? strtok_r(words, " ", &save) : NULL; w != NULL && n < 32;
-         w = strtok_r(NULL, " ", &save))
-        argv[n++] = w;
-    argv[n++] = DEPTHLOG_ORDERBOOK;
-    for (size_t i = 0; args[i] != NULL && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    r->pid = proc_spawn(argv, r->err, env);
-    free(words);
-    assert_true(r->pid > 0);
 }
 
 static void start_orderbook(run *r, char *const env[], char *sym1, char *sym2)
 {
     char *args[] = {"-q", "-c", r->conf, sym1, sym2, NULL};
-    spawn_orderbook(r, args, env);
+    ob_spawn(r, args, env);
 }
 
 static int stop_orderbook(run *r)
 {
-    kill(r->pid, SIGTERM);
-    int rc = proc_wait(r->pid, 30);
-    r->pid = 0;
-    return rc;
-}
-
-static int file_contains(const char *path, const char *needle)
-{
-    char *text = tu_read_file(path, NULL);
-    int found = text != NULL && strstr(text, needle) != NULL;
-    free(text);
-    return found;
+    return ob_stop(r, 30);
 }
 
 static int count_in_file(const char *path, const char *needle)
@@ -254,7 +169,7 @@ static void wait_until_captured(run *r, const char *const *symbols, int n)
             fail_msg("not captured in 60 s\nserver log:\n%s\norderbook stderr:\n%s",
                      log ? log : "(none)", err ? err : "(none)");
         }
-        if (file_contains(r->fs.log, "done")) {
+        if (ob_file_contains(r->fs.log, "done")) {
             records rs = read_records_of(r->logs, 1);
             int all = 1;
             for (int i = 0; i < n && all; i++)
@@ -334,19 +249,6 @@ static int count_events(const records *rs, const char *event, const char *symbol
     return n;
 }
 
-/* Poll (bounded) until the file holds `needle`. */
-static void wait_for_text(const char *path, const char *needle)
-{
-    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (!file_contains(path, needle)) {
-        if (tu_mono_ns() > deadline) {
-            char *text = tu_read_file(path, NULL);
-            fail_msg("%s never said \"%s\"; it says:\n%s", path, needle, text ? text : "");
-        }
-        tu_pause();
-    }
-}
-
 /* The counters of orderbook's exit summary. */
 typedef struct summary {
     unsigned long long records, written, refused, lost, discarded;
@@ -380,10 +282,10 @@ static const char *const two[] = {"BTCUSDT", "ETHUSDT"};
 static void test_orderbook_records_equal_truth_through_every_fault(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost",
-                 "symbols BTCUSDT ETHUSDT\nrate 40\nevents 200\ngap ETHUSDT 150\n"
-                 "duplicate BTCUSDT 20\noverlap BTCUSDT 30\nmalformed 40\nbinary 41\n"
-                 "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 2 1\nclose 170\n");
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 200\ngap ETHUSDT 150\n"
+                    "duplicate BTCUSDT 20\noverlap BTCUSDT 30\nmalformed 40\nbinary 41\n"
+                    "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 2 1\nclose 170\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "btcusdt", "ETHUSDT");
     wait_until_captured(r, two, 2);
@@ -421,14 +323,14 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
     free(log);
     assert_true(t429 >= 0 && next >= 0);
     assert_true(next - t429 >= 1000);
-    assert_true(file_contains(r->err, "HTTP 429"));
+    assert_true(ob_file_contains(r->err, "HTTP 429"));
     records_free(&rs);
 }
 
 static void test_orderbook_reconnects_after_abrupt_close(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nclose 60\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nclose 60\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
     wait_until_captured(r, two, 2);
@@ -446,7 +348,7 @@ static void test_orderbook_reconnects_after_abrupt_close(void **state)
 static void test_orderbook_replaces_stalled_connection(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
     write_config(r, "", "", 1);
     char *env[] = {"ORDERBOOK_PING_S=1", "ORDERBOOK_HANGUP_S=2", NULL};
     start_orderbook(r, env, "BTCUSDT", NULL);
@@ -464,7 +366,7 @@ static void test_orderbook_sigterm_drains_every_received_event(void **state)
 {
     run *r = *state;
     /* Still streaming when the signal comes: 2 x 200 events/s for 20 s. */
-    start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 200\nevents 4000\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 200\nevents 4000\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
     int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
@@ -501,16 +403,16 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
         snprintf(fifo[i], sizeof fifo[i], "%s/%s", r->logs, name);
         assert_int_equal(mkfifo(fifo[i], 0644), 0);
     }
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 2000\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 2000\n");
     write_config(r, "rollover = daily\nclock = utc", "", 1);
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
-    spawn_orderbook(r, args, NULL);
-    wait_for_text(r->fs.log, "rest ");
-    wait_for_text(r->err, "ev/s"); /* the first status line: events are flowing */
+    ob_spawn(r, args, NULL);
+    ob_wait_for_text(r, r->fs.log, "rest ", 20);
+    ob_wait_for_text(r, r->err, "ev/s", 20); /* the first status line: events are flowing */
     kill(r->pid, SIGINT);
-    wait_for_text(r->err, "stopping: writing what was received");
+    ob_wait_for_text(r, r->err, "stopping: writing what was received", 20);
     kill(r->pid, SIGINT);
-    wait_for_text(r->err, "stopping now: queued records are dropped");
+    ob_wait_for_text(r, r->err, "stopping now: queued records are dropped", 20);
     /* Let the writer through: it finishes the write in progress and drops the rest. */
     int rd[2];
     for (int i = 0; i < 2; i++)
@@ -540,7 +442,7 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
 static void test_orderbook_server_shutdown_reconnects_and_resyncs(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nshutdown 50\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nshutdown 50\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
     wait_until_captured(r, two, 2);
@@ -557,50 +459,50 @@ static void test_orderbook_server_shutdown_reconnects_and_resyncs(void **state)
 static void test_orderbook_region_block_names_the_alternatives(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\nrest451\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\nrest451\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", NULL);
-    wait_for_text(r->err, "HTTP 451");
+    ob_wait_for_text(r, r->err, "HTTP 451", 20);
     assert_int_equal(stop_orderbook(r), 0);
-    assert_true(file_contains(r->err, "Binance blocks this region"));
-    assert_true(file_contains(r->err, "api.binance.us"));
-    assert_true(file_contains(r->err, "data-stream.binance.vision"));
+    assert_true(ob_file_contains(r->err, "Binance blocks this region"));
+    assert_true(ob_file_contains(r->err, "api.binance.us"));
+    assert_true(ob_file_contains(r->err, "data-stream.binance.vision"));
 }
 
 static void test_orderbook_status_line_names_symbol_and_file(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 200\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 200\n");
     write_config(r, "", "", 1);
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
-    spawn_orderbook(r, args, NULL);
-    wait_for_text(r->err, "orderbook: BTCUSDT ");
+    ob_spawn(r, args, NULL);
+    ob_wait_for_text(r, r->err, "orderbook: BTCUSDT ", 20);
     assert_int_equal(stop_orderbook(r), 0);
     char want[PATH_MAX + 32];
     snprintf(want, sizeof want, "| %s/", r->logs);
-    assert_true(file_contains(r->err, want));
-    assert_true(file_contains(r->err, "ev/s"));
-    assert_true(file_contains(r->err, "drops 0"));
+    assert_true(ob_file_contains(r->err, want));
+    assert_true(ob_file_contains(r->err, "ev/s"));
+    assert_true(ob_file_contains(r->err, "drops 0"));
 }
 
 static void test_orderbook_quiet_prints_no_status_line(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 60\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 60\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", NULL);
     const char *one[] = {"BTCUSDT"};
     wait_until_captured(r, one, 1); /* over a second: a status line would have been due */
     assert_int_equal(stop_orderbook(r), 0);
-    assert_false(file_contains(r->err, "ev/s"));
-    assert_false(file_contains(r->err, "capturing"));
-    assert_true(file_contains(r->err, "summary: "));
+    assert_false(ob_file_contains(r->err, "ev/s"));
+    assert_false(ob_file_contains(r->err, "capturing"));
+    assert_true(ob_file_contains(r->err, "summary: "));
 }
 
 static void test_orderbook_daily_utc_file_names_from_config(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
     write_config(r, "rollover = daily\nclock = utc", "", 1);
     time_t before = time(NULL);
     start_orderbook(r, NULL, "BTCUSDT", NULL);
@@ -635,7 +537,7 @@ static void test_orderbook_daily_utc_file_names_from_config(void **state)
 static void test_orderbook_5sec_file_names(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", NULL);
     const char *one[] = {"BTCUSDT"};
@@ -670,30 +572,30 @@ static void test_orderbook_bad_config_exits_2_naming_the_line(void **state)
     r->pid = 0;
     char want[PATH_MAX + 100];
     snprintf(want, sizeof want, "%s:3: [log] rollover = weekly: expected 5sec or daily", r->conf);
-    assert_true(file_contains(r->err, want));
+    assert_true(ob_file_contains(r->err, want));
 }
 
 static void test_orderbook_unknown_symbol_exits_1_naming_it(void **state)
 {
     run *r = *state;
-    start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "NOSUCHCOIN", NULL);
     assert_int_equal(proc_wait(r->pid, 30), 1);
     r->pid = 0;
-    assert_true(file_contains(r->err, "Binance does not know the symbol NOSUCHCOIN"));
+    assert_true(ob_file_contains(r->err, "Binance does not know the symbol NOSUCHCOIN"));
 }
 
 /* The handshake is refused, the certificate problem named on stderr, nothing connected; the
  * program keeps retrying and still stops cleanly. */
 static void assert_tls_refused(run *r, const char *cert, int with_ca, const char *problem)
 {
-    start_server(r, cert, "symbols BTCUSDT\nrate 50\nevents 20\n");
+    ob_start_server(r, cert, "symbols BTCUSDT\nrate 50\nevents 20\n");
     write_config(r, "", "", with_ca);
     start_orderbook(r, NULL, "BTCUSDT", NULL);
-    wait_for_text(r->err, "certificate verify failed");
+    ob_wait_for_text(r, r->err, "certificate verify failed", 20);
     assert_int_equal(stop_orderbook(r), 0);
-    assert_true(file_contains(r->err, problem));
+    assert_true(ob_file_contains(r->err, problem));
     records rs = read_records(r->logs);
     assert_int_equal(count_events(&rs, "connected", NULL, NULL), 0);
     records_free(&rs);
@@ -718,12 +620,12 @@ static void test_orderbook_replays_real_binance_capture(void **state)
         skip();
     }
     fclose(probe);
-    start_server(r, "localhost",
-                 "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
-                 "\n");
+    ob_start_server(r, "localhost",
+                    "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
+                    "\n");
     write_config(r, "", "", 1);
     char *args[] = {"-q", "-c", r->conf, "NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR", NULL};
-    spawn_orderbook(r, args, NULL);
+    ob_spawn(r, args, NULL);
     const char *four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
     wait_until_captured(r, four, 4);
     assert_int_equal(stop_orderbook(r), 0);
@@ -735,7 +637,7 @@ static void test_orderbook_replays_real_binance_capture(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
     const struct CMUnitTest tests[] = {
         T(test_orderbook_records_equal_truth_through_every_fault),
         T(test_orderbook_reconnects_after_abrupt_close),
@@ -754,5 +656,5 @@ int main(void)
         T(test_orderbook_refuses_certificate_for_another_host),
         T(test_orderbook_replays_real_binance_capture),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
