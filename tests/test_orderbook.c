@@ -327,22 +327,31 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
     records_free(&rs);
 }
 
-static void test_orderbook_reconnects_after_abrupt_close(void **state)
+/* Two symbols through a scenario that drops the first connection once (`fault`): one
+ * reconnect, both books resynced on it, every depth record equal to the truth. */
+static void assert_reconnected_once(run *r, const char *fault)
 {
-    run *r = *state;
-    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nclose 60\n");
+    char scenario[256];
+    snprintf(scenario, sizeof scenario, "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\n%s\n",
+             fault);
+    ob_start_server(r, "localhost", scenario);
     write_config(r, "", "", 1);
     start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
     wait_until_captured(r, two, 2);
     assert_int_equal(stop_orderbook(r), 0);
     records rs = read_records(r->logs);
-    check_depth_against_truth(r, &rs);
+    assert_true(check_depth_against_truth(r, &rs) > 100);
     assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
     assert_int_equal(count_events(&rs, "disconnected", NULL, NULL), 1);
     assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
     assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
     assert_int_equal(count_in_file(r->fs.log, "ws "), 2);
     records_free(&rs);
+}
+
+static void test_orderbook_reconnects_after_abrupt_close(void **state)
+{
+    assert_reconnected_once(*state, "close 60");
 }
 
 static void test_orderbook_replaces_stalled_connection(void **state)
@@ -441,19 +450,7 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
 
 static void test_orderbook_server_shutdown_reconnects_and_resyncs(void **state)
 {
-    run *r = *state;
-    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\nshutdown 50\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
-    wait_until_captured(r, two, 2);
-    assert_int_equal(stop_orderbook(r), 0);
-    records rs = read_records(r->logs);
-    assert_true(check_depth_against_truth(r, &rs) > 100);
-    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
-    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
-    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
-    assert_int_equal(count_in_file(r->fs.log, "ws "), 2);
-    records_free(&rs);
+    assert_reconnected_once(*state, "shutdown 50");
 }
 
 static void test_orderbook_region_block_names_the_alternatives(void **state)
