@@ -118,7 +118,8 @@ static records read_records_of(const char *logs, int running)
     }
     closedir(d);
     /* A stable order by receive time (equal ts keep file order is not needed here). */
-    qsort(rs.r, rs.n, sizeof *rs.r, by_ts);
+    if (rs.n > 1) /* no records yet is a NULL array, which qsort may not be given */
+        qsort(rs.r, rs.n, sizeof *rs.r, by_ts);
     return rs;
 }
 
