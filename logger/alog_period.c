@@ -99,6 +99,12 @@ int alog__period_of(int64_t stamp_ns, alog_rollover r, int utc, alog_period *out
         snprintf(out->name, sizeof out->name, "%04u%02u%02u.txt", field(year, 10000),
                  field(tm.tm_mon + 1, 100), field(tm.tm_mday, 100));
     }
+    /* Stamps before the epoch have no period: neither may the first one reach back to them,
+     * or a line stamped a moment before 1970 would join it through the writer's fast path
+     * for lines of the current period (in zones ahead of UTC, or in 5-second periods whose
+     * wall-clock seconds straddle the epoch). Found by fuzz_alog. */
+    if (start < 0)
+        start = 0;
     out->start_ns = (int64_t)start * NS_PER_SEC;
     /* The period of the last nanoseconds int64 holds (2262-04-11) ends after them: it ends
      * at INT64_MAX instead of overflowing. */

@@ -201,6 +201,22 @@ static void test_period_rejects_negative_stamp(void **state)
     assert_int_equal(alog__period_of(-1, ALOG_ROLL_DAILY, 1, &p), -1);
 }
 
+static void test_period_near_the_epoch_starts_no_earlier_than_it(void **state)
+{
+    (void)state;
+    /* Local midnight of 1970-01-01 in Berlin is before the epoch: its day starts at 0. */
+    use_tz("Europe/Berlin");
+    alog_period day = period(13, ALOG_ROLL_DAILY, 0);
+    assert_string_equal(day.name, "19700101.txt");
+    assert_true(day.start_ns == 0);
+    /* At +0:19:32 the epoch is 00:19:32 local: the 5 seconds 00:19:30-34 start at 0 too. */
+    use_tz("<+001932>-0:19:32<+0020>-0:20,M3.5.0/2,M10.5.0/3");
+    alog_period five = period(13, ALOG_ROLL_5SEC, 0);
+    assert_string_equal(five.name, "1970010100196.txt");
+    assert_true(five.start_ns == 0);
+    assert_true(five.end_ns == 3 * SEC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_period_last_int64_nanosecond_has_a_period),
         cmocka_unit_test(test_period_5sec_offset_change_by_odd_seconds),
         cmocka_unit_test(test_period_rejects_negative_stamp),
+        cmocka_unit_test(test_period_near_the_epoch_starts_no_earlier_than_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
