@@ -4,8 +4,8 @@
 # stops orderbook (which drains and prints its summary) and the fake server with it.
 #   tests/offline_demo.sh [BUILD_DIR]      (default: build)
 set -euo pipefail
+source "$(dirname "$0")/fake_binance/run_fake_binance.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-build}" && pwd)
 for exe in orderbook fake_binance; do
     if [[ ! -x "$build/bin/$exe" ]]; then
@@ -23,7 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sh "$here/fake_binance/make_certs.sh" "$work/certs"
 cat >"$work/scenario.txt" <<'EOF'
 # Two books moving 10 times a second for a day; the demo ends with Ctrl-C.
 symbols BTCUSDT ETHUSDT
@@ -31,29 +30,9 @@ rate 10
 events 864000
 timeout 86400
 EOF
-"$build/bin/fake_binance" --scenario "$work/scenario.txt" --cert "$work/certs/localhost.pem" \
-    --key "$work/certs/localhost.key" --truth "$work/truth.jsonl" --port-file "$work/port" \
-    --log "$work/server.log" 2>"$work/server.err" &
-server=$!
-for _ in $(seq 100); do
-    [[ -s $work/port ]] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
-    sleep 0.05
-done
-port=$(cat "$work/port")
-
+fake_binance_start "$build" "$work" || exit 1
 logs=$PWD/orderbook_demo_logs
-cat >"$work/demo.conf" <<EOF
-[log]
-dir = $logs
-rollover = 5sec
-
-[binance]
-ws_url = wss://localhost:$port
-rest_url = https://localhost:$port
-snapshot_limit = 100
-ca_file = $work/certs/ca.pem
-EOF
+fake_binance_config "$work/demo.conf" "$logs" "$work"
 echo "offline_demo: fake Binance on 127.0.0.1:$port; records go to $logs/ (Ctrl-C to stop)" >&2
 # Not exec: the trap must still stop the server once orderbook has drained and exited.
 "$build/bin/orderbook" -c "$work/demo.conf" BTCUSDT ETHUSDT || true

@@ -22,6 +22,7 @@
 # directory in /tmp (records and truth: about 100 MB a minute, twice that at the end while
 # they are sorted together) is removed on success and kept on failure.
 set -euo pipefail
+source "$(dirname "$0")/../fake_binance/run_fake_binance.sh"
 
 usage() {
     echo "usage: $0 BUILD_DIR MINUTES" >&2
@@ -29,7 +30,6 @@ usage() {
 }
 [[ $# -eq 2 ]] || usage
 [[ $2 =~ ^[1-9][0-9]*$ ]] || usage
-here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
 minutes=$2
 n_symbols=200
@@ -57,37 +57,15 @@ for i in $(seq -f %03g "$n_symbols"); do
     symbols+=("SOAK${i}USDT")
 done
 
-sh "$here/fake_binance/make_certs.sh" "$work/certs"
 cat >"$work/scenario.txt" <<EOF
 symbols ${symbols[*]}
 rate $rate
 events $events
 timeout $((minutes * 60 + 900))
 EOF
-"$build/bin/fake_binance" --scenario "$work/scenario.txt" --cert "$work/certs/localhost.pem" \
-    --key "$work/certs/localhost.key" --truth "$work/truth.jsonl" --port-file "$work/port" \
-    --log "$work/server.log" 2>"$work/server.err" &
-server=$!
-for _ in $(seq 200); do
-    [[ -s $work/port ]] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.err" >&2; exit 2; }
-    sleep 0.05
-done
-[[ -s $work/port ]] || { echo "soak: the fake server did not start" >&2; exit 2; }
-port=$(cut -d' ' -f1 "$work/port")
-
+fake_binance_start "$build" "$work" || exit 2
 logs=$work/logs
-cat >"$work/soak.conf" <<EOF
-[log]
-dir = $logs
-rollover = 5sec
-
-[binance]
-ws_url = wss://localhost:$port
-rest_url = https://localhost:$port
-snapshot_limit = 100
-ca_file = $work/certs/ca.pem
-EOF
+fake_binance_config "$work/soak.conf" "$logs" "$work"
 "$build/bin/orderbook" -q -c "$work/soak.conf" "${symbols[@]}" 2>"$work/orderbook.err" &
 ob=$!
 start=$SECONDS
