@@ -483,6 +483,71 @@ static void test_orderbook_status_line_names_symbol_and_file(void **state)
     assert_true(ob_file_contains(r->err, "drops 0"));
 }
 
+/* Read what the pty's other end has for us (non-blocking) onto `acc`. */
+static void drain_pty(int master, char *acc, size_t cap, size_t *len)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(master, buf, sizeof buf)) > 0) {
+        size_t take = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
+        memcpy(acc + *len, buf, take);
+        *len += take;
+        acc[*len] = '\0';
+    }
+}
+
+static int count_text(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+static void test_orderbook_status_line_on_a_terminal_redraws_every_second(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 1500\n");
+    write_config(r, "", "", 1);
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    /* stderr is the terminal: orderbook's isatty sees one. */
+    snprintf(r->err, sizeof r->err, "%s", ptsname(master));
+    char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
+    ob_spawn(r, args, NULL);
+    static char out[1 << 20];
+    size_t len = 0;
+    /* Three redraws of one line: at one a second they come long before the deadline; the
+     * 10-second pace of a non-terminal would need 20 s and more. */
+    int64_t deadline = tu_mono_ns() + 18LL * 1000000000LL;
+    while (count_text(out, "\r\033[KBTCUSDT ") < 3) {
+        if (tu_mono_ns() > deadline)
+            fail_msg("fewer than 3 redrawn status lines in 18 s:\n%s", out);
+        drain_pty(master, out, sizeof out, &len);
+        tu_pause();
+    }
+    kill(r->pid, SIGTERM);
+    int rc = -1;
+    deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (rc < 0) {
+        drain_pty(master, out, sizeof out, &len); /* a full pty would block its writes */
+        int status;
+        if (waitpid(r->pid, &status, WNOHANG) == r->pid)
+            rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        assert_true(tu_mono_ns() < deadline);
+        tu_pause();
+    }
+    r->pid = 0;
+    drain_pty(master, out, sizeof out, &len);
+    close(master);
+    assert_int_equal(rc, 0);
+    assert_true(strstr(out, "ev/s") != NULL);
+    assert_null(strstr(out, "orderbook: BTCUSDT ")); /* the non-terminal form */
+    assert_non_null(strstr(out, "summary: "));
+}
+
 static void test_orderbook_quiet_prints_no_status_line(void **state)
 {
     run *r = *state;
@@ -645,6 +710,7 @@ int main(void)
         T(test_orderbook_server_shutdown_reconnects_and_resyncs),
         T(test_orderbook_region_block_names_the_alternatives),
         T(test_orderbook_status_line_names_symbol_and_file),
+        T(test_orderbook_status_line_on_a_terminal_redraws_every_second),
         T(test_orderbook_quiet_prints_no_status_line),
         T(test_orderbook_daily_utc_file_names_from_config),
         T(test_orderbook_5sec_file_names),
