@@ -23,8 +23,10 @@ int fake_server_start(fake_server *fs, const char *dir, const char *certs_dir,
 /* SIGTERM and reap. */
 void fake_server_stop(fake_server *fs);
 
-/* Spawn argv with stderr (and stdout) to `err_path`, adding `env` entries (NULL-terminated,
- * may be NULL) to the environment. Returns the pid or -1. */
+/* Spawn argv (argv[0] a path) with stderr and stdout to `err_path`, adding `env` entries
+ * (NULL-terminated, may be NULL) to the environment. The child is killed if the test
+ * process dies. Returns the pid, or -1 if fork failed; a child that cannot run argv[0]
+ * exits 127. */
 pid_t proc_spawn(char *const argv[], const char *err_path, char *const env[]);
 
 /* Wait for the process to exit within `seconds`; returns its exit status, 128+signal if
