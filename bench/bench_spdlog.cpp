@@ -16,7 +16,8 @@
 
 #include "bench_harness.h"
 
-namespace {
+namespace
+{
 
 constexpr size_t kWarmup = 10000;
 constexpr size_t kPool = 64;
@@ -85,8 +86,9 @@ int latency(int threads, size_t calls, const std::string &dir)
     pthread_barrier_init(&start, nullptr, static_cast<unsigned>(threads));
     uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
     for (int i = 0; i < threads; i++) {
-        w[i] = Worker{lg.get(), i,      calls, overhead, tpn, threads,
-                      all + static_cast<size_t>(i) * calls, &start};
+        w[i] =
+            Worker{lg.get(), i, calls, overhead, tpn, threads, all + static_cast<size_t>(i) * calls,
+                   &start};
         pthread_create(&t[i], nullptr, measure, &w[i]);
     }
     for (int i = 0; i < threads; i++)
@@ -109,8 +111,8 @@ int end_to_end(size_t n, const std::string &dir)
     spdlog::shutdown(); // joins the worker once the queue is written
     fsync_path(path);
     double t1 = bench_now();
-    std::printf("spdlog e2e lines=%zu seconds=%.3f lines_per_s=%.0f peak_rss_kib=%ld\n", n,
-                t1 - t0, static_cast<double>(n) / (t1 - t0), bench_peak_rss_kib());
+    std::printf("spdlog e2e lines=%zu seconds=%.3f lines_per_s=%.0f peak_rss_kib=%ld\n", n, t1 - t0,
+                static_cast<double>(n) / (t1 - t0), bench_peak_rss_kib());
     return 0;
 }
 

@@ -12,14 +12,14 @@ struct market {
     FILE *truth;
     /* One entry per symbol in each of these arrays (n_symbols of them). */
     mk_book *book;
-    mk_book *initial;     /* for stale snapshots */
+    mk_book *initial; /* for stale snapshots */
     int stale_served;
-    long *done;           /* events produced per symbol */
-    long frames;          /* event frames produced */
+    long *done;  /* events produced per symbol */
+    long frames; /* event frames produced */
     uint32_t rng;
-    char **last_frame;    /* for duplicates */
+    char **last_frame; /* for duplicates */
     /* replay */
-    char **replay;        /* frames of the capture, in order */
+    char **replay; /* frames of the capture, in order */
     long n_replay, next_replay;
     char **replay_snap;
     uint64_t *replay_L;
@@ -213,8 +213,7 @@ market *mk_create(const scenario *sc, FILE *truth, char *err, size_t errlen)
     m->last_frame = calloc(n, sizeof *m->last_frame);
     m->replay_snap = calloc(n, sizeof *m->replay_snap);
     m->replay_L = calloc(n, sizeof *m->replay_L);
-    if (!m->book || !m->initial || !m->done || !m->last_frame || !m->replay_snap ||
-        !m->replay_L) {
+    if (!m->book || !m->initial || !m->done || !m->last_frame || !m->replay_snap || !m->replay_L) {
         snprintf(err, errlen, "out of memory");
         mk_destroy(m);
         return NULL;

@@ -22,8 +22,8 @@ typedef struct mk_book {
 } mk_book;
 
 typedef struct mk_frame {
-    char *text;  /* the message */
-    int binary;  /* send as a binary frame */
+    char *text; /* the message */
+    int binary; /* send as a binary frame */
 } mk_frame;
 
 typedef struct market market;

@@ -98,8 +98,9 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
         } else if ((strcmp(word, "malformed") == 0 || strcmp(word, "binary") == 0 ||
                     strcmp(word, "wrongtype") == 0) &&
                    n == 2) {
-            sc_fault_kind k = word[0] == 'm' ? SC_MALFORMED : word[0] == 'b' ? SC_BINARY
-                                                                              : SC_WRONGTYPE;
+            sc_fault_kind k = word[0] == 'm'   ? SC_MALFORMED
+                              : word[0] == 'b' ? SC_BINARY
+                                               : SC_WRONGTYPE;
             ok = add_fault(sc, k, -1, atol(a)) == 0;
         } else if (strcmp(word, "fragment") == 0 && n == 2) {
             sc->fragment = atoi(a);

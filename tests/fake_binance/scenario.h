@@ -50,7 +50,13 @@
 #define SC_MAX_FAULTS  32
 
 typedef enum sc_fault_kind {
-    SC_GAP, SC_DUPLICATE, SC_OVERLAP, SC_MALFORMED, SC_BINARY, SC_WRONGTYPE, SC_HUGE
+    SC_GAP,
+    SC_DUPLICATE,
+    SC_OVERLAP,
+    SC_MALFORMED,
+    SC_BINARY,
+    SC_WRONGTYPE,
+    SC_HUGE
 } sc_fault_kind;
 
 typedef struct sc_fault {
@@ -60,30 +66,30 @@ typedef struct sc_fault {
 } sc_fault;
 
 typedef struct scenario {
-    char (*symbols)[24];   /* n_symbols names, malloc'ed: sc_free releases them */
+    char (*symbols)[24]; /* n_symbols names, malloc'ed: sc_free releases them */
     int n_symbols;
     unsigned seed;
     int levels, depth, rate;
     long events;
     sc_fault faults[SC_MAX_FAULTS];
     int n_faults;
-    int fragment;          /* 0: whole frames */
-    long close_after;      /* 0: never */
-    long stall_after;      /* 0: never */
+    int fragment;     /* 0: whole frames */
+    long close_after; /* 0: never */
+    long stall_after; /* 0: never */
     int stall_ms;
-    long shutdown_after;   /* 0: never */
-    int rest_err_status;   /* 429 or 418 for the first rest_err_count requests */
+    long shutdown_after; /* 0: never */
+    int rest_err_status; /* 429 or 418 for the first rest_err_count requests */
     int rest_err_count;
     int rest_err_retry_s;
     int rest451;
-    int stale_symbol;      /* -1: none */
+    int stale_symbol; /* -1: none */
     int stale_count;
-    char replay_dir[512];  /* "" unless replaying */
+    char replay_dir[512]; /* "" unless replaying */
     int timeout_s;
-    int silent_count;      /* the first silent_count websocket connections say nothing */
-    size_t huge_bytes;     /* the size of the `huge` frame */
-    int flood;             /* events as fast as they can go out */
-    int tlsstall;          /* run the never-answering TCP listener */
+    int silent_count;  /* the first silent_count websocket connections say nothing */
+    size_t huge_bytes; /* the size of the `huge` frame */
+    int flood;         /* events as fast as they can go out */
+    int tlsstall;      /* run the never-answering TCP listener */
 } scenario;
 
 /* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err.

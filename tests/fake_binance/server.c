@@ -31,33 +31,33 @@
 #include "market.h"
 #include "scenario.h"
 
-#define FLOOD_QUEUE 256   /* flood: frames queued per connection before the market waits */
-#define FLOOD_BATCH 64    /* flood: ticks per timer callback, so REST is still served */
-#define STALL_MAX_CONNS 64 /* tlsstall: connections held open */
+#define FLOOD_QUEUE     256 /* flood: frames queued per connection before the market waits */
+#define FLOOD_BATCH     64  /* flood: ticks per timer callback, so REST is still served */
+#define STALL_MAX_CONNS 64  /* tlsstall: connections held open */
 
 typedef struct out_frame {
     unsigned char *buf; /* LWS_PRE bytes, then the message */
     size_t len;
-    size_t sent;        /* bytes already sent (fragments) */
+    size_t sent; /* bytes already sent (fragments) */
     int binary;
-    int close_after;    /* cut the connection once this frame is out */
+    int close_after; /* cut the connection once this frame is out */
     struct out_frame *next;
 } out_frame;
 
 typedef struct session {
     int is_ws;
     /* websocket */
-    int conn_no;                     /* 1 for the first connection */
-    int *subscribed;                 /* per symbol of the scenario; NULL until open */
-    int silent;                      /* says nothing, reads nothing (`silent`) */
+    int conn_no;     /* 1 for the first connection */
+    int *subscribed; /* per symbol of the scenario; NULL until open */
+    int silent;      /* says nothing, reads nothing (`silent`) */
     out_frame *head, *tail;
-    long queued;                     /* frames in the queue */
+    long queued; /* frames in the queue */
     long frames_sent;
-    int stalled;                     /* the stall already happened */
+    int stalled; /* the stall already happened */
     struct session *next_ws;
     struct lws *wsi;
     /* http */
-    unsigned char *body;             /* LWS_PRE bytes, then the body */
+    unsigned char *body; /* LWS_PRE bytes, then the body */
     size_t body_len, body_sent;
 } session;
 
@@ -65,15 +65,15 @@ static struct {
     scenario sc;
     market *mk;
     FILE *log;
-    session *ws;          /* open websocket sessions */
+    session *ws; /* open websocket sessions */
     int ws_connections;
     int rest_requests;
     int done_logged;
-    int ticking;          /* the market runs from the first websocket connection on */
+    int ticking; /* the market runs from the first websocket connection on */
     volatile sig_atomic_t stop;
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick;
-    mk_frame *frames;     /* room for one tick's frames (mk_tick_max) */
+    mk_frame *frames; /* room for one tick's frames (mk_tick_max) */
     int max_frames;
     struct timespec start;
 } g;
