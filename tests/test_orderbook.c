@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "ob_run.h"
+#include "records.h"
 #include "test_util.h"
 
 typedef ob_run run;
@@ -278,6 +279,30 @@ static size_t count_depth_records(const char *logs)
     return n;
 }
 
+/* In the order written, a symbol's depth records come only after a snapshot, and none
+ * between a resync and the next snapshot; the last resync is followed by a snapshot. */
+static void assert_resyncs_followed_by_snapshots(const char *logs, const char *symbol)
+{
+    tr_records rs = {NULL, 0};
+    char err[512];
+    if (tr_read_records(&rs, logs, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    int synced = 0;
+    for (size_t i = 0; i < rs.n; i++) {
+        const tr_record *x = &rs.r[i];
+        if (strcmp(x->s, symbol) != 0)
+            continue;
+        if (strcmp(x->event, "snapshot") == 0)
+            synced = 1;
+        else if (strcmp(x->event, "resync") == 0)
+            synced = 0;
+        else if (strcmp(x->event, "depth") == 0 && !synced)
+            fail_msg("%s: depth record %zu has no snapshot before it", symbol, i);
+    }
+    tr_records_free(&rs);
+    assert_true(synced);
+}
+
 static const char *const two[] = {"BTCUSDT", "ETHUSDT"};
 
 static void test_orderbook_records_equal_truth_through_every_fault(void **state)
@@ -302,8 +327,12 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
     assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "gap"), 0);
     assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
     assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
-    assert_int_equal(count_events(&rs, "snapshot", "ETHUSDT", NULL), 3);
-    assert_int_equal(count_events(&rs, "snapshot", "BTCUSDT", NULL), 2);
+    /* Every resync is followed by a fresh snapshot (a disconnect may come before the first
+     * snapshot loaded, when the 429s and a slow start delay it: then there is one fewer). */
+    assert_true(count_events(&rs, "snapshot", "ETHUSDT", NULL) >= 2);
+    assert_true(count_events(&rs, "snapshot", "BTCUSDT", NULL) >= 1);
+    assert_resyncs_followed_by_snapshots(r->logs, "ETHUSDT");
+    assert_resyncs_followed_by_snapshots(r->logs, "BTCUSDT");
     assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
     /* The first 429's Retry-After (1 s) was honoured before the next request. Two requests
      * may be in flight at once, so both of the first two get a 429: a request already on its
