@@ -201,13 +201,30 @@ static void tree_free(cJSON *root, int in_arena)
     json_arena_release();
 }
 
+/* Does the text hold the escape \u0000? cJSON turns it into a NUL inside the string, which
+ * every C string reading of it would stop at (a price "1\u0000.5" read as "1"). Binance sends
+ * no backslashes at all, so the common case is one memchr. */
+static int has_escaped_nul(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
+            return 1;
+        p += p + 1 < end && p[1] == '\\' ? 2 : 1; /* an escaped backslash: skip both */
+    }
+    return 0;
+}
+
 /*
- * JSON with nothing but white space after it (cJSON alone stops at the value's end), parsed
- * into this thread's arena. Returns NULL, with the arena scope released, or a tree to free
- * with tree_free(root, *in_arena).
+ * JSON with nothing but white space after it (cJSON alone stops at the value's end) and no
+ * \u0000 in a string, parsed into this thread's arena. Returns NULL, with the arena scope
+ * released, or a tree to free with tree_free(root, *in_arena).
  */
 static cJSON *parse_whole(const char *text, size_t len, int *in_arena)
 {
+    *in_arena = 0;
+    if (has_escaped_nul(text, len))
+        return NULL;
     const char *end = NULL;
     json_arena_begin();
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);

@@ -87,6 +87,11 @@ static void test_depth_hostile_frames_are_malformed(void **state)
               "\"a\":[[\"1e3\",\"2\"]]}"),
         FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],"
               "\"a\":[[\"1\",\"2\"],null]}"),
+        /* cJSON turns \u0000 into a NUL that would end the price at "1". */
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+              "\"b\":[[\"1\\u0000.5\",\"2\"]],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\\u0000\",\"U\":1,\"u\":2,"
+              "\"b\":[],\"a\":[]}"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         depth_msg m;
@@ -135,7 +140,8 @@ static void test_depth_snapshot_parses_and_refuses(void **state)
                          "{\"lastUpdateId\":\"1\",\"bids\":[],\"asks\":[]}",
                          "{\"lastUpdateId\":1,\"bids\":[[\"a\",\"1\"]],\"asks\":[]}",
                          "{\"lastUpdateId\":1,\"bids\":[]}",
-                         "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}"};
+                         "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}",
+                         "{\"lastUpdateId\":1,\"bids\":[[\"2\\u0000\",\"1\"]],\"asks\":[]}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
         assert_int_equal(depth_parse_snapshot(&parser, bad[i], strlen(bad[i]), &s, &why), -1);
