@@ -134,21 +134,6 @@ static const char *event_of(const cJSON *r)
     return cJSON_GetObjectItemCaseSensitive(r, "event")->valuestring;
 }
 
-/* The last update id of each symbol in the truth file. */
-static double last_truth_u(run *r, const char *symbol)
-{
-    char *text = tu_read_file(r->fs.truth, NULL);
-    double last = -1;
-    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        cJSON *j = cJSON_Parse(line);
-        if (strcmp(cJSON_GetObjectItemCaseSensitive(j, "s")->valuestring, symbol) == 0)
-            last = cJSON_GetObjectItemCaseSensitive(j, "u")->valuedouble;
-        cJSON_Delete(j);
-    }
-    free(text);
-    return last;
-}
-
 static int has_depth_u(const records *rs, const char *symbol, double u)
 {
     for (size_t i = 0; i < rs->n; i++) {
@@ -172,11 +157,17 @@ static void wait_until_captured(run *r, const char *const *symbols, int n)
                      log ? log : "(none)", err ? err : "(none)");
         }
         if (ob_file_contains(r->fs.log, "done")) {
+            /* The truth is complete once the server says done: read it once per look. */
+            tr_truth truth = {NULL, 0};
+            char err[512];
+            if (tr_read_truth(&truth, r->fs.truth, err, sizeof err) != 0)
+                fail_msg("%s", err);
             records rs = read_records_of(r->logs, 1);
             int all = 1;
             for (int i = 0; i < n && all; i++)
-                all = has_depth_u(&rs, symbols[i], last_truth_u(r, symbols[i]));
+                all = has_depth_u(&rs, symbols[i], tr_truth_last_u(&truth, symbols[i]));
             records_free(&rs);
+            tr_truth_free(&truth);
             if (all)
                 return;
         }
