@@ -13,8 +13,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "feed_backoff.h"
-#include "feed_streams.h"
+#include "backoff.h"
+#include "streams.h"
 
 #define MAX_MESSAGE   (8u << 20)  /* a bigger websocket message drops the connection */
 #define MAX_BODY      (32u << 20) /* a bigger snapshot body is refused */

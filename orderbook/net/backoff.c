@@ -1,4 +1,4 @@
-#include "feed_backoff.h"
+#include "backoff.h"
 
 uint32_t feed_backoff_ms(unsigned attempt, uint32_t random)
 {

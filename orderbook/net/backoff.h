@@ -1,6 +1,6 @@
 /* Reconnect and retry delays: capped exponential backoff with jitter. Pure. */
-#ifndef FEED_BACKOFF_H
-#define FEED_BACKOFF_H
+#ifndef BACKOFF_H
+#define BACKOFF_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* Which streams ride which websocket: Binance's combined-stream paths, split over as many
  * connections as they need. Pure. */
-#ifndef FEED_STREAMS_H
-#define FEED_STREAMS_H
+#ifndef STREAMS_H
+#define STREAMS_H
 
 #include <stddef.h>
 

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "feed_backoff.h"
+#include "backoff.h"
 
 static void test_feed_backoff_doubles_from_the_base(void **state)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "feed_streams.h"
+#include "streams.h"
 
 static void test_feed_stream_path_lowercases_and_joins_combined_streams(void **state)
 {

@@ -1,4 +1,4 @@
-#include "feed_streams.h"
+#include "streams.h"
 
 #include <stdio.h>
 #include <stdlib.h>
