@@ -255,6 +255,23 @@ static int wait_for_stop(app *a, const sigset_t *set)
     }
 }
 
+/* The feed knows no configuration file: it takes the endpoints as host, port and path. */
+static feed_config feed_options(const app *a)
+{
+    feed_config fc = {.ws = {a->conf.ws.host, a->conf.ws.port, a->conf.ws.path, 1},
+                      .rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1},
+                      .market = BREST_SPOT,
+                      .ca_file = a->conf.ca_file,
+                      .speed_ms = a->conf.speed_ms,
+                      .snapshot_limit = a->conf.snapshot_limit,
+                      .symbols = a->symbols,
+                      .n_symbols = a->args.n_symbols};
+    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
+    fc.ping_s = ping ? (unsigned)atoi(ping) : 0;
+    fc.hangup_s = hangup ? (unsigned)atoi(hangup) : 0;
+    return fc;
+}
+
 static int run(app *a)
 {
     sigset_t set;
@@ -280,16 +297,7 @@ static int run(app *a)
     cap_sink sink = {a, emit, want_snapshot};
     a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
                              a->conf.utc, &sink);
-    feed_config fc = {.ws = a->conf.ws,
-                      .rest = a->conf.rest,
-                      .ca_file = a->conf.ca_file,
-                      .speed_ms = a->conf.speed_ms,
-                      .snapshot_limit = a->conf.snapshot_limit,
-                      .symbols = a->symbols,
-                      .n_symbols = a->args.n_symbols};
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    fc.ping_s = ping ? (unsigned)atoi(ping) : 0;
-    fc.hangup_s = hangup ? (unsigned)atoi(hangup) : 0;
+    feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
     a->net = a->pipeline ? feed_create(&fc, &fh) : NULL;
