@@ -105,6 +105,51 @@ static void test_rollover_late_line_goes_to_its_own_period(void **state)
     assert_file(f, "20261125.txt", "new day\nnew day again\n");
 }
 
+static void test_write_at_stamp_decides_the_file_not_the_clock(void **state)
+{
+    fixture *f = *state;
+    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
+    alog *lg = alog_open(&f->opt);
+    int64_t at = tu_utc_ns(2026, 11, 23, 23, 59, 59);
+    assert_int_equal(alog_write_at(lg, at, "replayed", 8), ALOG_OK);
+    assert_int_equal(alog_write(lg, "now", 3), ALOG_OK);
+    assert_int_equal(alog_write_at(lg, at + SEC, "replayed next day", 17), ALOG_OK);
+    alog_close(lg);
+    assert_file(f, "20261123.txt", "replayed\n");
+    assert_file(f, "20261124.txt", "replayed next day\n");
+    assert_file(f, "20261125.txt", "now\n");
+}
+
+static void test_write_at_with_the_default_clock_uses_the_given_stamp(void **state)
+{
+    fixture *f = *state;
+    f->opt.clock = NULL; /* raw TSC stamps for alog_write; alog_write_at's are ns */
+    f->opt.rollover = ALOG_ROLL_5SEC;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write_at(lg, tu_utc_ns(2001, 2, 3, 4, 5, 59), "old", 3), ALOG_OK);
+    alog_close(lg);
+    assert_file(f, "20010203040511.txt", "old\n");
+    assert_int_equal(tu_count_files(f->dir), 1);
+}
+
+static void test_write_at_before_the_epoch_is_lost_and_counted(void **state)
+{
+    fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write_at(lg, -1, "too early", 9), ALOG_OK);
+    assert_int_equal(alog_write_at(lg, 0, "epoch", 5), ALOG_OK);
+    assert_int_equal(alog_write_at(NULL, 0, "x", 1), ALOG_EINVAL);
+    assert_int_equal(alog_write_at(lg, 0, NULL, 1), ALOG_EINVAL);
+    alog_stop(lg, ALOG_STOP_FLUSH);
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    alog_close(lg);
+    assert_int_equal(st.accepted, 2);
+    assert_int_equal(st.written, 1);
+    assert_int_equal(st.lost_io, 1);
+    assert_file(f, "19700101.txt", "epoch\n");
+}
+
 static void test_rollover_day_of_17280_periods_leaks_no_descriptor(void **state)
 {
     fixture *f = *state;
@@ -191,6 +236,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollover_5sec_names_across_a_minute, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollover_late_line_goes_to_its_own_period, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_write_at_stamp_decides_the_file_not_the_clock, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_write_at_with_the_default_clock_uses_the_given_stamp,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_at_before_the_epoch_is_lost_and_counted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollover_day_of_17280_periods_leaks_no_descriptor,
                                         setup, teardown),

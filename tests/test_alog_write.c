@@ -106,6 +106,21 @@ static void test_write_lines_in_order_with_stats(void **state)
     free(text);
 }
 
+static void test_stats_count_bytes_in_and_out(void **state)
+{
+    fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, "12345", 5), ALOG_OK);
+    assert_int_equal(alog_write(lg, "", 0), ALOG_OK);
+    assert_int_equal(alog_write_at(lg, -5, "lost", 4), ALOG_OK); /* no file: lost, not out */
+    assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    alog_close(lg);
+    assert_int_equal(st.bytes_in, 6 + 1 + 5);
+    assert_int_equal(st.bytes_out, 6 + 1);
+}
+
 static void test_printf_long_line_is_formatted_whole(void **state)
 {
     fixture *f = *state;
@@ -168,6 +183,27 @@ static void test_open_rejects_bad_options(void **state)
     errno = 0;
     assert_null(alog_open(&o));
     assert_int_equal(errno, EINVAL);
+    o = f->opt;
+    o.compress_level = 20;
+    errno = 0;
+    assert_null(alog_open(&o));
+    assert_int_equal(errno, EINVAL);
+    o.compress_level = -1;
+    assert_null(alog_open(&o));
+}
+
+static void test_open_refuses_zstd_until_it_is_supported(void **state)
+{
+    fixture *f = *state;
+    f->opt.compress = ALOG_COMPRESS_ZSTD;
+    errno = 0;
+    assert_null(alog_open(&f->opt));
+    assert_int_equal(errno, EINVAL);
+    f->opt.compress = ALOG_COMPRESS_NONE;
+    f->opt.compress_level = 19; /* accepted, and without compression it changes nothing */
+    alog *lg = alog_open(&f->opt);
+    assert_non_null(lg);
+    alog_close(lg);
 }
 
 static void test_open_creates_dir_with_parents(void **state)
@@ -227,10 +263,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_line_ends_up_in_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_keeps_bytes_as_given, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_lines_in_order_with_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_count_bytes_in_and_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_printf_long_line_is_formatted_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_rejects_null_and_too_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_queue_takes_1mib_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_bad_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_refuses_zstd_until_it_is_supported, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_open_creates_dir_with_parents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_clock_names_todays_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_logger_calls_are_harmless, setup, teardown),
