@@ -268,9 +268,15 @@ static int run(app *a)
                       .snapshot_limit = a->conf.snapshot_limit,
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};
+    fc.ping_s = a->conf.ping_s;
+    fc.hangup_s = a->conf.hangup_s;
+    /* The integration tests still set these through the environment; to go once they write
+     * [binance] ping_s and hangup_s into their configuration. */
     const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    fc.ping_s = ping ? (unsigned)atoi(ping) : 0;
-    fc.hangup_s = hangup ? (unsigned)atoi(hangup) : 0;
+    if (ping != NULL)
+        fc.ping_s = (unsigned)atoi(ping);
+    if (hangup != NULL)
+        fc.hangup_s = (unsigned)atoi(hangup);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
     a->net = a->pipeline ? feed_create(&fc, &fh) : NULL;
