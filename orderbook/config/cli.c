@@ -16,8 +16,10 @@ void cli_usage(FILE *f)
           "                      hosts given the same list split it without talking\n"
           "  -h, --help          this text;  -V, --version\n"
           "Symbols are case-insensitive: 1 to 20 of A-Z 0-9 - _ . (e.g. BTCUSDT).\n"
-          "exit: 0 stopped by SIGINT/SIGTERM after draining; 2 usage or configuration error;\n"
-          "      1 could not run (e.g. every symbol rejected by Binance)\n",
+          "exit: 0 stopped by SIGINT/SIGTERM/SIGHUP after draining, every record written;\n"
+          "      1 could not run (no thread or memory at start, every symbol rejected);\n"
+          "      2 usage or configuration error, or the log directory is unusable or in use\n"
+          "        by another orderbook; 3 stopped, but records were lost (see the summary)\n",
           f);
 }
 
