@@ -3,7 +3,8 @@
  *
  * This header is the whole public API of alog; read it top to bottom.
  *
- * A producer calls alog_write() or alog_printf(): the line is stamped, copied into a
+ * A producer calls alog_write() or alog_printf(): the line is stamped (the stamp only
+ * decides which file the line goes to; nothing is written into the line), copied into a
  * pre-faulted in-memory queue and the call returns, without a system call, an allocation
  * or a lock that the writer can hold across I/O. A background writer thread takes the lines
  * from the queue in large batches and appends them to files in `dir` that roll over at every
@@ -73,8 +74,9 @@ typedef struct alog_options {
     alog_rollover rollover;      /* ALOG_ROLL_DAILY or ALOG_ROLL_5SEC */
     int utc;                     /* 0: periods follow local time (TZ, with DST), 1: UTC */
     size_t queue_bytes;          /* 0: default, 4 MiB; rounded up to a power of two (at most
-                                    twice the value, at least 4 KiB); a line may take up to
-                                    half of it (the default takes 2 MiB lines) */
+                                    twice the value, at least 4 KiB); over 2 GiB is EINVAL.
+                                    A line may be as long as half the rounded size less 24
+                                    bytes: the default takes lines up to 2 MiB - 24 bytes */
     int block_when_full;         /* 0: drop and count when full; 1: wait for room */
     int64_t (*clock)(void *ctx); /* ns since the Unix epoch; NULL: the real-time clock */
     void *clock_ctx;             /* passed to clock */
@@ -112,7 +114,10 @@ alog *alog_open(const alog_options *opt);
 /*
  * Queue one line: `len` bytes of `line`, written as they are, followed by '\n'. The bytes
  * are copied before the call returns; `line` stays the caller's. The line is stamped with
- * the logger's clock during the call and goes to the file of that stamp's period.
+ * the logger's clock during the call and goes to the file of that stamp's period; the stamp
+ * is not written anywhere (put a time into the line yourself if you want one). Nothing is
+ * escaped or checked: a line containing '\n' is written as given and so reads as two lines
+ * in the file, and NUL bytes are written too.
  * Returns ALOG_OK, ALOG_EFULL (queue full and block_when_full is 0), ALOG_ESTOPPED (after
  * alog_stop) or ALOG_EINVAL (lg or line NULL, or a line too long for the queue). Never
  * blocks unless block_when_full. Any thread, any number at once.

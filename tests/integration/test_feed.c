@@ -24,8 +24,9 @@
 
 typedef ob_run run;
 
-/* A config for the fake server (or the given URLs when not NULL). */
-static void write_config(run *r, const char *ws_url, const char *rest_url)
+/* A config for the fake server (or the given URLs when not NULL); `more` goes at the end of
+ * [binance]. */
+static void write_config(run *r, const char *ws_url, const char *rest_url, const char *more)
 {
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
@@ -34,8 +35,8 @@ static void write_config(run *r, const char *ws_url, const char *rest_url)
     snprintf(rest, sizeof rest, "https://localhost:%d", r->fs.port);
     fprintf(f,
             "[log]\ndir = %s\n[binance]\nws_url = %s\nrest_url = %s\nsnapshot_limit = 100\n"
-            "ca_file = %s/ca.pem\n",
-            r->logs, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs);
+            "ca_file = %s/ca.pem\n%s\n",
+            r->logs, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs, more);
     fclose(f);
 }
 
@@ -116,7 +117,7 @@ static void test_feed_stop_closes_each_websocket_with_1000(void **state)
     }
     strcat(scenario, "\nrate 2\nevents 1000\n");
     ob_start_server(r, "localhost", scenario);
-    write_config(r, NULL, NULL);
+    write_config(r, NULL, NULL, "");
     start_orderbook(r, NULL, symbols, N);
     wait_for_log_lines(r, "ws", 2, 30);
     assert_int_equal(ob_stop(r, 30), 0);
@@ -147,7 +148,7 @@ static void test_feed_stale_snapshot_is_refetched_with_backoff(void **state)
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT\nrate 20\nevents 100000\nstale BTCUSDT 100000\n"
                     "close 20\ntimeout 60\n");
-    write_config(r, NULL, NULL);
+    write_config(r, NULL, NULL, "");
     start_orderbook(r, NULL, btc, 1);
     wait_for_log_lines(r, "ws", 2, 30);
     sleep_s(12);
@@ -167,7 +168,7 @@ static void test_feed_unresolvable_host_is_named(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\n");
-    write_config(r, "wss://nonexistent.invalid:9443", NULL);
+    write_config(r, "wss://nonexistent.invalid:9443", NULL, "");
     start_orderbook(r, NULL, btc, 1);
     ob_wait_for_text(r, r->err, "cannot resolve nonexistent.invalid", 20);
     assert_int_equal(ob_stop(r, 30), 0);
@@ -180,9 +181,8 @@ static void test_feed_silent_connection_is_recorded_as_no_data(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 200\nsilent 1\n");
-    write_config(r, NULL, NULL);
-    char *env[] = {"ORDERBOOK_PING_S=1", "ORDERBOOK_HANGUP_S=3", NULL};
-    start_orderbook(r, env, btc, 1);
+    write_config(r, NULL, NULL, "ping_s = 1\nhangup_s = 3");
+    start_orderbook(r, NULL, btc, 1);
     wait_for_log_lines(r, "ws", 2, 30);
     assert_int_equal(ob_stop(r, 30), 0);
     tr_records rs;
