@@ -10,7 +10,7 @@
 void ob_read_records(ob_run *r, tr_records *rs)
 {
     char err[512];
-    if (tr_read_records(rs, r->logs, 0, err, sizeof err) != 0) {
+    if (tr_read_records(rs, r->logs, err, sizeof err) != 0) {
         tr_records_free(rs);
         ob_fail_with_logs(r, "%s", err);
     }
@@ -20,7 +20,7 @@ size_t ob_count_now(ob_run *r, const char *event, const char *symbol)
 {
     tr_records rs;
     char err[512];
-    if (tr_read_records(&rs, r->logs, 1, err, sizeof err) != 0) {
+    if (tr_read_records_now(&rs, r->logs, err, sizeof err) != 0) {
         tr_records_free(&rs);
         ob_fail_with_logs(r, "%s", err);
     }

@@ -60,46 +60,21 @@ static int parse_json(const char *line, ob_summary *sum)
     return rc;
 }
 
-/* The human lines, "orderbook: summary: N messages, ..." then one line per symbol. */
-static int parse_human(const char *text, ob_summary *sum)
-{
-    const char *p = strstr(text, "orderbook: summary: ");
-    if (p == NULL || sscanf(p,
-                            "orderbook: summary: %llu messages, %llu malformed, %llu records; "
-                            "files: %llu lines written, %llu refused (queue full), %llu lost "
-                            "to I/O, %llu discarded, %llu files",
-                            &sum->messages, &sum->malformed, &sum->records, &sum->written,
-                            &sum->refused, &sum->lost_io, &sum->discarded, &sum->files) != 8)
-        return -1;
-    for (const char *line = strchr(p, '\n'); line != NULL && sum->n_sym < OB_SUMMARY_SYMBOLS;
-         line = strchr(line + 1, '\n')) {
-        ob_symbol_summary *s = &sum->sym[sum->n_sym];
-        if (sscanf(line + 1,
-                   "orderbook: %23[^:]: %llu events applied, %llu resyncs, book %llu bids "
-                   "%llu asks",
-                   s->s, &s->events, &s->resyncs, &s->bids, &s->asks) == 5)
-            sum->n_sym++;
-    }
-    return 0;
-}
-
 void ob_read_summary(ob_run *r, ob_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
     char *text = tu_read_file(r->err, NULL);
-    const char *json = text ? strstr(text, "{\"summary\":") : NULL;
-    int rc;
+    char *json = text ? strstr(text, "{\"summary\":") : NULL;
+    int rc = -1;
     if (json != NULL) {
         char *end = strchr(json, '\n');
         if (end != NULL)
             *end = '\0';
         rc = parse_json(json, sum);
-    } else {
-        rc = text ? parse_human(text, sum) : -1;
     }
     free(text);
     if (rc != 0)
-        ob_fail_with_logs(r, "no summary on stderr");
+        ob_fail_with_logs(r, "no JSON summary line on stderr");
 }
 
 const ob_symbol_summary *ob_summary_symbol(const ob_summary *sum, const char *symbol)

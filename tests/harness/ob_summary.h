@@ -1,4 +1,8 @@
-/* orderbook's exit summary, as it prints it on stderr when it stops. */
+/* orderbook's exit summary: the JSON line it prints on stderr, after the human one, when it
+ * stops:
+ * {"summary":{"messages":N,"malformed":N,"records":N,"written":N,"refused":N,"lost_io":N,
+ *  "discarded":N,"files":N,"dir":"...","symbols":[{"s":"BTCUSDT","events":N,"resyncs":N,
+ *  "bids":N,"asks":N}]}} */
 #ifndef OB_SUMMARY_H
 #define OB_SUMMARY_H
 
@@ -23,7 +27,8 @@ typedef struct ob_summary {
     int n_sym;
 } ob_summary;
 
-/* Read the summary from r->err; fails with the logs when there is none. */
+/* Read the summary from r->err; fails with the logs when there is none, or when a field is
+ * missing or not a count. */
 void ob_read_summary(ob_run *r, ob_summary *sum);
 
 /* The symbol's part of the summary; fails when it has none. */

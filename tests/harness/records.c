@@ -108,7 +108,7 @@ static int read_file_records(tr_records *rs, const char *name, char *text, size_
     return 0;
 }
 
-int tr_read_records(tr_records *rs, const char *logs, int running, char *err, size_t errlen)
+static int read_records(tr_records *rs, const char *logs, int running, char *err, size_t errlen)
 {
     rs->r = NULL;
     rs->n = 0;
@@ -131,6 +131,65 @@ int tr_read_records(tr_records *rs, const char *logs, int running, char *err, si
     }
     free_names(names, n_names);
     return rc;
+}
+
+int tr_read_records(tr_records *rs, const char *logs, char *err, size_t errlen)
+{
+    return read_records(rs, logs, 0, err, errlen);
+}
+
+int tr_read_records_now(tr_records *rs, const char *logs, char *err, size_t errlen)
+{
+    return read_records(rs, logs, 1, err, errlen);
+}
+
+typedef struct keyed {
+    double key;
+    size_t i; /* file order, for equal keys */
+    const tr_record *r;
+} keyed;
+
+static int by_key(const void *pa, const void *pb)
+{
+    const keyed *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+const tr_record **tr_symbol_records(const tr_records *rs, const char *symbol, size_t *n)
+{
+    *n = 0;
+    keyed *k = malloc((rs->n ? rs->n : 1) * sizeof *k);
+    if (k == NULL)
+        return NULL;
+    double max = -1;
+    for (size_t i = 0; i < rs->n; i++) {
+        const tr_record *r = &rs->r[i];
+        if (strcmp(r->s, symbol) != 0)
+            continue;
+        double key;
+        if (strcmp(r->event, "depth") == 0)
+            key = r->u;
+        else if (strcmp(r->event, "snapshot") == 0)
+            key = r->u + 0.5;
+        else
+            key = max + 0.25;
+        if (key > max)
+            max = key;
+        k[*n] = (keyed){key, i, r};
+        (*n)++;
+    }
+    const tr_record **out = *n ? malloc(*n * sizeof *out) : NULL;
+    if (out != NULL) {
+        qsort(k, *n, sizeof *k, by_key);
+        for (size_t i = 0; i < *n; i++)
+            out[i] = k[i].r;
+    } else {
+        *n = 0;
+    }
+    free(k);
+    return out;
 }
 
 /* Does one line of text hold both needles? */

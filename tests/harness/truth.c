@@ -98,10 +98,10 @@ void tr_account_symbol(const tr_records *rs, const tr_truth *t, const char *symb
     out->truth = m;
     size_t k = 0;        /* the next truth event not yet accounted for */
     int may_restart = 1; /* the next snapshot starts a book: none yet, or after a resync */
-    for (size_t i = 0; i < rs->n; i++) {
-        const tr_record *r = &rs->r[i];
-        if (strcmp(r->s, symbol) != 0)
-            continue;
+    size_t n_own;
+    const tr_record **own = tr_symbol_records(rs, symbol, &n_own);
+    for (size_t i = 0; i < n_own; i++) {
+        const tr_record *r = own[i];
         if (strcmp(r->event, "resync") == 0) {
             out->resyncs++;
             may_restart = 1;
@@ -148,6 +148,7 @@ void tr_account_symbol(const tr_records *rs, const tr_truth *t, const char *symb
         }
     }
     out->tail = m - k;
+    free(own);
     free(ev);
 }
 

@@ -30,18 +30,19 @@ typedef ob_run run;
  * between a resync and the next snapshot; the last resync is followed by a snapshot. */
 static void assert_resyncs_followed_by_snapshots(const tr_records *rs, const char *symbol)
 {
+    size_t n;
+    const tr_record **own = tr_symbol_records(rs, symbol, &n);
     int synced = 0;
-    for (size_t i = 0; i < rs->n; i++) {
-        const tr_record *x = &rs->r[i];
-        if (strcmp(x->s, symbol) != 0)
-            continue;
+    for (size_t i = 0; i < n; i++) {
+        const tr_record *x = own[i];
         if (strcmp(x->event, "snapshot") == 0)
             synced = 1;
         else if (strcmp(x->event, "resync") == 0)
             synced = 0;
         else if (strcmp(x->event, "depth") == 0 && !synced)
-            fail_msg("%s: depth record %zu has no snapshot before it", symbol, i);
+            fail_msg("%s: depth record %zu (u=%.0f) has no snapshot before it", symbol, i, x->u);
     }
+    free(own);
     assert_true(synced);
 }
 
