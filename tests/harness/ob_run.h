@@ -63,4 +63,8 @@ int ob_file_count(const char *path, const char *needle);
 /* Fail with the message and what the server and orderbook said. */
 void ob_fail_with_logs(ob_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Waiting (ob_wait_for_text and the rest) was declared here before; files that include only
+ * this header keep it. */
+#include "ob_wait.h"
+
 #endif

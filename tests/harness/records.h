@@ -51,4 +51,8 @@ size_t tr_count(const tr_records *rs, const char *event, const char *symbol, con
  * once orderbook has stopped. */
 int tr_files_have_u(const char *logs, const char *symbol, double u);
 
+/* The truth and the accounting were declared here before; files that include only this
+ * header keep them. */
+#include "truth.h"
+
 #endif
