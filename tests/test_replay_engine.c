@@ -45,8 +45,9 @@ static void lines_free(lines *l)
     memset(l, 0, sizeof *l);
 }
 
-static void emit(void *ctx, const char *line, size_t len)
+static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
+    (void)stamp_ns;
     push(ctx, line, len);
 }
 

@@ -119,7 +119,7 @@ static void keep_book(rp_sym *s, const rp_head *h, const char *line, size_t len)
     s->last_id = h->id;
 }
 
-static void sink_emit(void *ctx, const char *line, size_t len)
+static void sink_emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
     rp_sym *s = ctx;
     if (s == NULL)
@@ -133,7 +133,7 @@ static void sink_emit(void *ctx, const char *line, size_t len)
     if (h.kind == RP_RESYNC)
         r->sum.resyncs++;
     if (r->o.out != NULL)
-        r->o.out(r->o.out_ctx, h.ts_ns, line, len);
+        r->o.out(r->o.out_ctx, stamp_ns, line, len);
     if (r->o.keep_books)
         keep_book(s, &h, line, len);
     if (r->o.verify)
