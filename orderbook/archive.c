@@ -2,7 +2,8 @@
  * orderbook-archive: consume the records orderbook published to JetStream ([nats]) and write
  * them into rolled files by their own ts, acknowledging a batch only after alog_flush made it
  * durable. A crash between the write and the acknowledgment makes JetStream deliver that
- * batch again: nothing is lost, and at most one batch is written twice.
+ * batch again (after the consumer's ack wait, 10 s): nothing is lost, and at most one batch
+ * (BATCH records) is written twice.
  *
  * Wiring only: the consumer is sink/pull.c, the ts parsing sink/stamp.c, the files alog.
  */
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
                 conf.nats_stream, conf.nats_durable, conf.dir);
 
     uint64_t records = 0, no_ts = 0, unacked = 0;
-    time_t last_status = time(NULL);
+    time_t last_status = 0; /* the first status line at once */
     int tty = isatty(STDERR_FILENO);
     while (!stop_signal) {
         int n = npull_fetch(in, 1000);
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
             last_status = now;
             char name[64];
             alog_file_name(now_ns(), lo.rollover, lo.utc, ALOG_COMPRESS_NONE, name, sizeof name);
-            fprintf(stderr, "%sorderbook-archive: %llu records, %llu acknowledged, lag %llu | %s/%s%s",
+            fprintf(stderr,
+                    "%sorderbook-archive: %llu records, %llu acknowledged, lag %llu | %s/%s%s",
                     tty ? "\r\033[K" : "", (unsigned long long)records,
                     (unsigned long long)npull_acked(in), (unsigned long long)npull_lag(in),
                     conf.dir, name, tty ? "" : "\n");

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "config.h"
 #include "feed.h"
+#include "nats.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -40,6 +41,7 @@ typedef struct app {
     status_meter meter;
     time_t last_status;
     pthread_t main_thread;
+    npub *pub; /* [nats] url: records also go to JetStream; NULL: off */
 } app;
 
 static int64_t realtime_ns(void)
@@ -58,6 +60,8 @@ static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
      * in its period, even one that waited in a buffer. A refusal (queue full) is counted by
      * alog and shown as "drops". */
     (void)alog_write_at(a->lg, stamp_ns, line, len);
+    /* Never blocks: a full buffer is counted as failed (the files have the record). */
+    (void)npub_put(a->pub, line, len);
 }
 
 static void want_snapshot(void *ctx, const char *symbol)
@@ -146,7 +150,14 @@ static void status_draw(app *a)
     size_t n = cap_symbols(a->pipeline);
     status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
     char line[4096];
-    status_line(line, sizeof line, a->views, a->rates, n, &io, 0);
+    size_t used = status_line(line, sizeof line, a->views, a->rates, n, &io, 0);
+    if (a->pub != NULL && used < sizeof line) {
+        npub_counts k;
+        npub_get_counts(a->pub, &k);
+        snprintf(line + used, sizeof line - used, " | nats published %llu pending %llu failed %llu",
+                 (unsigned long long)k.published, (unsigned long long)k.pending,
+                 (unsigned long long)k.failed);
+    }
     if (a->tty)
         fprintf(stderr, "\r\033[K%s", line);
     else
@@ -220,6 +231,15 @@ static void summary(app *a)
     size_t n = cap_symbols(a->pipeline);
     status_summary(stderr, k, a->views, n, &io);
     status_summary_json(stderr, k, a->views, n, &io);
+    if (a->pub != NULL) {
+        npub_counts c;
+        npub_get_counts(a->pub, &c);
+        fprintf(stderr,
+                "orderbook: nats: %llu published (%llu already stored by another host or try), "
+                "%llu pending (not published), %llu failed\n",
+                (unsigned long long)c.published, (unsigned long long)c.duplicates,
+                (unsigned long long)c.pending, (unsigned long long)c.failed);
+    }
 }
 
 /* Wait for the first signal (or a fatal condition); returns the signal, 0 for fatal. */
@@ -258,6 +278,21 @@ static int run(app *a)
         fprintf(stderr, "orderbook: cannot start the logger: %s\n", strerror(errno));
         return 1;
     }
+    if (a->conf.nats_url[0] != '\0') {
+        npub_options no = {.url = a->conf.nats_url,
+                           .stream = a->conf.nats_stream,
+                           .prefix = a->conf.nats_subject_prefix,
+                           .market = cfg_market_name(a->conf.market),
+                           .replicas = (int)a->conf.nats_replicas,
+                           .on_problem = on_problem};
+        char err[512];
+        a->pub = npub_start(&no, err, sizeof err);
+        if (a->pub == NULL) {
+            fprintf(stderr, "orderbook: [nats] url = %s: %s\n", a->conf.nats_url, err);
+            alog_close(a->lg);
+            return 2;
+        }
+    }
     cap_sink sink = {a, emit, want_snapshot};
     a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
                              a->conf.utc, &sink);
@@ -283,6 +318,7 @@ static int run(app *a)
     if (a->net == NULL) {
         fprintf(stderr, "orderbook: cannot start the network: %s\n", strerror(errno));
         cap_destroy(a->pipeline);
+        npub_destroy(a->pub);
         alog_close(a->lg);
         return 1;
     }
@@ -316,7 +352,10 @@ static int run(app *a)
         if (pthread_tryjoin_np(flusher, NULL) == 0)
             break;
     }
+    if (a->pub != NULL && npub_stop(a->pub, 10000) != 0)
+        fprintf(stderr, "orderbook: nats: not everything was published within 10 s\n");
     summary(a);
+    npub_destroy(a->pub);
     feed_destroy(a->net);
     cap_destroy(a->pipeline);
     alog_close(a->lg);

@@ -89,7 +89,7 @@ npull *npull_open(const npull_options *o, char *err, size_t errlen)
     snprintf(p->durable, sizeof p->durable, "%s", o->durable);
     snprintf(p->filter, sizeof p->filter, "%s.>", o->prefix);
     p->batch = o->batch > 0 ? o->batch : 1000;
-    p->ack_wait_s = o->ack_wait_s > 0 ? o->ack_wait_s : 60;
+    p->ack_wait_s = o->ack_wait_s > 0 ? o->ack_wait_s : 10;
     p->on_problem = o->on_problem;
     p->ctx = o->ctx;
     if (servers_parse(o->url, &p->sv, err, errlen) != 0) {
@@ -151,8 +151,7 @@ static int bind_consumer(npull *p)
         return 0;
     p->sub = NULL;
     if (je == JSStreamNotFoundErr || s == NATS_NOT_FOUND)
-        tell(p, 1, "NATS: stream %s does not exist yet (orderbook creates it); waiting",
-             p->stream);
+        tell(p, 1, "NATS: stream %s does not exist yet (orderbook creates it); waiting", p->stream);
     else
         tell(p, 1, "NATS: consumer %s on stream %s: %s; trying again", p->durable, p->stream,
              last_error(s));

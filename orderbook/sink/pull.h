@@ -15,7 +15,7 @@ typedef struct npull_options {
     const char *prefix;  /* its subjects are "<prefix>.>" */
     const char *durable; /* the consumer's name: it keeps its place across restarts */
     int batch;           /* most records a fetch returns (0: 1000) */
-    int ack_wait_s;      /* unacknowledged this long: delivered again (0: 60) */
+    int ack_wait_s;      /* unacknowledged this long: delivered again (0: 10) */
     void (*on_problem)(void *ctx, const char *what); /* any thread; may be NULL */
     void *ctx;
 } npull_options;
