@@ -212,6 +212,7 @@ int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *
     }
     s->id = snap->last_id;
     s->state = SYNC_LIVE;
+    s->stats.snapshots++;
     h->loaded(h->ctx, s, snap->last_id, recv_ns);
     /* The buffered events, oldest first, under the same rules: u <= L is dropped as a
      * duplicate, the straddling one applies, a hole is a gap. */
