@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "config.h"
 #include "feed.h"
+#include "status.h"
 
 #define VERSION "0.1.0"
 
@@ -31,10 +32,12 @@ typedef struct app {
     alog *lg;
     cap *pipeline;
     feed *net;
-    int tty;                   /* stderr is a terminal */
-    atomic_int rejected;       /* symbols Binance refused */
-    atomic_int fatal;          /* every symbol refused: stop with exit 1 */
-    uint64_t last_applied[64]; /* per symbol, for events/s on the status line */
+    int tty;                /* stderr is a terminal */
+    atomic_int rejected;    /* symbols Binance refused */
+    atomic_int fatal;       /* every symbol refused: stop with exit 1 */
+    cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
+    double *rates;          /* events/s per symbol */
+    status_meter meter;
     time_t last_status;
     pthread_t main_thread;
 } app;
@@ -91,7 +94,7 @@ static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
 {
     app *a = ctx;
     fprintf(stderr, "orderbook: %s: %s; not capturing it\n", symbol, why);
-    cap_on_snapshot_failed(a->pipeline, symbol);
+    cap_on_rejected(a->pipeline, symbol);
     if ((size_t)atomic_fetch_add(&a->rejected, 1) + 1 == a->args.n_symbols) {
         fprintf(stderr, "orderbook: every symbol was rejected: nothing to capture\n");
         atomic_store(&a->fatal, 1);
@@ -122,40 +125,38 @@ static void current_file(const app *a, char *out, size_t len)
         snprintf(out, len, "%s/%s.txt", a->conf.dir, stamp);
 }
 
-static void status_line(app *a, double seconds)
+/* The symbols' views and the logger's counters, as they are now. */
+static void look(app *a, status_io *io, char *file, size_t file_len)
 {
-    char line[2048];
-    size_t used = 0;
     size_t n = cap_symbols(a->pipeline);
-    for (size_t i = 0; i < n && used < sizeof line - 256; i++) {
-        const sync_symbol *s = cap_symbol(a->pipeline, i);
-        if (i == 3) {
-            used += (size_t)snprintf(line + used, sizeof line - used, " (+%zu more)", n - 3);
-            break;
-        }
-        uint64_t applied = s->stats.applied;
-        double rate = i < 64 ? (double)(applied - a->last_applied[i]) / seconds : 0.0;
-        if (i < 64)
-            a->last_applied[i] = applied;
-        const book_level *bid = book_level_at(&s->book, BOOK_BID, 0);
-        const book_level *ask = book_level_at(&s->book, BOOK_ASK, 0);
-        used += (size_t)snprintf(
-            line + used, sizeof line - used, "%s%s %.0f ev/s %s/%s [%zu|%zu] resyncs %llu%s",
-            i ? " | " : "", s->symbol, rate, bid ? bid->px : "-", ask ? ask->px : "-",
-            book_depth(&s->book, BOOK_BID), book_depth(&s->book, BOOK_ASK),
-            (unsigned long long)s->stats.resyncs,
-            s->state == SYNC_LIVE ? "" : (s->state == SYNC_LOADING ? " (syncing)" : " (down)"));
-    }
-    char file[4200];
-    current_file(a, file, sizeof file);
+    for (size_t i = 0; i < n; i++)
+        cap_symbol_view_get(a->pipeline, i, &a->views[i]);
     alog_stats st;
     alog_get_stats(a->lg, &st);
+    if (file != NULL)
+        current_file(a, file, file_len);
+    *io = (status_io){.dir = a->conf.dir,
+                      .file = file,
+                      .written = st.written,
+                      .refused = st.dropped_full,
+                      .lost_io = st.lost_io,
+                      .discarded = st.discarded,
+                      .files = st.files_opened};
+}
+
+static void status_draw(app *a)
+{
+    char file[4200];
+    status_io io;
+    look(a, &io, file, sizeof file);
+    size_t n = cap_symbols(a->pipeline);
+    status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
+    char line[4096];
+    status_line(line, sizeof line, a->views, a->rates, n, &io, 0);
     if (a->tty)
-        fprintf(stderr, "\r\033[K%s | %s | drops %llu", line, file,
-                (unsigned long long)(st.dropped_full + st.lost_io));
+        fprintf(stderr, "\r\033[K%s", line);
     else
-        fprintf(stderr, "orderbook: %s | %s | drops %llu\n", line, file,
-                (unsigned long long)(st.dropped_full + st.lost_io));
+        fprintf(stderr, "orderbook: %s\n", line);
 }
 
 static void on_tick(void *ctx)
@@ -167,9 +168,8 @@ static void on_tick(void *ctx)
     int every = a->tty ? 1 : 10;
     if (a->last_status != 0 && now - a->last_status < every)
         return;
-    double seconds = a->last_status ? (double)(now - a->last_status) : 1.0;
     a->last_status = now;
-    status_line(a, seconds);
+    status_draw(a);
 }
 
 static void on_alog_error(void *ctx, int errnum, const char *what)
@@ -220,25 +220,12 @@ static void summary(app *a)
 {
     if (a->tty && !a->args.quiet)
         fputc('\n', stderr);
+    status_io io;
+    look(a, &io, NULL, 0);
     const cap_counters *k = cap_counts(a->pipeline);
-    alog_stats st;
-    alog_get_stats(a->lg, &st);
-    fprintf(stderr, "orderbook: summary: %llu messages, %llu malformed, %llu records; ",
-            (unsigned long long)k->messages, (unsigned long long)k->malformed,
-            (unsigned long long)k->records);
-    fprintf(stderr,
-            "files: %llu lines written, %llu refused (queue full), %llu lost to I/O, "
-            "%llu discarded, %llu files in %s\n",
-            (unsigned long long)st.written, (unsigned long long)st.dropped_full,
-            (unsigned long long)st.lost_io, (unsigned long long)st.discarded,
-            (unsigned long long)st.files_opened, a->conf.dir);
-    for (size_t i = 0; i < cap_symbols(a->pipeline); i++) {
-        const sync_symbol *s = cap_symbol(a->pipeline, i);
-        fprintf(
-            stderr, "orderbook:   %s: %llu events applied, %llu resyncs, book %zu bids %zu asks\n",
-            s->symbol, (unsigned long long)s->stats.applied, (unsigned long long)s->stats.resyncs,
-            book_depth(&s->book, BOOK_BID), book_depth(&s->book, BOOK_ASK));
-    }
+    size_t n = cap_symbols(a->pipeline);
+    status_summary(stderr, k, a->views, n, &io);
+    status_summary_json(stderr, k, a->views, n, &io);
 }
 
 /* Wait for the first signal (or a fatal condition); returns the signal, 0 for fatal. */
@@ -360,12 +347,20 @@ int main(int argc, char **argv)
     }
     a.tty = isatty(STDERR_FILENO);
     a.symbols = calloc(a.args.n_symbols, sizeof *a.symbols);
-    if (a.symbols == NULL)
+    a.views = calloc(a.args.n_symbols, sizeof *a.views);
+    a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
+    if (a.symbols == NULL || a.views == NULL || a.rates == NULL ||
+        status_meter_init(&a.meter, a.args.n_symbols) != 0) {
+        fprintf(stderr, "orderbook: out of memory\n");
         return 1;
+    }
     for (size_t i = 0; i < a.args.n_symbols; i++)
         a.symbols[i] = a.args.symbols[i];
     int rc = run(&a);
     free(a.symbols);
+    free(a.views);
+    free(a.rates);
+    status_meter_free(&a.meter);
     cli_free(&a.args);
     return rc;
 }

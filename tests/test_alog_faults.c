@@ -19,48 +19,9 @@
 #include <cmocka.h>
 
 #include "alog.h"
-#include "test_util.h"
+#include "alog_fixture.h"
 
 #define LINE_BYTES 1000
-
-typedef struct fixture {
-    char dir[PATH_MAX];
-    tu_clock clock;
-    alog_options opt;
-    atomic_int errors;     /* on_error calls */
-    atomic_int last_errno; /* errnum of the last one */
-} fixture;
-
-static void count_error(void *ctx, int errnum, const char *what)
-{
-    fixture *f = ctx;
-    (void)what;
-    atomic_store(&f->last_errno, errnum);
-    atomic_fetch_add(&f->errors, 1);
-}
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir, sizeof f->dir);
-    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
-    f->opt.rollover = ALOG_ROLL_DAILY;
-    f->opt.utc = 1;
-    f->opt.clock = tu_clock_read;
-    f->opt.clock_ctx = &f->clock;
-    f->opt.on_error = count_error;
-    f->opt.error_ctx = f;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    tu_rm_rf(f->dir);
-    free(f);
-    return 0;
-}
 
 /* A line of exactly LINE_BYTES bytes that names its number, so half lines show. */
 static int write_numbered(alog *lg, long n)
@@ -88,23 +49,11 @@ static long complete_lines_in(const char *path)
     return (long)(len / (LINE_BYTES + 1));
 }
 
-static alog_stats stats(alog *lg)
-{
-    alog_stats st;
-    alog_get_stats(lg, &st);
-    return st;
-}
-
-static void assert_identity(const alog_stats *st)
-{
-    assert_true(st->accepted == st->written + st->discarded + st->lost_io);
-}
-
 /* Keep writing numbered lines until `written` exceeds `target` (bounded by a deadline). */
 static long write_until_written(alog *lg, long n, uint64_t target)
 {
     int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (stats(lg).written <= target) {
+    while (af_stats(lg).written <= target) {
         assert_true(tu_mono_ns() < deadline);
         assert_int_equal(write_numbered(lg, n++), ALOG_OK);
         tu_pause();
@@ -114,7 +63,7 @@ static long write_until_written(alog *lg, long n, uint64_t target)
 
 static void test_fault_dir_through_regular_file_then_recovers(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     char blocker[PATH_MAX + 8], dir[PATH_MAX + 16];
     snprintf(blocker, sizeof blocker, "%s/file", f->dir);
     snprintf(dir, sizeof dir, "%s/logs", blocker);
@@ -125,20 +74,20 @@ static void test_fault_dir_through_regular_file_then_recovers(void **state)
 
     long n = 0;
     int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (stats(lg).lost_io == 0 || atomic_load(&f->errors) == 0) {
+    while (af_stats(lg).lost_io == 0 || atomic_load(&f->errors) == 0) {
         assert_true(tu_mono_ns() < deadline);
         assert_int_equal(write_numbered(lg, n++), ALOG_OK);
         tu_pause();
     }
     assert_int_equal(atomic_load(&f->last_errno), ENOTDIR);
-    assert_true(stats(lg).io_errors >= 1);
+    assert_true(af_stats(lg).io_errors >= 1);
 
     unlink(blocker); /* the cause goes: the writer creates file/logs itself */
     n = write_until_written(lg, n, 0);
     assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
-    alog_stats st = stats(lg);
+    alog_stats st = af_stats(lg);
     alog_close(lg);
-    assert_identity(&st);
+    af_assert_identity(&st);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/20261125.txt", dir);
     assert_true(complete_lines_in(path) == (long)st.written);
@@ -146,7 +95,7 @@ static void test_fault_dir_through_regular_file_then_recovers(void **state)
 
 static void test_fault_dir_deleted_while_running_is_recreated(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     char dir[PATH_MAX + 16], path[PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/logs", f->dir);
     snprintf(path, sizeof path, "%s/20261125.txt", dir);
@@ -162,16 +111,16 @@ static void test_fault_dir_deleted_while_running_is_recreated(void **state)
         tu_pause();
     }
     assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
-    alog_stats st = stats(lg);
+    alog_stats st = af_stats(lg);
     alog_close(lg);
-    assert_identity(&st);
+    af_assert_identity(&st);
     assert_true(st.files_opened >= 2);
     assert_true(complete_lines_in(path) >= 1);
 }
 
 static void test_fault_enospc_leaves_no_half_line_and_recovers(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     char mnt[PATH_MAX + 16], path[PATH_MAX + 32];
     snprintf(mnt, sizeof mnt, "%s/small", f->dir);
     mkdir(mnt, 0755);
@@ -184,29 +133,29 @@ static void test_fault_enospc_leaves_no_half_line_and_recovers(void **state)
     alog *lg = alog_open(&f->opt);
     long n = 0;
     int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (stats(lg).lost_io == 0) {
+    while (af_stats(lg).lost_io == 0) {
         assert_true(tu_mono_ns() < deadline);
         assert_int_equal(write_numbered(lg, n++), ALOG_OK);
         if (n % 16 == 0)
             tu_pause();
     }
     assert_int_equal(atomic_load(&f->last_errno), ENOSPC);
-    uint64_t written_full = stats(lg).written;
+    uint64_t written_full = af_stats(lg).written;
     assert_true(complete_lines_in(path) == (long)written_full);
 
     assert_int_equal(truncate(path, 0), 0); /* space comes back */
     write_until_written(lg, n, written_full);
     assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
-    alog_stats st = stats(lg);
+    alog_stats st = af_stats(lg);
     alog_close(lg);
-    assert_identity(&st);
+    af_assert_identity(&st);
     assert_true(complete_lines_in(path) >= 1);
     umount(mnt);
 }
 
 static void test_fault_efbig_child_exits_normally(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     char dir[PATH_MAX + 16], path[PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/big", f->dir);
     snprintf(path, sizeof path, "%s/20261125.txt", dir);
@@ -223,7 +172,7 @@ static void test_fault_efbig_child_exits_normally(void **state)
         for (long i = 0; i < 200; i++)
             write_numbered(lg, i);
         alog_stop(lg, ALOG_STOP_FLUSH);
-        alog_stats st = stats(lg);
+        alog_stats st = af_stats(lg);
         alog_close(lg);
         int ok = st.accepted == 200 && st.lost_io > 0 && st.written == 50 &&
                  st.accepted == st.written + st.discarded + st.lost_io &&
@@ -240,13 +189,10 @@ static void test_fault_efbig_child_exits_normally(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_fault_dir_through_regular_file_then_recovers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fault_dir_deleted_while_running_is_recreated, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fault_enospc_leaves_no_half_line_and_recovers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fault_efbig_child_exits_normally, setup, teardown),
+        AF_TEST(test_fault_dir_through_regular_file_then_recovers),
+        AF_TEST(test_fault_dir_deleted_while_running_is_recreated),
+        AF_TEST(test_fault_enospc_leaves_no_half_line_and_recovers),
+        AF_TEST(test_fault_efbig_child_exits_normally),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,54 +16,11 @@
 #include <cmocka.h>
 
 #include "alog.h"
-#include "test_util.h"
-
-typedef struct fixture {
-    char dir[PATH_MAX];
-    char path[PATH_MAX + 32];
-    tu_clock clock;
-    alog_options opt;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int errors_seen; /* on_error calls */
-    int release;     /* the test lets the blocked on_error return */
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir, sizeof f->dir);
-    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
-    snprintf(f->path, sizeof f->path, "%s/20261125.txt", f->dir);
-    f->opt.dir = f->dir;
-    f->opt.rollover = ALOG_ROLL_DAILY;
-    f->opt.utc = 1;
-    f->opt.clock = tu_clock_read;
-    f->opt.clock_ctx = &f->clock;
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cv, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    tu_rm_rf(f->dir);
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->cv);
-    free(f);
-    return 0;
-}
-
-static void assert_identity(const alog_stats *st)
-{
-    assert_true(st->accepted == st->written + st->discarded + st->lost_io);
-}
+#include "alog_fixture.h"
 
 static void test_stop_flush_writes_everything(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     alog *lg = alog_open(&f->opt);
     for (int i = 0; i < 20000; i++)
         assert_int_equal(alog_printf(lg, "flush me %d", i), ALOG_OK);
@@ -72,24 +29,9 @@ static void test_stop_flush_writes_everything(void **state)
     alog_get_stats(lg, &st);
     assert_int_equal(st.accepted, 20000);
     assert_int_equal(st.written, 20000);
-    assert_identity(&st);
+    af_assert_identity(&st);
     assert_int_equal(tu_count_lines(f->path), 20000);
     alog_close(lg);
-}
-
-/* on_error that holds the writer thread until the test releases it: the queue then stays
- * full of accepted lines for as long as the test needs. */
-static void blocking_on_error(void *ctx, int errnum, const char *what)
-{
-    (void)errnum;
-    (void)what;
-    fixture *f = ctx;
-    pthread_mutex_lock(&f->mu);
-    f->errors_seen++;
-    pthread_cond_broadcast(&f->cv);
-    while (!f->release)
-        pthread_cond_wait(&f->cv, &f->mu);
-    pthread_mutex_unlock(&f->mu);
 }
 
 static void *stop_now(void *arg)
@@ -99,7 +41,7 @@ static void *stop_now(void *arg)
 
 static void test_stop_now_discards_queue(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     /* The directory runs through a regular file: the first line's open fails and the
      * writer is held in on_error while more lines queue up behind it. */
     char blocker[PATH_MAX + 16], dir[PATH_MAX + 32];
@@ -107,14 +49,10 @@ static void test_stop_now_discards_queue(void **state)
     snprintf(dir, sizeof dir, "%s/logs", blocker);
     close(open(blocker, O_CREAT | O_WRONLY, 0644));
     f->opt.dir = dir;
-    f->opt.on_error = blocking_on_error;
-    f->opt.error_ctx = f;
+    af_hold_writer(f);
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(lg, "first", 5), ALOG_OK);
-    pthread_mutex_lock(&f->mu);
-    while (f->errors_seen == 0)
-        pthread_cond_wait(&f->cv, &f->mu);
-    pthread_mutex_unlock(&f->mu);
+    af_wait_held(f);
     for (int i = 0; i < 1000; i++)
         assert_int_equal(alog_printf(lg, "queued %d", i), ALOG_OK);
 
@@ -128,10 +66,7 @@ static void test_stop_now_discards_queue(void **state)
         assert_true(tu_mono_ns() < deadline);
         tu_pause();
     }
-    pthread_mutex_lock(&f->mu);
-    f->release = 1;
-    pthread_cond_broadcast(&f->cv);
-    pthread_mutex_unlock(&f->mu);
+    af_release(f);
     void *rc;
     pthread_join(t, &rc);
     assert_int_equal((intptr_t)rc, 0);
@@ -144,13 +79,13 @@ static void test_stop_now_discards_queue(void **state)
     assert_int_equal(st.written, 0);
     assert_int_equal(st.discarded, st.accepted - 1);
     assert_true(st.discarded >= 1000);
-    assert_identity(&st);
+    af_assert_identity(&st);
     alog_close(lg);
 }
 
 static void test_writes_after_stop_are_refused_and_counted(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(lg, "before", 6), ALOG_OK);
     assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
@@ -163,14 +98,14 @@ static void test_writes_after_stop_are_refused_and_counted(void **state)
     assert_int_equal(st.accepted, 1);
     assert_int_equal(st.written, 1);
     assert_int_equal(st.dropped_stopped, 2);
-    assert_identity(&st);
+    af_assert_identity(&st);
     alog_close(lg);
     assert_int_equal(tu_count_lines(f->path), 1);
 }
 
 static void test_stop_now_on_idle_logger_returns(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_stop(lg, ALOG_STOP_NOW), 0);
     assert_int_equal(alog_write(lg, "x", 1), ALOG_ESTOPPED);
@@ -202,7 +137,7 @@ static void *produce_until_stopped(void *arg)
 
 static void test_stop_while_threads_write(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     f->opt.block_when_full = 1;
     alog *lg = alog_open(&f->opt);
     producer p[2] = {{.lg = lg}, {.lg = lg}};
@@ -220,7 +155,7 @@ static void test_stop_while_threads_write(void **state)
     assert_true(st.accepted == (uint64_t)(p[0].ok + p[1].ok));
     assert_true(st.dropped_stopped == (uint64_t)(p[0].refused + p[1].refused));
     assert_true(st.written == st.accepted);
-    assert_identity(&st);
+    af_assert_identity(&st);
     assert_true(tu_count_lines(f->path) == (long)st.written);
     alog_close(lg);
 }
@@ -228,12 +163,11 @@ static void test_stop_while_threads_write(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_stop_flush_writes_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop_now_discards_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_writes_after_stop_are_refused_and_counted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_stop_now_on_idle_logger_returns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop_while_threads_write, setup, teardown),
+        AF_TEST(test_stop_flush_writes_everything),
+        AF_TEST(test_stop_now_discards_queue),
+        AF_TEST(test_writes_after_stop_are_refused_and_counted),
+        AF_TEST(test_stop_now_on_idle_logger_returns),
+        AF_TEST(test_stop_while_threads_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,39 +13,9 @@
 #include <cmocka.h>
 
 #include "alog.h"
-#include "test_util.h"
+#include "alog_fixture.h"
 
 #define LINES_PER_THREAD 100000
-
-typedef struct fixture {
-    char dir[PATH_MAX];
-    char path[PATH_MAX + 32];
-    tu_clock clock;
-    alog_options opt;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir, sizeof f->dir);
-    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
-    snprintf(f->path, sizeof f->path, "%s/20261125.txt", f->dir);
-    f->opt.dir = f->dir;
-    f->opt.rollover = ALOG_ROLL_DAILY;
-    f->opt.utc = 1;
-    f->opt.clock = tu_clock_read;
-    f->opt.clock_ctx = &f->clock;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    tu_rm_rf(f->dir);
-    free(f);
-    return 0;
-}
 
 typedef struct producer {
     alog *lg;
@@ -98,7 +68,7 @@ static void run_two(alog *lg, producer p[2])
 
 static void test_threads_keep_order_and_lose_nothing_when_blocking(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     f->opt.block_when_full = 1;
     f->opt.queue_bytes = 64 * 1024; /* small: the producers wait for room often */
     alog *lg = alog_open(&f->opt);
@@ -120,7 +90,7 @@ static void test_threads_keep_order_and_lose_nothing_when_blocking(void **state)
 
 static void test_threads_drop_mode_accounting_is_exact(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     f->opt.queue_bytes = 4096; /* tiny: many lines are refused */
     alog *lg = alog_open(&f->opt);
     producer p[2];
@@ -143,7 +113,7 @@ static void test_threads_drop_mode_accounting_is_exact(void **state)
 
 static void test_threads_never_refused_while_queue_has_room(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     f->opt.queue_bytes = 16u << 20; /* every line of the run fits at once */
     alog *lg = alog_open(&f->opt);
     producer p[2];
@@ -156,12 +126,9 @@ static void test_threads_never_refused_while_queue_has_room(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_threads_keep_order_and_lose_nothing_when_blocking,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads_drop_mode_accounting_is_exact, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_threads_never_refused_while_queue_has_room, setup,
-                                        teardown),
+        AF_TEST(test_threads_keep_order_and_lose_nothing_when_blocking),
+        AF_TEST(test_threads_drop_mode_accounting_is_exact),
+        AF_TEST(test_threads_never_refused_while_queue_has_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

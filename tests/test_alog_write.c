@@ -13,52 +13,17 @@
 #include <cmocka.h>
 
 #include "alog.h"
-#include "test_util.h"
-
-typedef struct fixture {
-    char dir[PATH_MAX];
-    tu_clock clock;
-    alog_options opt;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir, sizeof f->dir);
-    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
-    f->opt.dir = f->dir;
-    f->opt.rollover = ALOG_ROLL_DAILY;
-    f->opt.utc = 1;
-    f->opt.clock = tu_clock_read;
-    f->opt.clock_ctx = &f->clock;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    tu_rm_rf(f->dir);
-    free(f);
-    return 0;
-}
-
-static char *read_day(fixture *f, const char *name, size_t *len)
-{
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%s", f->dir, name);
-    return tu_read_file(path, len);
-}
+#include "alog_fixture.h"
 
 static void test_write_line_ends_up_in_file(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     alog *lg = alog_open(&f->opt);
     assert_non_null(lg);
     assert_int_equal(alog_write(lg, "hello, file", 11), ALOG_OK);
     alog_close(lg);
     size_t len;
-    char *text = read_day(f, "20261125.txt", &len);
+    char *text = af_read(f, "20261125.txt", &len);
     assert_non_null(text);
     assert_string_equal(text, "hello, file\n");
     free(text);
@@ -66,14 +31,14 @@ static void test_write_line_ends_up_in_file(void **state)
 
 static void test_write_keeps_bytes_as_given(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     const char bytes[] = {'a', '\0', 'b', (char)0xff, '\n', 'c'};
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(lg, bytes, sizeof bytes), ALOG_OK);
     assert_int_equal(alog_write(lg, "", 0), ALOG_OK);
     alog_close(lg);
     size_t len;
-    char *text = read_day(f, "20261125.txt", &len);
+    char *text = af_read(f, "20261125.txt", &len);
     assert_int_equal(len, sizeof bytes + 2);
     assert_memory_equal(text, bytes, sizeof bytes);
     assert_memory_equal(text + sizeof bytes, "\n\n", 2);
@@ -82,7 +47,7 @@ static void test_write_keeps_bytes_as_given(void **state)
 
 static void test_write_lines_in_order_with_stats(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     alog *lg = alog_open(&f->opt);
     for (int i = 0; i < 1000; i++)
         assert_int_equal(alog_printf(lg, "line %d", i), ALOG_OK);
@@ -94,7 +59,7 @@ static void test_write_lines_in_order_with_stats(void **state)
     assert_int_equal(st.files_opened, 1);
     assert_int_equal(st.lost_io + st.discarded + st.dropped_full + st.dropped_stopped, 0);
     alog_close(lg);
-    char *text = read_day(f, "20261125.txt", NULL);
+    char *text = af_read(f, "20261125.txt", NULL);
     char *p = text;
     for (int i = 0; i < 1000; i++) {
         char want[32];
@@ -106,9 +71,24 @@ static void test_write_lines_in_order_with_stats(void **state)
     free(text);
 }
 
+static void test_stats_count_bytes_in_and_out(void **state)
+{
+    af_fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, "12345", 5), ALOG_OK);
+    assert_int_equal(alog_write(lg, "", 0), ALOG_OK);
+    assert_int_equal(alog_write_at(lg, -5, "lost", 4), ALOG_OK); /* no file: lost, not out */
+    assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    alog_close(lg);
+    assert_int_equal(st.bytes_in, 6 + 1 + 5);
+    assert_int_equal(st.bytes_out, 6 + 1);
+}
+
 static void test_printf_long_line_is_formatted_whole(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     char big[5000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
@@ -116,7 +96,7 @@ static void test_printf_long_line_is_formatted_whole(void **state)
     assert_int_equal(alog_printf(lg, "<%s|%d>", big, 7), ALOG_OK);
     alog_close(lg);
     size_t len;
-    char *text = read_day(f, "20261125.txt", &len);
+    char *text = af_read(f, "20261125.txt", &len);
     assert_int_equal(len, 1 + 4999 + 3 + 1);
     assert_memory_equal(text + len - 5, "x|7>\n", 5);
     free(text);
@@ -124,7 +104,7 @@ static void test_printf_long_line_is_formatted_whole(void **state)
 
 static void test_write_rejects_null_and_too_long(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     f->opt.queue_bytes = 4096;
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(NULL, "x", 1), ALOG_EINVAL);
@@ -136,25 +116,45 @@ static void test_write_rejects_null_and_too_long(void **state)
     alog_close(lg);
 }
 
-static void test_default_queue_takes_1mib_lines(void **state)
+static void test_default_queue_takes_lines_up_to_2mib_less_24_bytes(void **state)
 {
-    fixture *f = *state;
-    size_t n = (size_t)1 << 20;
-    char *line = malloc(n);
-    memset(line, 'm', n);
+    af_fixture *f = *state;
+    size_t n = ((size_t)2 << 20) - 24; /* what alog.h promises for the default */
+    char *line = malloc(n + 1);
+    memset(line, 'm', n + 1);
     alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, line, n + 1), ALOG_EINVAL);
     assert_int_equal(alog_write(lg, line, n), ALOG_OK);
     alog_close(lg);
     size_t len;
-    char *text = read_day(f, "20261125.txt", &len);
+    char *text = af_read(f, "20261125.txt", &len);
     assert_int_equal(len, n + 1);
     free(text);
     free(line);
 }
 
+static void test_write_line_with_newline_reads_as_two_lines(void **state)
+{
+    af_fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, "one\ntwo", 7), ALOG_OK);
+    alog_close(lg);
+    af_assert_file(f, "20261125.txt", "one\ntwo\n");
+    assert_int_equal(tu_count_lines(f->path), 2);
+}
+
+static void test_open_rejects_queue_over_2gib(void **state)
+{
+    af_fixture *f = *state;
+    f->opt.queue_bytes = ((size_t)2 << 30) + 1;
+    errno = 0;
+    assert_null(alog_open(&f->opt));
+    assert_int_equal(errno, EINVAL);
+}
+
 static void test_open_rejects_bad_options(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     errno = 0;
     assert_null(alog_open(NULL));
     assert_int_equal(errno, EINVAL);
@@ -168,11 +168,32 @@ static void test_open_rejects_bad_options(void **state)
     errno = 0;
     assert_null(alog_open(&o));
     assert_int_equal(errno, EINVAL);
+    o = f->opt;
+    o.compress_level = 20;
+    errno = 0;
+    assert_null(alog_open(&o));
+    assert_int_equal(errno, EINVAL);
+    o.compress_level = -1;
+    assert_null(alog_open(&o));
+}
+
+static void test_open_refuses_zstd_until_it_is_supported(void **state)
+{
+    af_fixture *f = *state;
+    f->opt.compress = ALOG_COMPRESS_ZSTD;
+    errno = 0;
+    assert_null(alog_open(&f->opt));
+    assert_int_equal(errno, EINVAL);
+    f->opt.compress = ALOG_COMPRESS_NONE;
+    f->opt.compress_level = 19; /* accepted, and without compression it changes nothing */
+    alog *lg = alog_open(&f->opt);
+    assert_non_null(lg);
+    alog_close(lg);
 }
 
 static void test_open_creates_dir_with_parents(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     char deep[PATH_MAX + 16];
     snprintf(deep, sizeof deep, "%s/a/b/c", f->dir);
     f->opt.dir = deep;
@@ -186,7 +207,7 @@ static void test_open_creates_dir_with_parents(void **state)
 
 static void test_default_clock_names_todays_file(void **state)
 {
-    fixture *f = *state;
+    af_fixture *f = *state;
     f->opt.clock = NULL;
     time_t before = time(NULL);
     alog *lg = alog_open(&f->opt);
@@ -224,16 +245,20 @@ static void test_null_logger_calls_are_harmless(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_write_line_ends_up_in_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_keeps_bytes_as_given, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_lines_in_order_with_stats, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_printf_long_line_is_formatted_whole, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_rejects_null_and_too_long, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_default_queue_takes_1mib_lines, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_rejects_bad_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_creates_dir_with_parents, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_default_clock_names_todays_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_null_logger_calls_are_harmless, setup, teardown),
+        AF_TEST(test_write_line_ends_up_in_file),
+        AF_TEST(test_write_keeps_bytes_as_given),
+        AF_TEST(test_write_lines_in_order_with_stats),
+        AF_TEST(test_stats_count_bytes_in_and_out),
+        AF_TEST(test_printf_long_line_is_formatted_whole),
+        AF_TEST(test_write_rejects_null_and_too_long),
+        AF_TEST(test_default_queue_takes_lines_up_to_2mib_less_24_bytes),
+        AF_TEST(test_write_line_with_newline_reads_as_two_lines),
+        AF_TEST(test_open_rejects_queue_over_2gib),
+        AF_TEST(test_open_rejects_bad_options),
+        AF_TEST(test_open_refuses_zstd_until_it_is_supported),
+        AF_TEST(test_open_creates_dir_with_parents),
+        AF_TEST(test_default_clock_names_todays_file),
+        AF_TEST(test_null_logger_calls_are_harmless),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,8 +81,51 @@ static void test_capture_routes_symbols_and_records_in_order(void **state)
     assert_string_equal(l->lines[2], "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"event\":\"depth\","
                                      "\"s\":\"BTCUSDT\",\"E\":5,\"U\":11,\"u\":12,\"bids\":"
                                      "[[\"1.5\",\"2\"]],\"asks\":[[\"2\",\"3\"]]}");
-    assert_int_equal(cap_symbol(c, 1)->state, SYNC_LIVE);
-    assert_int_equal(cap_symbol(c, 0)->state, SYNC_LOADING);
+    cap_symbol_view v;
+    assert_int_equal(cap_symbol_view_get(c, 1, &v), 0);
+    assert_string_equal(v.name, "BTCUSDT");
+    assert_int_equal(v.state, CAP_SYNCED);
+    assert_int_equal(v.applied, 1);
+    assert_string_equal(v.best_bid, "1.5");
+    assert_string_equal(v.best_ask, "2");
+    assert_int_equal(v.bids, 2);
+    assert_int_equal(v.asks, 1);
+    assert_int_equal(cap_symbol_view_get(c, 0, &v), 0);
+    assert_string_equal(v.name, "ETHUSDT");
+    assert_int_equal(v.state, CAP_SYNCING);
+    assert_string_equal(v.best_bid, "-");
+    assert_int_equal(cap_symbol_view_get(c, 2, &v), -1);
+    cap_destroy(c);
+    log_free(l);
+}
+
+static void test_capture_bad_snapshot_is_asked_for_again_and_rejected_symbol_stays_out(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSDT"};
+    cap *c = cap_create(syms, 1, 1, CAP_RECORD_BOOK, 1, &sink);
+    cap_on_connected(c, syms, 1, 0);
+    assert_int_equal(l->n_wanted, 1);
+    cap_on_snapshot(c, "BTCUSDT", "{\"lastUpdateId\":", 15, 0);
+    assert_int_equal(l->n_wanted, 2);
+    assert_int_equal(cap_counts(c)->bad_snapshots, 1);
+    cap_on_rejected(c, "BTCUSDT");
+    cap_symbol_view v;
+    cap_symbol_view_get(c, 0, &v);
+    assert_int_equal(v.state, CAP_REJECTED);
+    /* A reconnect does not ask for it again, and its events are not recorded. */
+    cap_on_disconnected(c, syms, 1, "x", 0);
+    cap_on_connected(c, syms, 1, 0);
+    message(c, "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,"
+               "\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"b\":[[\"1.5\",\"2\"]],\"a\":[]}}");
+    assert_int_equal(l->n_wanted, 2);
+    cap_symbol_view_get(c, 0, &v);
+    assert_int_equal(v.state, CAP_REJECTED);
+    assert_int_equal(v.resyncs, 0);
+    for (size_t i = 0; i < l->n; i++)
+        assert_null(strstr(l->lines[i], "BTCUSDT"));
     cap_destroy(c);
     log_free(l);
 }
@@ -309,8 +352,10 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
     for (int s = 0; s < 4; s++) {
         assert_true(got[s] > 0);
         assert_int_equal(got[s], n_expected[s]);
-        assert_int_equal(cap_symbol(c, (size_t)s)->state, SYNC_LIVE);
-        assert_int_equal(cap_symbol(c, (size_t)s)->stats.resyncs, 0);
+        cap_symbol_view v;
+        assert_int_equal(cap_symbol_view_get(c, (size_t)s, &v), 0);
+        assert_int_equal(v.state, CAP_SYNCED);
+        assert_int_equal(v.resyncs, 0);
     }
     assert_int_equal(cap_counts(c)->malformed, 0);
     for (size_t i = 0; i < n; i++)
@@ -323,6 +368,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_capture_routes_symbols_and_records_in_order),
+        cmocka_unit_test(
+            test_capture_bad_snapshot_is_asked_for_again_and_rejected_symbol_stays_out),
         cmocka_unit_test(test_capture_raw_mode_records_frames_verbatim),
         cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
     };

@@ -217,6 +217,42 @@ static void test_period_near_the_epoch_starts_no_earlier_than_it(void **state)
     assert_true(five.end_ns == 3 * SEC);
 }
 
+static void test_file_name_matches_the_period_and_compression(void **state)
+{
+    (void)state;
+    char name[32];
+    int64_t t = tu_utc_ns(2026, 11, 23, 23, 59, 57);
+    assert_int_equal(alog_file_name(t, ALOG_ROLL_DAILY, 1, ALOG_COMPRESS_NONE, name, sizeof name),
+                     12);
+    assert_string_equal(name, "20261123.txt");
+    assert_int_equal(alog_file_name(t, ALOG_ROLL_5SEC, 1, ALOG_COMPRESS_ZSTD, name, sizeof name),
+                     22);
+    assert_string_equal(name, "20261123235911.txt.zst");
+    t = tu_utc_ns(2026, 11, 23, 23, 59, 25);
+    alog_file_name(t, ALOG_ROLL_5SEC, 1, ALOG_COMPRESS_NONE, name, sizeof name);
+    assert_string_equal(name, "2026112323595.txt");
+    use_tz("Europe/Berlin"); /* 23:59:57 UTC is the next day in Berlin */
+    alog_file_name(tu_utc_ns(2026, 11, 23, 23, 59, 57), ALOG_ROLL_DAILY, 0, ALOG_COMPRESS_ZSTD,
+                   name, sizeof name);
+    assert_string_equal(name, "20261124.txt.zst");
+    unsetenv("TZ");
+    tzset();
+}
+
+static void test_file_name_cuts_like_snprintf_and_rejects_no_period(void **state)
+{
+    (void)state;
+    char name[8];
+    int64_t t = tu_utc_ns(2026, 11, 23, 12, 0, 0);
+    assert_int_equal(alog_file_name(t, ALOG_ROLL_DAILY, 1, ALOG_COMPRESS_NONE, name, sizeof name),
+                     12);
+    assert_string_equal(name, "2026112");
+    assert_int_equal(alog_file_name(t, ALOG_ROLL_DAILY, 1, ALOG_COMPRESS_NONE, NULL, 0), 12);
+    assert_int_equal(alog_file_name(-1, ALOG_ROLL_DAILY, 1, ALOG_COMPRESS_NONE, name, sizeof name),
+                     0);
+    assert_string_equal(name, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_period_5sec_offset_change_by_odd_seconds),
         cmocka_unit_test(test_period_rejects_negative_stamp),
         cmocka_unit_test(test_period_near_the_epoch_starts_no_earlier_than_it),
+        cmocka_unit_test(test_file_name_matches_the_period_and_compression),
+        cmocka_unit_test(test_file_name_cuts_like_snprintf_and_rejects_no_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

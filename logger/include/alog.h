@@ -3,7 +3,8 @@
  *
  * This header is the whole public API of alog; read it top to bottom.
  *
- * A producer calls alog_write() or alog_printf(): the line is stamped, copied into a
+ * A producer calls alog_write() or alog_printf(): the line is stamped (the stamp only
+ * decides which file the line goes to; nothing is written into the line), copied into a
  * pre-faulted in-memory queue and the call returns, without a system call, an allocation
  * or a lock that the writer can hold across I/O. A background writer thread takes the lines
  * from the queue in large batches and appends them to files in `dir` that roll over at every
@@ -22,9 +23,9 @@
  *     alog_printf(lg, "price=%d", 42);
  *     alog_close(lg);                      // writes and syncs every accepted line
  *
- * Threads: alog_write, alog_printf, alog_stop and alog_get_stats may be called from any
- * number of threads at once on one logger. alog_open and alog_close are each called once,
- * by one thread, with no other call on that logger running or following alog_close.
+ * Threads: alog_write, alog_write_at, alog_printf, alog_flush, alog_stop and alog_get_stats
+ * may be called from any number of threads at once on one logger. alog_open and alog_close are each
+ * called once, by one thread, with no other call on that logger running or following alog_close.
  */
 #ifndef ALOG_H
 #define ALOG_H
@@ -44,6 +45,14 @@ typedef enum alog_rollover {
     ALOG_ROLL_DAILY, /* one file per calendar day: YYYYMMDD.txt */
     ALOG_ROLL_5SEC   /* one file per 5 seconds: YYYYMMDDHHMM{i}.txt, i = second / 5 */
 } alog_rollover;
+
+/* Whether files are compressed. */
+typedef enum alog_compress {
+    ALOG_COMPRESS_NONE, /* plain text files: YYYYMMDD.txt */
+    ALOG_COMPRESS_ZSTD  /* zstd streams named YYYYMMDD.txt.zst: NOT YET SUPPORTED, alog_open
+                           returns NULL with errno EINVAL for it; alog_file_name already
+                           gives its names */
+} alog_compress;
 
 /* How alog_stop treats the lines still queued. */
 typedef enum alog_stop_mode {
@@ -65,8 +74,9 @@ typedef struct alog_options {
     alog_rollover rollover;      /* ALOG_ROLL_DAILY or ALOG_ROLL_5SEC */
     int utc;                     /* 0: periods follow local time (TZ, with DST), 1: UTC */
     size_t queue_bytes;          /* 0: default, 4 MiB; rounded up to a power of two (at most
-                                    twice the value, at least 4 KiB); a line may take up to
-                                    half of it (the default takes 2 MiB lines) */
+                                    twice the value, at least 4 KiB); over 2 GiB is EINVAL.
+                                    A line may be as long as half the rounded size less 24
+                                    bytes: the default takes lines up to 2 MiB - 24 bytes */
     int block_when_full;         /* 0: drop and count when full; 1: wait for room */
     int64_t (*clock)(void *ctx); /* ns since the Unix epoch; NULL: the real-time clock */
     void *clock_ctx;             /* passed to clock */
@@ -74,6 +84,8 @@ typedef struct alog_options {
                                 thread, rate-limited; may be NULL. `what` is valid only
                                 during the call. It must not call alog functions. */
     void *error_ctx;                                           /* passed to on_error */
+    alog_compress compress; /* ALOG_COMPRESS_NONE (0); ALOG_COMPRESS_ZSTD is not supported yet */
+    int compress_level;     /* 0: default (3); 1..19; anything else is EINVAL */
 } alog_options;
 
 /* Counters of a logger. After a stop: accepted == written + discarded + lost_io. */
@@ -86,25 +98,59 @@ typedef struct alog_stats {
     uint64_t lost_io;         /* accepted, then lost to an I/O error */
     uint64_t files_opened;    /* files opened (or created) for append */
     uint64_t io_errors;       /* failed system calls on the writer thread */
+    uint64_t bytes_in;        /* bytes of the lines taken from the queue, each with its '\n' */
+    uint64_t bytes_out;       /* bytes written to files (complete lines only) */
 } alog_stats;
 
 /*
  * Open a logger and start its writer thread. `opt` is read during the call only (dir is
  * copied). A directory that cannot be created yet is not a failure: the writer retries it.
  * Returns NULL with errno set on failure: EINVAL (opt or opt->dir NULL or empty, a bad
- * rollover), ENOMEM, or the error of pthread_create. Any thread may call it.
+ * rollover, compress or compress_level, ALOG_COMPRESS_ZSTD for now, a queue_bytes over
+ * 2 GiB), ENOMEM, or the error of pthread_create. Any thread may call it.
  */
 alog *alog_open(const alog_options *opt);
 
 /*
  * Queue one line: `len` bytes of `line`, written as they are, followed by '\n'. The bytes
  * are copied before the call returns; `line` stays the caller's. The line is stamped with
- * the logger's clock during the call and goes to the file of that stamp's period.
+ * the logger's clock during the call and goes to the file of that stamp's period; the stamp
+ * is not written anywhere (put a time into the line yourself if you want one). Nothing is
+ * escaped or checked: a line containing '\n' is written as given and so reads as two lines
+ * in the file, and NUL bytes are written too.
  * Returns ALOG_OK, ALOG_EFULL (queue full and block_when_full is 0), ALOG_ESTOPPED (after
  * alog_stop) or ALOG_EINVAL (lg or line NULL, or a line too long for the queue). Never
  * blocks unless block_when_full. Any thread, any number at once.
  */
 int alog_write(alog *lg, const char *line, size_t len);
+
+/*
+ * Like alog_write, but `stamp_ns` (ns since the Unix epoch) is the line's stamp: it, not the
+ * logger's clock, decides the file. For records that carry their own time, and for replay.
+ * A stamp before 1970 (or past year 9999) has no file: the line is accepted, then counted
+ * in lost_io. Same results and threads as alog_write.
+ */
+int alog_write_at(alog *lg, int64_t stamp_ns, const char *line, size_t len);
+
+/*
+ * Return once every line accepted before the call (by any thread) is written and its file
+ * fsync'ed. Returns 0; or -1 with errno (EIO, or the errno of the failed write or fsync)
+ * when a line taken since the previous alog_flush returned was lost to an I/O error (it is
+ * counted in lost_io) or a sync failed; or -1 with errno ECANCELED when the logger was
+ * stopped with ALOG_STOP_NOW and lines were discarded, or EINVAL for a NULL lg. After an
+ * ALOG_STOP_FLUSH it returns at once (0 unless lines were lost). Blocks the caller (it
+ * waits for the disk): not for a latency-critical thread. Any thread, any number at once.
+ */
+int alog_flush(alog *lg);
+
+/*
+ * The name of the file a line stamped `ns` goes to with these options ("20261123.txt",
+ * "2026112323595.txt", "20261123.txt.zst"), written into `out` (NUL-terminated, cut to
+ * cap - 1 characters like snprintf; out may be NULL when cap is 0). Returns the length of
+ * the whole name, or 0 (and out "") when the stamp has no file (before 1970, after 9999).
+ * Pure: no I/O, no logger; reads TZ when utc is 0. Any thread.
+ */
+size_t alog_file_name(int64_t ns, alog_rollover r, int utc, alog_compress c, char *out, size_t cap);
 
 /*
  * Like alog_write with a line formatted by vsnprintf. Lines up to 511 bytes are formatted

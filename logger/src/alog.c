@@ -17,7 +17,10 @@
 alog *alog_open(const alog_options *opt)
 {
     if (opt == NULL || opt->dir == NULL || opt->dir[0] == '\0' ||
-        (opt->rollover != ALOG_ROLL_DAILY && opt->rollover != ALOG_ROLL_5SEC)) {
+        (opt->rollover != ALOG_ROLL_DAILY && opt->rollover != ALOG_ROLL_5SEC) ||
+        opt->compress != ALOG_COMPRESS_NONE || opt->compress_level < 0 ||
+        opt->compress_level > 19) {
+        /* ALOG_COMPRESS_ZSTD is part of the API but not implemented yet: refused here. */
         errno = EINVAL;
         return NULL;
     }
@@ -110,11 +113,10 @@ static void wait_for_room(alog *lg)
 }
 
 /* Reserve a record, counting the refusals. */
-static int reserve(alog *lg, size_t len, alog__rec **r)
+static int reserve(alog *lg, size_t len, int64_t stamp, uint32_t flags, alog__rec **r)
 {
-    int64_t stamp = stamp_now(lg);
     for (;;) {
-        int rc = alog__queue_reserve(&lg->q, len, stamp, r);
+        int rc = alog__queue_reserve(&lg->q, len, stamp, flags, r);
         if (rc == ALOG_OK)
             return rc;
         if (rc == ALOG_EFULL && lg->block_when_full) {
@@ -132,7 +134,20 @@ int alog_write(alog *lg, const char *line, size_t len)
     if (lg == NULL || line == NULL || len > lg->q.max_len)
         return ALOG_EINVAL;
     alog__rec *r;
-    int rc = reserve(lg, len, &r);
+    int rc = reserve(lg, len, stamp_now(lg), 0, &r);
+    if (rc != ALOG_OK)
+        return rc;
+    memcpy(alog__rec_payload(r), line, len);
+    alog__queue_commit(r);
+    return ALOG_OK;
+}
+
+int alog_write_at(alog *lg, int64_t stamp_ns, const char *line, size_t len)
+{
+    if (lg == NULL || line == NULL || len > lg->q.max_len)
+        return ALOG_EINVAL;
+    alog__rec *r;
+    int rc = reserve(lg, len, stamp_ns, ALOG__REC_NS, &r);
     if (rc != ALOG_OK)
         return rc;
     memcpy(alog__rec_payload(r), line, len);
@@ -158,7 +173,7 @@ int alog_printf(alog *lg, const char *fmt, ...)
     /* Too long for the stack buffer: format again, straight into the reserved record. Its
      * terminating NUL lands on the byte that the commit turns into '\n'. */
     alog__rec *r;
-    int rc = reserve(lg, (size_t)n, &r);
+    int rc = reserve(lg, (size_t)n, stamp_now(lg), 0, &r);
     if (rc != ALOG_OK)
         return rc;
     va_start(ap, fmt);
@@ -187,6 +202,47 @@ int alog_stop(alog *lg, alog_stop_mode mode)
     return first ? 0 : -1;
 }
 
+/* The answer of alog_flush on a logger whose writer has finished. Under lock. */
+static int flush_after_stop(alog *lg)
+{
+    if (atomic_load(&lg->discarded) != 0)
+        return ECANCELED;
+    return atomic_load(&lg->lost_io) != 0 ? EIO : 0;
+}
+
+int alog_flush(alog *lg)
+{
+    if (lg == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    alog__flusher me = {0};
+    pthread_mutex_lock(&lg->lock);
+    if (lg->writer_done) {
+        me.err = flush_after_stop(lg);
+        me.done = 1;
+    } else {
+        /* Every line accepted before this call lies below the head read now. */
+        me.target = atomic_load(&lg->q.head) & ~ALOG__Q_CLOSED;
+        me.next = lg->flushers;
+        lg->flushers = &me;
+        atomic_store(&lg->flush_pending, 1);
+    }
+    pthread_mutex_unlock(&lg->lock);
+    if (!me.done) {
+        alog__writer_wake(lg);
+        pthread_mutex_lock(&lg->lock);
+        while (!me.done)
+            pthread_cond_wait(&lg->cond, &lg->lock);
+        pthread_mutex_unlock(&lg->lock);
+    }
+    if (me.err != 0) {
+        errno = me.err;
+        return -1;
+    }
+    return 0;
+}
+
 void alog_get_stats(alog *lg, alog_stats *out)
 {
     if (lg == NULL || out == NULL)
@@ -199,6 +255,8 @@ void alog_get_stats(alog *lg, alog_stats *out)
     out->lost_io = atomic_load(&lg->lost_io);
     out->files_opened = atomic_load(&lg->files_opened);
     out->io_errors = atomic_load(&lg->io_errors);
+    out->bytes_in = atomic_load(&lg->bytes_in);
+    out->bytes_out = atomic_load(&lg->bytes_out);
 }
 
 void alog_close(alog *lg)

@@ -52,6 +52,28 @@ int alog__files_close_all(alog__files *fs, int sync)
     return first;
 }
 
+int alog__files_sync(alog__files *fs)
+{
+    int first = 0;
+    for (int i = 0; i < ALOG__OPEN_FILES; i++) {
+        if (fs->slot[i].fd >= 0 && fsync(fs->slot[i].fd) != 0 && first == 0)
+            first = errno;
+    }
+    if (fs->closed_unsynced) {
+        /* Its descriptor is gone: only syncing its whole file system reaches it. */
+        int dfd = open(fs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || syncfs(dfd) != 0) {
+            if (first == 0)
+                first = errno;
+        } else {
+            fs->closed_unsynced = 0;
+        }
+        if (dfd >= 0)
+            close(dfd);
+    }
+    return first;
+}
+
 void alog__files_destroy(alog__files *fs)
 {
     free(fs->dir);
@@ -138,7 +160,10 @@ int alog__files_get(alog__files *fs, int64_t stamp, int64_t now_mono_ns)
         if (fs->slot[i].last_use < fs->slot[victim].last_use)
             victim = i;
     }
-    close_slot(&fs->slot[victim], 0);
+    if (fs->slot[victim].fd >= 0) {
+        close_slot(&fs->slot[victim], 0);
+        fs->closed_unsynced = 1;
+    }
     int fd = open_period(fs, &p);
     if (fd < 0) {
         fs->failed = p;
@@ -207,7 +232,11 @@ void alog__files_check(alog__files *fs, uint64_t idle_before)
         if (f->fd < 0)
             continue;
         struct stat st;
-        if (fstat(f->fd, &st) != 0 || st.st_nlink == 0 || f->last_use < idle_before)
+        if (fstat(f->fd, &st) != 0 || st.st_nlink == 0) {
             close_slot(f, 0);
+        } else if (f->last_use < idle_before) {
+            close_slot(f, 0);
+            fs->closed_unsynced = 1;
+        }
     }
 }

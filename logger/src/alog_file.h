@@ -25,6 +25,7 @@ typedef struct alog__files {
     alog_period failed;      /* period whose file could not be opened */
     int64_t failed_retry_ns; /* monotonic time after which it is tried again */
     int failed_errno;        /* why it failed */
+    int closed_unsynced;     /* a file was closed without fsync since the last files_sync */
 } alog__files;
 
 /* Set up with no file open. Returns 0, or -1 with errno ENOMEM. */
@@ -33,6 +34,11 @@ int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc)
 /* Close every file (fsync first when `sync`) and free. Returns 0, or the first errno of a
  * failed fsync/close. */
 int alog__files_close_all(alog__files *fs, int sync);
+
+/* Make every line appended so far durable: fsync each open file, and syncfs the directory's
+ * file system when a file was closed unsynced since the last call. Returns 0, or the first
+ * errno. */
+int alog__files_sync(alog__files *fs);
 
 /* Free what init allocated; files must be closed. */
 void alog__files_destroy(alog__files *fs);

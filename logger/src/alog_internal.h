@@ -9,6 +9,14 @@
 #include "alog_file.h"
 #include "alog_queue.h"
 
+/* A thread waiting in alog_flush: on its stack, linked under the logger's lock. */
+typedef struct alog__flusher {
+    uint64_t target; /* queue position below which its lines lie */
+    int done;        /* set by the writer, under lock */
+    int err;         /* 0, or the errno alog_flush reports */
+    struct alog__flusher *next;
+} alog__flusher;
+
 struct alog {
     alog__queue q; /* first: its hot fields are cache-line aligned */
 
@@ -31,6 +39,8 @@ struct alog {
     _Atomic uint64_t lost_io;
     _Atomic uint64_t files_opened;
     _Atomic uint64_t io_errors;
+    _Atomic uint64_t bytes_in;
+    _Atomic uint64_t bytes_out;
 
     /* Stop handshake and waits for room. Never held across I/O. */
     pthread_mutex_t lock;
@@ -39,6 +49,8 @@ struct alog {
     atomic_int stop_requested; /* the first alog_stop sets it */
     atomic_int discard;        /* ALOG_STOP_NOW: drop what is queued */
     _Atomic uint32_t wake;     /* futex word the idle writer sleeps on */
+    alog__flusher *flushers;   /* under lock: alog_flush calls the writer has not taken yet */
+    atomic_int flush_pending;  /* flushers is not empty */
 
     pthread_t writer;
     alog__files files;    /* writer thread only */

@@ -2,6 +2,7 @@
 #include "alog_period.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define NS_PER_SEC 1000000000LL
@@ -110,4 +111,16 @@ int alog__period_of(int64_t stamp_ns, alog_rollover r, int utc, alog_period *out
      * at INT64_MAX instead of overflowing. */
     out->end_ns = end > INT64_MAX / NS_PER_SEC ? INT64_MAX : (int64_t)end * NS_PER_SEC;
     return 0;
+}
+
+size_t alog_file_name(int64_t ns, alog_rollover r, int utc, alog_compress c, char *out, size_t cap)
+{
+    alog_period p;
+    const char *ext = c == ALOG_COMPRESS_ZSTD ? ".zst" : "";
+    if (alog__period_of(ns, r, utc != 0, &p) != 0)
+        p.name[0] = '\0';
+    int n = p.name[0] == '\0' ? 0 : snprintf(out, cap, "%s%s", p.name, ext);
+    if (n == 0 && cap > 0)
+        out[0] = '\0';
+    return n > 0 ? (size_t)n : 0;
 }

@@ -22,6 +22,8 @@
 #define ALOG__Q_CLOSED  (1ULL << 63)
 #define ALOG__Q_HEADER  16u        /* sizeof(alog__rec) */
 #define ALOG__REC_PAD   UINT32_MAX /* len of a padding record */
+#define ALOG__REC_NS    (1u << 31) /* flag in len: the stamp is ns (alog_write_at), not raw */
+#define ALOG__REC_LEN   (ALOG__REC_NS - 1u) /* mask of the line length in len */
 #define ALOG__CACHELINE 64
 #define ALOG__PREFETCH                                                                             \
     1024 /* bytes ahead of the head prefetched for writing: far                                    \
@@ -29,7 +31,7 @@
 
 typedef struct alog__rec {
     _Atomic uint32_t size; /* bytes of the whole record (multiple of 8); 0 until committed */
-    uint32_t len;          /* line length without its '\n', or ALOG__REC_PAD */
+    uint32_t len;          /* line length without its '\n' (| ALOG__REC_NS), or ALOG__REC_PAD */
     int64_t stamp;         /* the clock's ns, or a raw default-clock reading (alog_clock.h) */
 } alog__rec;
 
@@ -75,12 +77,14 @@ static inline uint64_t alog__rec_size(size_t len)
 }
 
 /*
- * Producer side: reserve room for a line of `len` bytes stamped `stamp`. On ALOG_OK, *rec
+ * Producer side: reserve room for a line of `len` bytes stamped `stamp` (`flags`: 0 or
+ * ALOG__REC_NS). On ALOG_OK, *rec
  * is the record, whose payload (len bytes, then one spare byte) the caller fills before
  * alog__queue_commit. Returns ALOG_EFULL when the ring has no room now and ALOG_ESTOPPED
  * when it is closed. Lock-free; no system call.
  */
-static inline int alog__queue_reserve(alog__queue *q, size_t len, int64_t stamp, alog__rec **rec)
+static inline int alog__queue_reserve(alog__queue *q, size_t len, int64_t stamp, uint32_t flags,
+                                      alog__rec **rec)
 {
     uint64_t size = alog__rec_size(len);
     uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -113,7 +117,7 @@ static inline int alog__queue_reserve(alog__queue *q, size_t len, int64_t stamp,
              * Two lines per call cover the ring as fast as records of up to 128 bytes use it. */
             __builtin_prefetch(q->buf + ((idx + ALOG__PREFETCH) & q->mask), 1, 3);
             __builtin_prefetch(q->buf + ((idx + ALOG__PREFETCH + 64) & q->mask), 1, 3);
-            r->len = (uint32_t)len;
+            r->len = (uint32_t)len | flags;
             r->stamp = stamp;
             *rec = r;
             return ALOG_OK;
@@ -130,8 +134,9 @@ static inline unsigned char *alog__rec_payload(alog__rec *r)
 /* Producer side: publish a reserved record whose payload is filled. */
 static inline void alog__queue_commit(alog__rec *r)
 {
-    alog__rec_payload(r)[r->len] = '\n';
-    atomic_store_explicit(&r->size, (uint32_t)alog__rec_size(r->len), memory_order_release);
+    uint32_t len = r->len & ALOG__REC_LEN;
+    alog__rec_payload(r)[len] = '\n';
+    atomic_store_explicit(&r->size, (uint32_t)alog__rec_size(len), memory_order_release);
 }
 
 #endif

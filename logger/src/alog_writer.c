@@ -36,6 +36,11 @@ typedef struct writer {
     int64_t now;                /* monotonic ns, refreshed each pass */
     int64_t last_report;        /* monotonic ns of the last on_error call */
     uint64_t unreported;        /* errors since then */
+    uint64_t bytes_in;          /* line bytes taken this pass, for lg->bytes_in */
+    alog__flusher *flushing;    /* alog_flush calls being served */
+    uint64_t flush_target;      /* the highest of their targets */
+    uint64_t lost_seen;         /* lost_io when the last flush was answered */
+    int flush_err;              /* errno of a write lost since then */
 } writer;
 
 static int64_t mono_ns(void)
@@ -80,8 +85,10 @@ static void flush_batch(writer *w)
         return;
     size_t whole = alog__files_append(&lg->files, w->slot, w->buf, w->len, w->ends, w->n);
     add(&lg->written, whole);
+    add(&lg->bytes_out, whole == w->n ? w->len : (whole == 0 ? 0 : w->ends[whole - 1]));
     if (whole < w->n) {
         int err = errno;
+        w->flush_err = err;
         add(&lg->lost_io, w->n - whole);
         report(w, err, "write", lg->files.slot[w->slot].period.name);
     }
@@ -106,8 +113,11 @@ static int batch_is_for(const writer *w, int64_t stamp)
 static void take_line(writer *w, const alog__rec *r)
 {
     alog *lg = w->lg;
-    int64_t stamp = lg->clock != NULL ? r->stamp : alog__clock_ticks_to_ns((uint64_t)r->stamp);
-    size_t bytes = (size_t)r->len + 1;
+    int64_t stamp = (r->len & ALOG__REC_NS) || lg->clock != NULL
+                        ? r->stamp
+                        : alog__clock_ticks_to_ns((uint64_t)r->stamp);
+    size_t bytes = (size_t)(r->len & ALOG__REC_LEN) + 1;
+    w->bytes_in += bytes;
     const unsigned char *line = (const unsigned char *)(r + 1);
 
     /* The common case: one more line for the file the batch is already for. */
@@ -126,6 +136,7 @@ static void take_line(writer *w, const alog__rec *r)
     add(&lg->files_opened, lg->files.opened - opened_before);
     if (slot < 0) {
         add(&lg->lost_io, 1);
+        w->flush_err = errno;
         if (slot == -1)
             report(w, errno, "open", lg->files.failed.name);
         return;
@@ -139,7 +150,9 @@ static void take_line(writer *w, const alog__rec *r)
         size_t whole = alog__files_append(&lg->files, slot, line, bytes, &end, 1);
         if (whole == 1) {
             add(&lg->written, 1);
+            add(&lg->bytes_out, bytes);
         } else {
+            w->flush_err = errno;
             add(&lg->lost_io, 1);
             report(w, errno, "write", lg->files.slot[slot].period.name);
         }
@@ -150,13 +163,15 @@ static void take_line(writer *w, const alog__rec *r)
     w->ends[w->n++] = (uint32_t)w->len;
 }
 
-/* Take the committed records at the tail, release their space, write them. Returns the
- * number of ring bytes consumed (0: nothing committed yet). */
-static uint64_t drain(writer *w, int discard)
+/* Take the committed records at the tail, below `limit`, release their space, write them.
+ * Returns the number of ring bytes consumed (0: nothing committed yet). */
+static uint64_t drain(writer *w, int discard, uint64_t limit)
 {
     alog__queue *q = &w->lg->q;
     uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire) & ~ALOG__Q_CLOSED;
+    if (head > limit)
+        head = limit;
     uint64_t pos = tail;
     uint64_t taken = 0, discarded = 0;
     while (pos < head && pos - tail < DRAIN_BYTES) {
@@ -179,6 +194,8 @@ static uint64_t drain(writer *w, int discard)
     }
     add(&w->lg->taken, taken);
     add(&w->lg->discarded, discarded);
+    add(&w->lg->bytes_in, w->bytes_in);
+    w->bytes_in = 0;
     if (pos == tail)
         return 0;
     alog__queue_release(q, pos);
@@ -206,6 +223,55 @@ void alog__writer_wake(alog *lg)
     syscall(SYS_futex, &lg->wake, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+/* Take the waiting alog_flush calls, if any and none is being served. */
+static void take_flushers(writer *w)
+{
+    alog *lg = w->lg;
+    if (w->flushing != NULL || !atomic_load_explicit(&lg->flush_pending, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&lg->lock);
+    w->flushing = lg->flushers;
+    lg->flushers = NULL;
+    atomic_store_explicit(&lg->flush_pending, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&lg->lock);
+    w->flush_target = 0;
+    for (alog__flusher *f = w->flushing; f != NULL; f = f->next)
+        w->flush_target = f->target > w->flush_target ? f->target : w->flush_target;
+}
+
+/* Answer a list of flushers with `err`. Under lock. */
+static void answer_flushers(alog__flusher *list, int err)
+{
+    for (alog__flusher *f = list; f != NULL; f = f->next) {
+        f->err = err;
+        f->done = 1;
+    }
+}
+
+/* Once the lines of the flushers being served are all written: sync, then answer them. */
+static void finish_flush(writer *w)
+{
+    alog *lg = w->lg;
+    if (w->flushing == NULL ||
+        atomic_load_explicit(&lg->q.tail, memory_order_relaxed) < w->flush_target)
+        return;
+    int err = alog__files_sync(&lg->files);
+    if (err != 0)
+        report(w, err, "fsync", "files");
+    uint64_t lost = atomic_load_explicit(&lg->lost_io, memory_order_relaxed);
+    if (err == 0 && lost != w->lost_seen)
+        err = w->flush_err != 0 ? w->flush_err : EIO;
+    if (atomic_load_explicit(&lg->discarded, memory_order_relaxed) != 0)
+        err = ECANCELED; /* ALOG_STOP_NOW came while they waited */
+    w->lost_seen = lost;
+    w->flush_err = 0;
+    pthread_mutex_lock(&lg->lock);
+    answer_flushers(w->flushing, err);
+    w->flushing = NULL;
+    pthread_cond_broadcast(&lg->cond);
+    pthread_mutex_unlock(&lg->lock);
+}
+
 void *alog__writer_main(void *arg)
 {
     alog *lg = arg;
@@ -221,7 +287,9 @@ void *alog__writer_main(void *arg)
         int stopping = atomic_load_explicit(&lg->stop_requested, memory_order_acquire);
         discard = atomic_load_explicit(&lg->discard, memory_order_acquire);
         w.now = mono_ns();
-        uint64_t progress = drain(&w, discard);
+        take_flushers(&w);
+        uint64_t progress = drain(&w, discard, w.flushing != NULL ? w.flush_target : UINT64_MAX);
+        finish_flush(&w);
         if (w.now - last_maintenance >= MAINTENANCE_NS) {
             last_maintenance = w.now;
             if (lg->clock == NULL)
@@ -242,7 +310,8 @@ void *alog__writer_main(void *arg)
         /* A short pass means the writer is chasing the producers: it would read and write
          * the very cache lines they are filling. Letting lines pile up for a moment keeps
          * the write path free of those misses and makes the batches larger. */
-        if (progress < WRITER_SHORT_PASS)
+        if (progress < WRITER_SHORT_PASS &&
+            !atomic_load_explicit(&lg->flush_pending, memory_order_relaxed))
             idle_wait(lg, seen);
     }
 
@@ -250,7 +319,16 @@ void *alog__writer_main(void *arg)
     int err = alog__files_close_all(&lg->files, !discard);
     if (err != 0)
         report(&w, err, "fsync", "files");
+    /* Flushers still waiting: their lines were all written and synced, or discarded. */
+    uint64_t lost = atomic_load_explicit(&lg->lost_io, memory_order_relaxed);
+    if (err == 0 && lost != w.lost_seen)
+        err = w.flush_err != 0 ? w.flush_err : EIO;
+    if (discard && atomic_load_explicit(&lg->discarded, memory_order_relaxed) != 0)
+        err = ECANCELED;
     pthread_mutex_lock(&lg->lock);
+    answer_flushers(w.flushing, err);
+    answer_flushers(lg->flushers, err);
+    lg->flushers = NULL;
     lg->writer_done = 1;
     pthread_cond_broadcast(&lg->cond);
     pthread_mutex_unlock(&lg->lock);

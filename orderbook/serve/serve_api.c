@@ -14,7 +14,17 @@ const serve_symbol *serve_find_symbol(const serve_view *v, const char *symbol)
 
 static const char *state_name(serve_state s)
 {
-    return s == SERVE_LIVE ? "live" : s == SERVE_SYNCING ? "syncing" : "down";
+    switch (s) {
+    case SERVE_LIVE:
+        return "live";
+    case SERVE_SYNCING:
+        return "syncing";
+    case SERVE_REJECTED:
+        return "rejected";
+    case SERVE_DOWN:
+        break;
+    }
+    return "down";
 }
 
 static void levels(sbuf *o, const serve_symbol *s, int side, size_t depth)

@@ -2,18 +2,30 @@
 
 #include <stdio.h>
 
-static void copy_side(serve_symbol *out, const book *b, book_side_id side)
+static serve_state state_of(cap_state s)
 {
-    size_t n = 0;
-    for (; n < SERVE_LEVELS; n++) {
-        const book_level *l = book_level_at(b, side, n);
-        if (l == NULL)
-            break;
-        snprintf(out->lv[side][n].px, sizeof out->lv[side][n].px, "%s", l->px);
-        snprintf(out->lv[side][n].qty, sizeof out->lv[side][n].qty, "%s", l->qty);
+    switch (s) {
+    case CAP_SYNCED:
+        return SERVE_LIVE;
+    case CAP_SYNCING:
+        return SERVE_SYNCING;
+    case CAP_REJECTED:
+        return SERVE_REJECTED;
+    case CAP_DOWN:
+        break;
+    }
+    return SERVE_DOWN;
+}
+
+static void copy_side(const cap *c, size_t i, book_side_id side, serve_symbol *out)
+{
+    book_level lv[SERVE_LEVELS];
+    size_t n = cap_symbol_levels(c, i, side, lv, SERVE_LEVELS);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(out->lv[side][k].px, sizeof out->lv[side][k].px, "%s", lv[k].px);
+        snprintf(out->lv[side][k].qty, sizeof out->lv[side][k].qty, "%s", lv[k].qty);
     }
     out->n[side] = n;
-    out->book_levels[side] = book_depth(b, side);
 }
 
 serve_view *serve_take_view(const cap *c, const alog_stats *st, int64_t legs_up, int64_t now_ns)
@@ -24,19 +36,22 @@ serve_view *serve_take_view(const cap *c, const alog_stats *st, int64_t legs_up,
         return NULL;
     v->at_ns = now_ns;
     for (size_t i = 0; i < n; i++) {
-        const sync_symbol *s = cap_symbol(c, i);
+        cap_symbol_view sv;
+        if (cap_symbol_view_get(c, i, &sv) != 0)
+            continue;
         serve_symbol *o = &v->sym[i];
-        snprintf(o->symbol, sizeof o->symbol, "%s", s->symbol);
-        o->state = s->state == SYNC_LIVE      ? SERVE_LIVE
-                   : s->state == SYNC_LOADING ? SERVE_SYNCING
-                                              : SERVE_DOWN;
-        o->id = s->state == SYNC_LIVE ? s->id : 0;
-        o->events = s->stats.applied;
-        o->resyncs = s->stats.resyncs;
-        o->snapshots = s->stats.snapshots;
-        o->duplicates = s->stats.duplicates;
-        copy_side(o, &s->book, BOOK_BID);
-        copy_side(o, &s->book, BOOK_ASK);
+        snprintf(o->symbol, sizeof o->symbol, "%s", sv.name);
+        o->state = state_of(sv.state);
+        o->id = sv.update_id;
+        o->events = sv.applied;
+        o->resyncs = sv.resyncs;
+        o->snapshots = sv.snapshots;
+        o->refetches = sv.refetches;
+        o->overflowed = sv.overflowed;
+        o->book_levels[BOOK_BID] = sv.bids;
+        o->book_levels[BOOK_ASK] = sv.asks;
+        copy_side(c, i, BOOK_BID, o);
+        copy_side(c, i, BOOK_ASK, o);
     }
     const cap_counters *k = cap_counts(c);
     v->messages = k->messages;

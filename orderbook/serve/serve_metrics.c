@@ -28,9 +28,13 @@ static uint64_t f_snapshots(const serve_symbol *s)
 {
     return s->snapshots;
 }
-static uint64_t f_duplicates(const serve_symbol *s)
+static uint64_t f_refetches(const serve_symbol *s)
 {
-    return s->duplicates;
+    return s->refetches;
+}
+static uint64_t f_overflowed(const serve_symbol *s)
+{
+    return s->overflowed;
 }
 static uint64_t f_synced(const serve_symbol *s)
 {
@@ -57,8 +61,10 @@ void serve_metrics(sbuf *o, const serve_view *v)
                "Books dropped and fetched again (gap, disconnect, ...).", f_resyncs);
     per_symbol(o, v, "orderbook_snapshots_total", "counter", "REST snapshots loaded into the book.",
                f_snapshots);
-    per_symbol(o, v, "orderbook_duplicate_events_total", "counter",
-               "Depth events ignored because the book already had them.", f_duplicates);
+    per_symbol(o, v, "orderbook_snapshot_refetches_total", "counter",
+               "Snapshots fetched again because they were older than the stream.", f_refetches);
+    per_symbol(o, v, "orderbook_buffer_overflows_total", "counter",
+               "Events dropped from the buffer while a snapshot loaded.", f_overflowed);
     per_symbol(o, v, "orderbook_book_synced", "gauge",
                "1 when the book is synced with the stream, else 0.", f_synced);
     per_symbol(o, v, "orderbook_book_update_id", "gauge",

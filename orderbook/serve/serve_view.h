@@ -16,7 +16,7 @@
 #define SERVE_SYMBOL_MAX 20   /* longest symbol */
 #define SERVE_UNKNOWN    (-1) /* an int64 figure the capture does not (yet) provide */
 
-typedef enum serve_state { SERVE_DOWN, SERVE_SYNCING, SERVE_LIVE } serve_state;
+typedef enum serve_state { SERVE_DOWN, SERVE_SYNCING, SERVE_LIVE, SERVE_REJECTED } serve_state;
 
 typedef struct serve_level {
     char px[SERVE_STR_MAX + 1];  /* as Binance sent it */
@@ -30,7 +30,8 @@ typedef struct serve_symbol {
     uint64_t events;                 /* events applied */
     uint64_t resyncs;                /* books dropped (gap, disconnect, ...) */
     uint64_t snapshots;              /* snapshots loaded */
-    uint64_t duplicates;             /* events ignored as already applied */
+    uint64_t refetches;              /* snapshots fetched again because they were stale */
+    uint64_t overflowed;             /* events dropped from the buffer while a snapshot loaded */
     size_t book_levels[2];           /* levels in the whole book: bids, asks */
     size_t n[2];                     /* levels copied below: bids, asks (<= SERVE_LEVELS) */
     serve_level lv[2][SERVE_LEVELS]; /* best first: [0] bids, highest first; [1] asks */

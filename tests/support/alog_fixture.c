@@ -1,0 +1,113 @@
+#include "alog_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+int af_setup(void **state)
+{
+    af_fixture *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
+    tu_mkdtemp(f->dir, sizeof f->dir);
+    snprintf(f->path, sizeof f->path, "%s/20261125.txt", f->dir);
+    atomic_store(&f->clock.now, tu_utc_ns(2026, 11, 25, 12, 0, 0));
+    f->opt.dir = f->dir;
+    f->opt.rollover = ALOG_ROLL_DAILY;
+    f->opt.utc = 1;
+    f->opt.clock = tu_clock_read;
+    f->opt.clock_ctx = &f->clock;
+    f->opt.on_error = af_on_error;
+    f->opt.error_ctx = f;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    *state = f;
+    return 0;
+}
+
+int af_teardown(void **state)
+{
+    af_fixture *f = *state;
+    af_release(f);
+    tu_rm_rf(f->dir);
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+    unsetenv("TZ");
+    tzset();
+    return 0;
+}
+
+void af_on_error(void *ctx, int errnum, const char *what)
+{
+    (void)what;
+    af_fixture *f = ctx;
+    atomic_store(&f->last_errno, errnum);
+    atomic_fetch_add(&f->errors, 1);
+    pthread_mutex_lock(&f->mu);
+    if (f->hold) {
+        f->held++;
+        pthread_cond_broadcast(&f->cv);
+        while (!f->release)
+            pthread_cond_wait(&f->cv, &f->mu);
+    }
+    pthread_mutex_unlock(&f->mu);
+}
+
+void af_hold_writer(af_fixture *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->hold = 1;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void af_wait_held(af_fixture *f)
+{
+    pthread_mutex_lock(&f->mu);
+    while (f->held == 0)
+        pthread_cond_wait(&f->cv, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+}
+
+void af_release(af_fixture *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->hold = 0;
+    f->release = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+char *af_read(const af_fixture *f, const char *name, size_t *len)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    return tu_read_file(path, len);
+}
+
+void af_assert_file(const af_fixture *f, const char *name, const char *want)
+{
+    char *text = af_read(f, name, NULL);
+    if (text == NULL)
+        fail_msg("%s is missing", name);
+    assert_string_equal(text, want);
+    free(text);
+}
+
+alog_stats af_stats(alog *lg)
+{
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    return st;
+}
+
+void af_assert_identity(const alog_stats *st)
+{
+    assert_true(st->accepted == st->written + st->discarded + st->lost_io);
+}
