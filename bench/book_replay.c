@@ -96,12 +96,12 @@ static void pin(const run_env *env, int on)
     sched_setaffinity(0, sizeof env->all_cpus, &env->all_cpus);
 }
 
-static void emit(void *ctx, const char *line, size_t len)
+static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
     sink_ctx *s = ctx;
     s->lines++;
     s->bytes += len + 1;
-    if (s->lg != NULL && alog_write(s->lg, line, len) != ALOG_OK)
+    if (s->lg != NULL && alog_write_at(s->lg, stamp_ns, line, len) != ALOG_OK)
         s->refused++;
 }
 

@@ -12,21 +12,34 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "record.h"
 
 #define MAX_LINES 20000
 
 typedef struct sink_log {
     char *lines[MAX_LINES];
+    int64_t stamps[MAX_LINES]; /* what the sink was told each record's time is */
     size_t n;
     char wanted[64][24]; /* snapshot requests, in order */
     size_t n_wanted;
 } sink_log;
 
-static void emit(void *ctx, const char *line, size_t len)
+/* Every record's stamp, which picks its file, is the time its ts says (all tests are UTC). */
+static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
     sink_log *l = ctx;
     assert_true(l->n < MAX_LINES);
+    static rec_writer w;
+    static int ready;
+    if (!ready)
+        rec_init(&w, 1, 1);
+    ready = 1;
+    char ts[REC_TS_MAX], want[REC_TS_MAX + 16];
+    rec_timestamp(&w, stamp_ns, ts);
+    snprintf(want, sizeof want, "{\"ts\":\"%s\"", ts);
+    assert_memory_equal(line, want, strlen(want));
     l->lines[l->n] = strndup(line, len);
+    l->stamps[l->n] = stamp_ns;
     l->n++;
 }
 
@@ -77,7 +90,9 @@ static void test_capture_routes_symbols_and_records_in_order(void **state)
     assert_string_equal(l->lines[1], "{\"ts\":\"1970-01-01T00:00:02.000000Z\",\"event\":"
                                      "\"snapshot\",\"s\":\"BTCUSDT\",\"lastUpdateId\":10,"
                                      "\"bids\":[[\"1.0\",\"1\"]],\"asks\":[[\"2\",\"3\"]]}");
-    /* The buffered event keeps its own receive time. */
+    /* The buffered event keeps its own receive time, for its ts and for its file. */
+    assert_int_equal(l->stamps[1], 2000000000LL);
+    assert_int_equal(l->stamps[2], 1000000000LL);
     assert_string_equal(l->lines[2], "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"event\":\"depth\","
                                      "\"s\":\"BTCUSDT\",\"E\":5,\"U\":11,\"u\":12,\"bids\":"
                                      "[[\"1.5\",\"2\"]],\"asks\":[[\"2\",\"3\"]]}");

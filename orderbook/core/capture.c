@@ -23,12 +23,13 @@ struct cap {
     cap_counters count;
 };
 
-static void emit(cap *c, size_t len)
+/* The record just built in c->rec, stamped `ns` (its ts). */
+static void emit(cap *c, int64_t ns, size_t len)
 {
     if (len == 0)
         return; /* out of memory while formatting: the record is lost, the book is not */
     c->count.records++;
-    c->sink.emit(c->sink.ctx, c->rec.buf, len);
+    c->sink.emit(c->sink.ctx, ns, c->rec.buf, len);
 }
 
 static int records_book(const cap *c)
@@ -40,21 +41,21 @@ static void on_applied(void *ctx, const sync_symbol *s, const depth_event *ev, i
 {
     cap *c = ctx;
     if (records_book(c))
-        emit(c, rec_depth(&c->rec, ns, sync_name(s), ev, sync_book(s)));
+        emit(c, ns, rec_depth(&c->rec, ns, sync_name(s), ev, sync_book(s)));
 }
 
 static void on_loaded(void *ctx, const sync_symbol *s, uint64_t last_id, int64_t ns)
 {
     cap *c = ctx;
     if (records_book(c))
-        emit(c, rec_snapshot(&c->rec, ns, sync_name(s), last_id, sync_book(s)));
+        emit(c, ns, rec_snapshot(&c->rec, ns, sync_name(s), last_id, sync_book(s)));
 }
 
 static void on_resync(void *ctx, const sync_symbol *s, const char *reason, int64_t ns)
 {
     cap *c = ctx;
     if (records_book(c))
-        emit(c, rec_resync(&c->rec, ns, sync_name(s), reason));
+        emit(c, ns, rec_resync(&c->rec, ns, sync_name(s), reason));
 }
 
 static void on_want_snapshot(void *ctx, const sync_symbol *s)
@@ -127,7 +128,7 @@ static sync_symbol *find(cap *c, const char *symbol)
 
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
 {
-    emit(c, rec_connected(&c->rec, now_ns));
+    emit(c, now_ns, rec_connected(&c->rec, now_ns));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s != NULL)
@@ -138,7 +139,7 @@ void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
                          int64_t now_ns)
 {
-    emit(c, rec_disconnected(&c->rec, now_ns, reason));
+    emit(c, now_ns, rec_disconnected(&c->rec, now_ns, reason));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s != NULL)
@@ -153,7 +154,7 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
     depth_kind kind = depth_parse_message(&c->parser, msg, len, &m);
     /* The raw record comes first: a depth record built from this frame follows it. */
     if (c->mode != CAP_RECORD_BOOK)
-        emit(c, rec_frame(&c->rec, recv_ns, msg, len, m.root != NULL));
+        emit(c, recv_ns, rec_frame(&c->rec, recv_ns, msg, len, m.root != NULL));
     switch (kind) {
     case DEPTH_UPDATE: {
         sync_symbol *s = find(c, m.ev.symbol);
@@ -188,7 +189,7 @@ void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, i
     const char *why;
     int ok = depth_parse_snapshot(&c->parser, body, len, &snap, &why) == 0;
     if (c->mode != CAP_RECORD_BOOK)
-        emit(c, rec_rest(&c->rec, recv_ns, symbol, body, len, ok));
+        emit(c, recv_ns, rec_rest(&c->rec, recv_ns, symbol, body, len, ok));
     if (!ok) {
         /* A broken body is worth another try, like a failed request. */
         c->count.bad_snapshots++;

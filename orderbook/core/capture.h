@@ -20,8 +20,9 @@ typedef enum cap_record_mode {
 
 typedef struct cap_sink {
     void *ctx;
-    void (*emit)(void *ctx, const char *line, size_t len); /* write one record */
-    void (*want_snapshot)(void *ctx, const char *symbol);  /* fetch this snapshot */
+    /* Write one record; stamp_ns is its ts (ns since the Unix epoch): the file it goes to. */
+    void (*emit)(void *ctx, int64_t stamp_ns, const char *line, size_t len);
+    void (*want_snapshot)(void *ctx, const char *symbol); /* fetch this snapshot */
 } cap_sink;
 
 typedef struct cap_counters {
