@@ -21,6 +21,8 @@
 #include "cli.h"
 #include "config.h"
 #include "feed.h"
+#include "serve.h"
+#include "serve_capture.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -40,6 +42,8 @@ typedef struct app {
     status_meter meter;
     time_t last_status;
     pthread_t main_thread;
+    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up; /* connections up (network thread) */
 } app;
 
 static int64_t realtime_ns(void)
@@ -71,12 +75,14 @@ static void want_snapshot(void *ctx, const char *symbol)
 static void on_connected(void *ctx, const char *const *symbols, size_t n)
 {
     app *a = ctx;
+    a->legs_up++;
     cap_on_connected(a->pipeline, symbols, n, realtime_ns());
 }
 
 static void on_disconnected(void *ctx, const char *const *symbols, size_t n, const char *why)
 {
     app *a = ctx;
+    a->legs_up--;
     cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
 }
 
@@ -153,9 +159,39 @@ static void status_draw(app *a)
         fprintf(stderr, "orderbook: %s\n", line);
 }
 
+/* The live page's copy of the capture, once a second on the network thread. */
+static void publish_page(app *a)
+{
+    if (a->web == NULL)
+        return;
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    serve_publish(a->web, serve_take_view(a->pipeline, &st, a->legs_up, realtime_ns()));
+}
+
+/* Start the live page when [serve] listen is set. Returns 0, or -1 (said on stderr). */
+static int start_page(app *a)
+{
+    const cfg_listen *l = &a->conf.listen;
+    if (l->host[0] == '\0')
+        return 0;
+    char addr[sizeof l->host + 16], err[512];
+    snprintf(addr, sizeof addr, strchr(l->host, ':') ? "[%s]:%d" : "%s:%d", l->host, l->port);
+    a->web = serve_start(addr, a->conf.dir, err, sizeof err);
+    if (a->web == NULL) {
+        fprintf(stderr, "orderbook: [serve] %s\n", err);
+        return -1;
+    }
+    if (!a->args.quiet)
+        fprintf(stderr, "orderbook: live page at http://%s/ (also /metrics, /api/book?symbol=S)\n",
+                addr);
+    return 0;
+}
+
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    publish_page(a);
     if (a->args.quiet)
         return;
     time_t now = time(NULL);
@@ -286,6 +322,12 @@ static int run(app *a)
         alog_close(a->lg);
         return 1;
     }
+    if (start_page(a) != 0) {
+        feed_destroy(a->net);
+        cap_destroy(a->pipeline);
+        alog_close(a->lg);
+        return 1;
+    }
     if (!a->args.quiet)
         fprintf(stderr, "orderbook: capturing %zu symbol%s from %s into %s/ (%s files)\n",
                 a->args.n_symbols, a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
@@ -297,6 +339,7 @@ static int run(app *a)
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
+    serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
         fprintf(stderr,
                 "%sorderbook: stopping: writing what was received (Ctrl-C again to "

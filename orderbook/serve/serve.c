@@ -493,7 +493,7 @@ int serve_port(const serve *s)
 
 void serve_publish(serve *s, serve_view *v)
 {
-    if (s == NULL) {
+    if (s == NULL || v == NULL) {
         serve_view_free(v);
         return;
     }

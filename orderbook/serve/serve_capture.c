@@ -63,5 +63,6 @@ serve_view *serve_take_view(const cap *c, const alog_stats *st, int64_t legs_up,
     v->lost_io = st->lost_io;
     v->files_opened = st->files_opened;
     v->io_errors = st->io_errors;
+    v->bytes_written = (int64_t)st->bytes_out;
     return v;
 }
