@@ -33,6 +33,11 @@ try {
   page.on('request', (r) => { if (!loopback(r.url())) outside.push(r.url()); });
   page.on('websocket', (ws) => { if (!loopback(ws.url())) outside.push(ws.url()); });
 
+  // orderbook starts its server within a moment of starting: wait for it (bounded).
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(url)).ok) break; } catch (e) { /* not listening yet */ }
+    await sleep(100);
+  }
   await page.goto(url);
   const card = (s) => page.locator(`section.book[data-symbol="${s}"]`);
   const live = async (s) => {
