@@ -484,6 +484,106 @@ static void test_config_a_directory_is_not_a_configuration(void **state)
     rmdir(sub);
 }
 
+/* ---- README's table of keys, derived from the table ---- */
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+static void readme_rule(char *buf, size_t len, const cfg_int_rule *r)
+{
+    if (r->only == NULL) {
+        append(buf, len, "%ld..%ld", r->lo, r->hi);
+        return;
+    }
+    for (size_t i = 0; r->only[i] != 0; i++)
+        append(buf, len, "%s`%ld`", i ? ", " : "", r->only[i]);
+}
+
+/* The "allowed" column of a key. */
+static void readme_allowed(char *buf, size_t len, const cfg_key *k)
+{
+    switch (k->kind) {
+    case CFG_CHOICE:
+        for (size_t i = 0; k->choices[i].name != NULL; i++)
+            append(buf, len, "%s`%s`", i ? ", " : "", k->choices[i].name);
+        break;
+    case CFG_INT:
+    case CFG_UINT:
+        if (k->futures.hi != 0)
+            append(buf, len, "spot: ");
+        readme_rule(buf, len, &k->rule);
+        if (k->futures.hi != 0) {
+            append(buf, len, "; usdm, coinm: ");
+            readme_rule(buf, len, &k->futures);
+        }
+        break;
+    case CFG_URL:
+        append(buf, len, "empty, or `%s://host[:port][/path]`", k->scheme);
+        break;
+    case CFG_PATH:
+        append(buf, len, "a path");
+        break;
+    case CFG_PEM_FILE:
+        append(buf, len, "empty, or a file of PEM certificates");
+        break;
+    case CFG_NATS_URLS:
+        append(buf, len, "empty, or `nats://host[:port]` separated by commas");
+        break;
+    case CFG_NAME:
+        append(buf, len, "1 to 32 of `A-Z a-z 0-9 - _`");
+        break;
+    case CFG_SUBJECT:
+        append(buf, len, "tokens of `A-Z a-z 0-9 - _` joined by dots");
+        break;
+    case CFG_LISTEN:
+        append(buf, len, "empty, or `host:port`");
+        break;
+    }
+}
+
+/* README's Configuration table is the table: every key, its default, what it allows. */
+static void test_config_readme_table_is_the_table(void **state)
+{
+    (void)state;
+    static char want[16384];
+    want[0] = '\0';
+    append(want, sizeof want,
+           "| key | default | allowed | meaning |\n"
+           "|-----|---------|---------|---------|\n");
+    size_t n;
+    const cfg_key *keys = cfg_keys(&n);
+    for (size_t k = 0; k < n; k++) {
+        char allowed[256] = "";
+        readme_allowed(allowed, sizeof allowed, &keys[k]);
+        if (keys[k].def[0] != '\0')
+            append(want, sizeof want, "| `[%s] %s` | `%s` | %s | %s%s |\n", keys[k].section,
+                   keys[k].name, keys[k].def, allowed, keys[k].doc,
+                   keys[k].used ? "" : " (not yet used)");
+        else
+            append(want, sizeof want, "| `[%s] %s` | empty | %s | %s%s |\n", keys[k].section,
+                   keys[k].name, allowed, keys[k].doc, keys[k].used ? "" : " (not yet used)");
+    }
+    char *readme = tu_read_file(DEPTHLOG_SOURCE_DIR "/README.md", NULL);
+    assert_non_null(readme);
+    const char *start = strstr(readme, "| key | default | allowed | meaning |\n");
+    const char *end = start ? strstr(start, "\n\n") : NULL;
+    size_t got = end ? (size_t)(end - start) + 1 : 0;
+    if (start == NULL || got != strlen(want) || memcmp(start, want, got) != 0) {
+        fputs(want, stderr);
+        fail_msg("%s", "README.md's configuration table is not the one above");
+    }
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_config_queue_mb_within_alogs_limit),
         cmocka_unit_test(test_config_ca_file_must_hold_pem_certificates),
         cmocka_unit_test(test_config_a_directory_is_not_a_configuration),
+        cmocka_unit_test(test_config_readme_table_is_the_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
