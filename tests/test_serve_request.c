@@ -152,18 +152,20 @@ static void test_files_lists_capture_files_newest_first(void **state)
 
     char dir[256];
     tu_mkdtemp(dir, sizeof dir);
-    const char *names[] = {"2026120416190.txt",
-                           "2026120416191.txt",
-                           "20261204161911.txt",
-                           "2026120416192.txt",
-                           "2026120416193.txt",
-                           "2026120416194.txt",
-                           "2026120416195.txt",
-                           "2026120416196.txt",
-                           "2026120416197.txt",
-                           "2026120416198.txt",
+    const char *names[] = {"2026120416180.txt",
+                           "20261204.txt",
+                           "2026120416181.txt",
+                           "20261204161811.txt",
+                           "2026120416182.txt",
+                           "2026120416183.txt",
+                           "2026120416184.txt",
+                           "2026120416185.txt",
+                           "2026120416186.txt",
+                           "2026120416187.txt",
                            "README",
-                           "2026120416199.txt.zst"};
+                           "2026120416188.txt.zst",
+                           "20261204161810.txt",
+                           "2026120416189.txt"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -175,12 +177,14 @@ static void test_files_lists_capture_files_newest_first(void **state)
     }
     serve_files fl;
     assert_int_equal(serve_files_scan(dir, &fl), SERVE_FILES);
-    assert_string_equal(fl.f[0].name, "2026120416199.txt.zst");
-    assert_int_equal(fl.f[0].bytes, 11);
-    assert_string_equal(fl.f[1].name, "2026120416198.txt");
-    assert_int_equal(fl.f[1].bytes, 9);
-    for (size_t i = 1; i < fl.n; i++)
-        assert_true(strcmp(fl.f[i - 1].name, fl.f[i].name) > 0);
+    /* By period: the index after HHMM is not padded, so 11 and 10 come after 9. */
+    const char *want[SERVE_FILES] = {
+        "20261204161811.txt", "20261204161810.txt", "2026120416189.txt", "2026120416188.txt.zst",
+        "2026120416187.txt",  "2026120416186.txt",  "2026120416185.txt", "2026120416184.txt"};
+    for (size_t i = 0; i < SERVE_FILES; i++)
+        assert_string_equal(fl.f[i].name, want[i]);
+    assert_int_equal(fl.f[0].bytes, 3);
+    assert_int_equal(fl.f[1].bytes, 12);
     tu_rm_rf(dir);
     assert_int_equal(serve_files_scan(dir, &fl), 0);
 }

@@ -14,12 +14,36 @@ int serve_is_capture_file(const char *name)
     return strcmp(rest, ".txt") == 0 || strcmp(rest, ".txt.zst") == 0;
 }
 
-/* Keep the SERVE_FILES greatest names, greatest first (insertion into a short sorted list).
- * Names of one rollover sort by period; a daily name sorts before that day's 5sec names. */
+/* The period a name stands for, as a number that grows with time: YYYYMMDDHHMM * 100 + i
+ * for 5sec names (i unpadded, 0..11, so "...HHMM10" comes after "...HHMM9"), and the
+ * day's first instant for daily names, which so come before that day's 5sec files. */
+static uint64_t period_key(const char *name)
+{
+    size_t digits = strspn(name, "0123456789");
+    uint64_t ymd = 0, rest = 0;
+    for (size_t i = 0; i < 8; i++)
+        ymd = ymd * 10 + (uint64_t)(name[i] - '0');
+    for (size_t i = 8; i < digits; i++)
+        rest = rest * 10 + (uint64_t)(name[i] - '0');
+    if (digits == 8)
+        return ymd * 1000000;
+    /* rest is HHMM followed by i: HHMM * 10 + i (13 digits) or HHMM * 100 + i (14) */
+    uint64_t hhmm = digits == 13 ? rest / 10 : rest / 100;
+    uint64_t i = digits == 13 ? rest % 10 : rest % 100;
+    return ymd * 1000000 + hhmm * 100 + i;
+}
+
+static int newer(const char *a, const char *b)
+{
+    uint64_t ka = period_key(a), kb = period_key(b);
+    return ka != kb ? ka > kb : strcmp(a, b) > 0;
+}
+
+/* Keep the SERVE_FILES newest names, newest first (insertion into a short sorted list). */
 static void keep(serve_files *out, const char *name)
 {
     size_t at = out->n;
-    while (at > 0 && strcmp(name, out->f[at - 1].name) > 0)
+    while (at > 0 && newer(name, out->f[at - 1].name))
         at--;
     if (at >= SERVE_FILES)
         return;

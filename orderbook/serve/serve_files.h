@@ -22,7 +22,7 @@ typedef struct serve_files {
 /* Is `name` a capture file's name (YYYYMMDD.txt or YYYYMMDDHHMM{i}.txt, maybe .zst)? Pure. */
 int serve_is_capture_file(const char *name);
 
-/* List the newest capture files of `dir` (by name: the names sort by period). A missing or
+/* List the newest capture files of `dir` (by the period each name stands for). A missing or
  * unreadable directory gives no files. Returns the number found. */
 size_t serve_files_scan(const char *dir, serve_files *out);
 

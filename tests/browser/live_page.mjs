@@ -77,7 +77,7 @@ try {
   await sleep(3000);
   const file1 = await page.locator('#current-file').textContent();
   check('the file being written changes after 5 s (5sec rollover)',
-        /^\d{13}\.txt$/.test(file0) && /^\d{13}\.txt$/.test(file1) && file0 !== file1,
+        /^\d{13,14}\.txt$/.test(file0) && /^\d{13,14}\.txt$/.test(file1) && file0 !== file1,
         `${file0} -> ${file1}`);
   const listed = await page.locator('#file-list tbody tr').count();
   check('the last files are listed with sizes', listed >= 2, `${listed} files`);
