@@ -3,10 +3,16 @@
  *
  * Wiring only: the command line and configuration decide, the feed (network thread) brings
  * messages and snapshots, the capture pipeline turns them into records, alog writes them.
- * The main thread waits for signals: the first SIGINT/SIGTERM stops the feed and drains
- * the logger, a second SIGINT stops at once.
+ * The main thread waits for signals: the first SIGINT/SIGTERM/SIGHUP stops the feed and
+ * drains the logger, a second SIGINT stops at once; SIGWINCH re-reads the terminal's width.
+ *
+ * Exit status: 0 stopped and every record written; 1 could not run (a thread or memory at
+ * start, every symbol rejected); 2 usage, configuration or log directory (unusable, or
+ * locked by another orderbook); 3 stopped, but records were lost (refused, lost to I/O or
+ * discarded by a second Ctrl-C): the summary says so first.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,7 +25,9 @@
 #include "alog.h"
 #include "capture.h"
 #include "cli.h"
+#include "checks.h"
 #include "config.h"
+#include "console.h"
 #include "feed.h"
 #include "serve.h"
 #include "serve_capture.h"
@@ -35,6 +43,7 @@ typedef struct app {
     cap *pipeline;
     feed *net;
     int tty;                /* stderr is a terminal */
+    int lock_fd;            /* the log directory's lock, held for the run */
     atomic_int rejected;    /* symbols Binance refused */
     atomic_int fatal;       /* every symbol refused: stop with exit 1 */
     cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
@@ -101,10 +110,10 @@ static void on_snapshot(void *ctx, const char *symbol, const char *body, size_t 
 static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
 {
     app *a = ctx;
-    fprintf(stderr, "orderbook: %s: %s; not capturing it\n", symbol, why);
+    con_say("%s: %s; not capturing it", symbol, why);
     cap_on_rejected(a->pipeline, symbol);
     if ((size_t)atomic_fetch_add(&a->rejected, 1) + 1 == a->args.n_symbols) {
-        fprintf(stderr, "orderbook: every symbol was rejected: nothing to capture\n");
+        con_say("every symbol was rejected: nothing to capture");
         atomic_store(&a->fatal, 1);
         pthread_kill(a->main_thread, SIGUSR1);
     }
@@ -113,7 +122,7 @@ static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
 static void on_problem(void *ctx, const char *what)
 {
     (void)ctx;
-    fprintf(stderr, "orderbook: %s\n", what);
+    con_say("%s", what);
 }
 
 /* The file being written now: the one alog gives a record stamped now. */
@@ -152,11 +161,8 @@ static void status_draw(app *a)
     size_t n = cap_symbols(a->pipeline);
     status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
     char line[4096];
-    status_line(line, sizeof line, a->views, a->rates, n, &io, 0);
-    if (a->tty)
-        fprintf(stderr, "\r\033[K%s", line);
-    else
-        fprintf(stderr, "orderbook: %s\n", line);
+    status_line(line, sizeof line, a->views, a->rates, n, &io, con_width());
+    con_status(line);
 }
 
 /* The live page's copy of the capture, once a second on the network thread. */
@@ -179,12 +185,11 @@ static int start_page(app *a)
     snprintf(addr, sizeof addr, strchr(l->host, ':') ? "[%s]:%d" : "%s:%d", l->host, l->port);
     a->web = serve_start(addr, a->conf.dir, err, sizeof err);
     if (a->web == NULL) {
-        fprintf(stderr, "orderbook: [serve] %s\n", err);
+        con_say("[serve] %s", err);
         return -1;
     }
     if (!a->args.quiet)
-        fprintf(stderr, "orderbook: live page at http://%s/ (also /metrics, /api/book?symbol=S)\n",
-                addr);
+        con_say("live page at http://%s/ (also /metrics, /api/book?symbol=S)", addr);
     return 0;
 }
 
@@ -205,10 +210,7 @@ static void on_tick(void *ctx)
 static void on_alog_error(void *ctx, int errnum, const char *what)
 {
     (void)ctx;
-    fprintf(stderr,
-            "orderbook: writing records: %s: %s (lines are counted as lost; "
-            "retrying)\n",
-            what, strerror(errnum));
+    con_say("writing records: %s: %s (records are being lost; retrying)", what, strerror(errnum));
 }
 
 /* ---- startup ---- */
@@ -246,16 +248,17 @@ static void *flush_thread(void *arg)
     return NULL;
 }
 
-static void summary(app *a)
+/* The summary, human then JSON; returns the records lost. */
+static uint64_t summary(app *a)
 {
-    if (a->tty && !a->args.quiet)
-        fputc('\n', stderr);
+    con_status_end();
     status_io io;
     look(a, &io, NULL, 0);
     const cap_counters *k = cap_counts(a->pipeline);
     size_t n = cap_symbols(a->pipeline);
     status_summary(stderr, k, a->views, n, &io);
     status_summary_json(stderr, k, a->views, n, &io);
+    return status_lost(&io);
 }
 
 /* Wait for the first signal (or a fatal condition); returns the signal, 0 for fatal. */
@@ -267,23 +270,39 @@ static int wait_for_stop(app *a, const sigset_t *set)
         int sig = sigtimedwait(set, &si, &ts);
         if (atomic_load(&a->fatal))
             return 0;
-        if (sig == SIGINT || sig == SIGTERM)
+        if (sig == SIGWINCH)
+            con_width_changed();
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
             return sig;
     }
 }
 
-static int run(app *a)
+/* The signals the main thread takes with sigtimedwait. */
+static void stop_signals(sigset_t *set)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);
-    /* Blocked here, before any thread starts, so every thread inherits it and only
-     * sigtimedwait below takes these signals. */
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    a->main_thread = pthread_self();
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGWINCH);
+}
 
+/* Why a start-up step failed: errno's text, and the likely cause when memory or threads ran
+ * out (a pthread_create fails with EAGAIN for lack of either). */
+static const char *lack(int err, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s", strerror(err),
+             err == EAGAIN || err == ENOMEM
+                 ? " (out of memory or threads: see ulimit -v and ulimit -u)"
+                 : "");
+    return buf;
+}
+
+/* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
+static int start(app *a)
+{
+    char why[256];
     alog_options lo = {.dir = a->conf.dir,
                        .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
                        .utc = a->conf.utc,
@@ -291,21 +310,25 @@ static int run(app *a)
                        .on_error = on_alog_error};
     a->lg = alog_open(&lo);
     if (a->lg == NULL) {
-        fprintf(stderr, "orderbook: cannot start the logger: %s\n", strerror(errno));
+        con_say("cannot start the logger: %s", lack(errno, why, sizeof why));
         return 1;
     }
     cap_sink sink = {a, emit, want_snapshot};
     a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
                              a->conf.utc, &sink);
+    if (a->pipeline == NULL) {
+        con_say("cannot start: out of memory");
+        goto fail;
+    }
     feed_config fc = {.ws = a->conf.ws,
                       .rest = a->conf.rest,
                       .ca_file = a->conf.ca_file,
                       .speed_ms = a->conf.speed_ms,
                       .snapshot_limit = a->conf.snapshot_limit,
+                      .ping_s = a->conf.ping_s,
+                      .hangup_s = a->conf.hangup_s,
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};
-    fc.ping_s = a->conf.ping_s;
-    fc.hangup_s = a->conf.hangup_s;
     /* The integration tests still set these through the environment; to go once they write
      * [binance] ping_s and hangup_s into their configuration. */
     const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
@@ -315,55 +338,105 @@ static int run(app *a)
         fc.hangup_s = (unsigned)atoi(hangup);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
-    a->net = a->pipeline ? feed_create(&fc, &fh) : NULL;
+    a->net = feed_create(&fc, &fh);
     if (a->net == NULL) {
-        fprintf(stderr, "orderbook: cannot start the network: %s\n", strerror(errno));
-        cap_destroy(a->pipeline);
-        alog_close(a->lg);
-        return 1;
+        con_say("cannot start the network: %s", lack(errno, why, sizeof why));
+        goto fail;
     }
     if (start_page(a) != 0) {
+        feed_destroy(a->net);
+        a->net = NULL;
+        goto fail;
+    }
+    return 0;
+fail:
+    cap_destroy(a->pipeline);
+    alog_close(a->lg);
+    a->pipeline = NULL;
+    a->lg = NULL;
+    return 1;
+}
+
+/* Drain the logger, on a thread of its own so that a second SIGINT can stop it at once. */
+static void drain(app *a, const sigset_t *set)
+{
+    pthread_t flusher;
+    int err = pthread_create(&flusher, NULL, flush_thread, a);
+    if (err != 0) {
+        con_say("no thread to drain with (%s): draining here; a second Ctrl-C cannot cut it "
+                "short",
+                strerror(err));
+        alog_stop(a->lg, ALOG_STOP_FLUSH);
+        return;
+    }
+    for (;;) {
+        /* Poll the flusher; a second SIGINT meanwhile drops what is still queued. */
+        struct timespec ts = {0, 100000000};
+        siginfo_t si;
+        int s = sigtimedwait(set, &si, &ts);
+        if (s == SIGINT) {
+            con_say("stopping now: queued records are dropped");
+            alog_stop(a->lg, ALOG_STOP_NOW);
+        }
+        if (pthread_tryjoin_np(flusher, NULL) == 0)
+            break;
+    }
+}
+
+static int run(app *a)
+{
+    sigset_t set;
+    stop_signals(&set);
+    /* Blocked here, before any thread starts, so every thread inherits it and only
+     * sigtimedwait below takes these signals. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    a->main_thread = pthread_self();
+    if (start(a) != 0)
+        return 1;
+    if (!a->args.quiet)
+        con_say("capturing %zu symbol%s from %s into %s/ (%s files)", a->args.n_symbols,
+                a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
+                a->conf.rollover_5sec ? "5-second" : "daily");
+    pthread_t net;
+    int err = pthread_create(&net, NULL, network_thread, a);
+    if (err != 0) {
+        char why[256];
+        con_say("cannot start the network thread: %s", lack(err, why, sizeof why));
+        serve_stop(a->web);
         feed_destroy(a->net);
         cap_destroy(a->pipeline);
         alog_close(a->lg);
         return 1;
     }
-    if (!a->args.quiet)
-        fprintf(stderr, "orderbook: capturing %zu symbol%s from %s into %s/ (%s files)\n",
-                a->args.n_symbols, a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
-                a->conf.rollover_5sec ? "5-second" : "daily");
-    pthread_t net;
-    pthread_create(&net, NULL, network_thread, a);
-
     int sig = wait_for_stop(a, &set);
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
     serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
-        fprintf(stderr,
-                "%sorderbook: stopping: writing what was received (Ctrl-C again to "
-                "stop at once)\n",
-                a->tty ? "\n" : "");
-    pthread_t flusher;
-    pthread_create(&flusher, NULL, flush_thread, a);
-    for (;;) {
-        /* Poll the flusher; a second SIGINT meanwhile drops what is still queued. */
-        struct timespec ts = {0, 100000000};
-        siginfo_t si;
-        int s = sigtimedwait(&set, &si, &ts);
-        if (s == SIGINT) {
-            fprintf(stderr, "orderbook: stopping now: queued records are dropped\n");
-            alog_stop(a->lg, ALOG_STOP_NOW);
-        }
-        if (pthread_tryjoin_np(flusher, NULL) == 0)
-            break;
-    }
-    summary(a);
+        con_say("stopping: writing what was received (Ctrl-C again to stop at once)");
+    drain(a, &set);
+    uint64_t lost = summary(a);
     feed_destroy(a->net);
     cap_destroy(a->pipeline);
     alog_close(a->lg);
-    return atomic_load(&a->fatal) ? 1 : 0;
+    if (atomic_load(&a->fatal))
+        return 1;
+    return lost > 0 ? 3 : 0;
+}
+
+/* The log directory (exit 2 when unusable or taken) and the time zone (a warning). */
+static int check_environment(app *a)
+{
+    char why[PATH_MAX + 256];
+    if (!a->conf.utc && checks_tz(getenv("TZ"), why, sizeof why) != 0)
+        con_say("%s (or set [log] clock = utc)", why);
+    a->lock_fd = checks_log_dir(a->conf.dir, why, sizeof why);
+    if (a->lock_fd < 0) {
+        con_say("%s", why);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -389,6 +462,11 @@ int main(int argc, char **argv)
         return 2;
     }
     a.tty = isatty(STDERR_FILENO);
+    con_init(a.tty, a.args.quiet);
+    if (check_environment(&a) != 0) {
+        cli_free(&a.args);
+        return 2;
+    }
     a.symbols = calloc(a.args.n_symbols, sizeof *a.symbols);
     a.views = calloc(a.args.n_symbols, sizeof *a.views);
     a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
@@ -405,5 +483,6 @@ int main(int argc, char **argv)
     free(a.rates);
     status_meter_free(&a.meter);
     cli_free(&a.args);
+    close(a.lock_fd);
     return rc;
 }

@@ -16,8 +16,10 @@ void cli_usage(FILE *f)
           "                      hosts given the same list split it without talking\n"
           "  -h, --help          this text;  -V, --version\n"
           "Symbols are case-insensitive: 1 to 20 of A-Z 0-9 - _ . (e.g. BTCUSDT).\n"
-          "exit: 0 stopped by SIGINT/SIGTERM after draining; 2 usage or configuration error;\n"
-          "      1 could not run (e.g. every symbol rejected by Binance)\n",
+          "exit: 0 stopped by SIGINT/SIGTERM/SIGHUP after draining, every record written;\n"
+          "      1 could not run (no thread or memory at start, every symbol rejected);\n"
+          "      2 usage or configuration error, or the log directory is unusable or in use\n"
+          "        by another orderbook; 3 stopped, but records were lost (see the summary)\n",
           f);
 }
 
@@ -79,7 +81,15 @@ static int parse_shard(const char *s, unsigned *i, unsigned *n)
     return 0;
 }
 
-/* The options; returns -1 to go on with the symbols, or the action when it is decided. */
+/* For parse_options: the action is in out->action. */
+static int decided(cli_action a)
+{
+    (void)a;
+    return 1;
+}
+
+/* The options; returns 0 to go on with the symbols, 1 when the action is decided (in
+ * out->action). */
 static int parse_options(int argc, char **argv, cli_args *out)
 {
     enum { OPT_ALL = 256, OPT_SHARD };
@@ -100,32 +110,36 @@ static int parse_options(int argc, char **argv, cli_args *out)
             out->quiet = 1;
             break;
         case 'h':
-            return out->action = CLI_HELP;
+            out->action = CLI_HELP;
+            return 1;
         case 'V':
-            return out->action = CLI_VERSION;
+            out->action = CLI_VERSION;
+            return 1;
         case OPT_ALL:
             out->all = 1;
             if (optarg != NULL && sym_normalize(optarg, out->quote) != 0)
-                return usage_error(out,
-                                   "--all=%.100s: expected a quote asset, 1 to 20 of A-Z 0-9 - "
-                                   "_ . (e.g. --all=USDT)",
-                                   optarg);
+                return decided(
+                    usage_error(out,
+                                "--all=%.100s: expected a quote asset, 1 to 20 of A-Z 0-9 - "
+                                "_ . (e.g. --all=USDT)",
+                                optarg));
             break;
         case OPT_SHARD:
             if (parse_shard(optarg, &out->shard_i, &out->shard_n) != 0)
-                return usage_error(out,
-                                   "--shard %.100s: expected I/N with 1 <= I <= N <= 1000000 "
-                                   "(e.g. --shard 1/4)",
-                                   optarg);
+                return decided(
+                    usage_error(out,
+                                "--shard %.100s: expected I/N with 1 <= I <= N <= 1000000 "
+                                "(e.g. --shard 1/4)",
+                                optarg));
             break;
         case ':':
-            return usage_error(out, "option %.100s needs %s", offending(argc, argv),
-                               optopt == OPT_SHARD ? "I/N" : "a FILE");
+            return decided(usage_error(out, "option %.100s needs %s", offending(argc, argv),
+                                       optopt == OPT_SHARD ? "I/N" : "a FILE"));
         default:
-            return unknown_option(out, argc, argv);
+            return decided(unknown_option(out, argc, argv));
         }
     }
-    return -1;
+    return 0;
 }
 
 /* Keep only the symbols of this shard. */
@@ -145,9 +159,8 @@ cli_action cli_parse(int argc, char **argv, cli_args *out)
      * a previous call that stopped at an error may have left half read. */
     optind = 0;
     opterr = 0;
-    int decided = parse_options(argc, argv, out);
-    if (decided >= 0)
-        return (cli_action)decided;
+    if (parse_options(argc, argv, out) != 0)
+        return out->action;
     if (optind >= argc && !out->all)
         return usage_error(out, "%s", "no SYMBOL given (e.g. orderbook BTCUSDT)");
     out->symbols = calloc((size_t)(argc - optind) + 1, sizeof *out->symbols);

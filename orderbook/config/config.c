@@ -276,9 +276,9 @@ static void fill(loader *l, cfg *c)
 
 void cfg_defaults(cfg *c)
 {
-    static loader l; /* nothing set: every key at its default */
+    loader l; /* nothing set: every key at its default (about 7 KiB) */
+    memset(&l, 0, sizeof l);
     l.keys = cfg_keys(&l.n_keys);
-    l.has_err = 0;
     fill(&l, c);
 }
 

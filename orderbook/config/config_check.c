@@ -112,7 +112,8 @@ static int check_nats_urls(const char *v)
 /* "" (off) or host:port, [v6]:port. */
 static int set_listen(const char *v, cfg_listen *out)
 {
-    cfg_listen l = {.host = "", .port = 0};
+    cfg_listen l;
+    memset(&l, 0, sizeof l); /* padding too: a cfg compares equal to another with memcmp */
     if (*v != '\0') {
         char url[URL_HOST_MAX + 32], err[160];
         url_parts u;

@@ -132,11 +132,227 @@ static void test_first_hour_records_land_in_the_file_of_their_ts(void **state)
     assert_true(first_snapshot != INT64_MAX && first_depth != INT64_MAX);
 }
 
+static int count_in(const char *path, const char *needle)
+{
+    char *text = tu_read_file(path, NULL);
+    int n = 0;
+    for (char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
+/* Lines in the files of the log directory (the lock file aside). */
+static size_t lines_in_files(run *r)
+{
+    DIR *d = opendir(r->logs);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
+        char *text = tu_read_file(path, NULL);
+        for (char *p = text; p != NULL && *p != '\0'; p++)
+            n += *p == '\n';
+        free(text);
+    }
+    closedir(d);
+    return n;
+}
+
+/* A number of the JSON summary line, or -1 when there is none. */
+static long long json_summary(run *r, const char *key)
+{
+    char *text = tu_read_file(r->err, NULL);
+    const char *p = text ? strstr(text, "{\"summary\":{") : NULL;
+    char want[64];
+    snprintf(want, sizeof want, "\"%s\":", key);
+    const char *k = p ? strstr(p, want) : NULL;
+    long long v = k ? strtoll(k + strlen(want), NULL, 10) : -1;
+    free(text);
+    return v;
+}
+
+/* Wait for the process to exit without killing it; its status, or -1 after `ms`. */
+static int exited_within(pid_t pid, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 20) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(20000);
+    }
+    return -1;
+}
+
+/*
+ * Issue 10 (1): under address-space limits from "cannot even load" to "runs", every start
+ * either runs and stops on SIGINT, or ends with a message and exit 1: never a signal (it was
+ * 139, or a hang that ignored a second SIGINT, when a pthread_create failed unchecked).
+ */
+static void test_first_hour_resource_failures_at_start_exit_1_never_a_signal(void **state)
+{
+#ifdef DEPTHLOG_SANITIZED
+    skip();
+#endif
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100000\n");
+    write_config(r, "queue_mb = 1");
+    static const int limits_kb[] = {12000, 16000, 20000, 22000, 26000, 48000};
+    int clean_failures = 0;
+    for (size_t i = 0; i < sizeof limits_kb / sizeof *limits_kb; i++) {
+        char cmd[PATH_MAX * 2], err[PATH_MAX + 32];
+        snprintf(cmd, sizeof cmd, "ulimit -v %d; exec %s -q -c %s BTCUSDT", limits_kb[i],
+                 DEPTHLOG_ORDERBOOK, r->conf);
+        snprintf(err, sizeof err, "%s/ulimit-%d.err", r->dir, limits_kb[i]);
+        char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+        pid_t pid = proc_spawn(argv, err, NULL);
+        assert_true(pid > 0);
+        int rc = exited_within(pid, 2000);
+        if (rc < 0) {
+            kill(pid, SIGINT);
+            rc = exited_within(pid, 20000);
+        }
+        if (rc < 0) {
+            kill(pid, SIGKILL);
+            proc_wait(pid, 5);
+        }
+        char *text = tu_read_file(err, NULL);
+        print_message("ulimit -v %d: exit %d: %.200s\n", limits_kb[i], rc, text ? text : "");
+        if (rc == 127 && text != NULL && strstr(text, "error while loading shared libraries"))
+            rc = 1; /* the loader's own clean failure, before any of our code */
+        else if (rc == 1) {
+            assert_non_null(text);
+            assert_non_null(strstr(text, "orderbook: cannot start"));
+            clean_failures++;
+        }
+        free(text);
+        if (rc != 0 && rc != 1 && rc != 3)
+            ob_fail_with_logs(r, "ulimit -v %d: exit %d (-1: hung after SIGINT)", limits_kb[i], rc);
+    }
+    assert_true(clean_failures >= 1);
+}
+
+/* Issue 10 (2): a log directory that cannot be created is exit 2 at start, naming the path
+ * and the reason (it was a message a second and exit 0, every record lost). */
+static void test_first_hour_unusable_log_dir_is_exit_2_naming_path_and_reason(void **state)
+{
+    run *r = *state;
+    char file[PATH_MAX + 16];
+    snprintf(file, sizeof file, "%s/afile", r->dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(r->logs, sizeof r->logs, "%s/afile/logs", r->dir);
+    r->fs.port = 1; /* no server: the check comes before any connection */
+    write_config(r, "");
+    char *args[] = {"-q", "-c", r->conf, "BTCUSDT", NULL};
+    ob_spawn(r, args, NULL);
+    int rc = proc_wait(r->pid, 30);
+    r->pid = 0;
+    if (rc != 2 || !ob_file_contains(r->err, "afile/logs") ||
+        !ob_file_contains(r->err, "afile: Not a directory"))
+        ob_fail_with_logs(r, "exit %d", rc);
+}
+
+/* Issue 10 (2): records lost while running: the status line says so, the summary says so
+ * first, and the exit status is 3. The day's file is a directory: every write fails. */
+static void test_first_hour_lost_records_are_said_first_and_exit_3(void **state)
+{
+    run *r = *state;
+    assert_int_equal(mkdir(r->logs, 0755), 0);
+    time_t now = time(NULL);
+    for (int i = 0; i < 2; i++) {
+        time_t day = now + i * 86400; /* tomorrow's too, should the test straddle midnight */
+        struct tm tm;
+        gmtime_r(&day, &tm);
+        char name[32], path[PATH_MAX + 64];
+        strftime(name, sizeof name, "%Y%m%d.txt", &tm);
+        snprintf(path, sizeof path, "%s/%s", r->logs, name);
+        assert_int_equal(mkdir(path, 0755), 0);
+    }
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100000\n");
+    write_config(r, "rollover = daily\nclock = utc");
+    char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_for_text(r, r->err, "RECORDS LOST: ", 30); /* a status line, every 10 s */
+    int rc = ob_stop(r, 30);
+    char *text = tu_read_file(r->err, NULL);
+    const char *lost = text ? strstr(text, "orderbook: RECORDS LOST: ") : NULL;
+    const char *summary = text ? strstr(text, "orderbook: summary: ") : NULL;
+    int first = lost != NULL && summary != NULL && lost < summary && strstr(lost, "lost to I/O");
+    free(text);
+    if (rc != 3 || !first)
+        ob_fail_with_logs(r, "exit %d; the summary must say first that records were lost", rc);
+    assert_true(json_summary(r, "lost_io") > 0);
+    assert_int_equal(json_summary(r, "written"), 0);
+}
+
+/* Issue 10 (3): a second orderbook on the same directory exits 2 naming the first's pid. */
+static void test_first_hour_second_instance_on_one_dir_is_exit_2_naming_the_first(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100000\n");
+    write_config(r, "");
+    char *args[] = {"-q", "-c", r->conf, "BTCUSDT", NULL};
+    ob_spawn(r, args, NULL);
+    wait_for_records(r, "depth", 1, 30);
+    run second = *r;
+    snprintf(second.err, sizeof second.err, "%s/second.err", r->dir);
+    ob_spawn(&second, args, NULL);
+    int rc = proc_wait(second.pid, 30);
+    char pid[64];
+    snprintf(pid, sizeof pid, "another orderbook (pid %d)", (int)r->pid);
+    if (rc != 2 || !ob_file_contains(second.err, pid)) {
+        char *text = tu_read_file(second.err, NULL);
+        ob_fail_with_logs(r, "second: exit %d, wanted 2 and \"%s\" in: %s", rc, pid,
+                          text ? text : "(nothing)");
+    }
+    assert_int_equal(ob_stop(r, 30), 0);
+    /* The lock is released with the process: a new one starts. */
+    ob_spawn(r, args, NULL);
+    wait_for_records(r, "connected", 2, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+}
+
+/*
+ * Issue 10 (4): SIGHUP (a closed terminal) drains like SIGTERM: exit 0, the summary, every
+ * record written (it was rc 129, no summary, queued records lost). And (12) TZ=garbage with
+ * local time is said once, not silently taken as UTC.
+ */
+static void test_first_hour_sighup_drains_and_bad_tz_is_said_once(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 100\nevents 100000\n");
+    write_config(r, "clock = local");
+    char *args[] = {"-q", "-c", r->conf, "BTCUSDT", "ETHUSDT", NULL};
+    char *env[] = {"TZ=garbage", NULL};
+    ob_spawn(r, args, env);
+    wait_for_records(r, "depth", 100, 30);
+    kill(r->pid, SIGHUP);
+    int rc = proc_wait(r->pid, 30);
+    r->pid = 0;
+    if (rc != 0 || !ob_file_contains(r->err, "orderbook: summary: "))
+        ob_fail_with_logs(r, "SIGHUP: exit %d", rc);
+    assert_true(json_summary(r, "records") > 100);
+    assert_int_equal(json_summary(r, "written"), (long long)lines_in_files(r));
+    assert_int_equal(json_summary(r, "written"), json_summary(r, "records"));
+    assert_int_equal(count_in(r->err, "TZ=garbage"), 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
     const struct CMUnitTest tests[] = {
         T(test_first_hour_records_land_in_the_file_of_their_ts),
+        T(test_first_hour_resource_failures_at_start_exit_1_never_a_signal),
+        T(test_first_hour_unusable_log_dir_is_exit_2_naming_path_and_reason),
+        T(test_first_hour_lost_records_are_said_first_and_exit_3),
+        T(test_first_hour_second_instance_on_one_dir_is_exit_2_naming_the_first),
+        T(test_first_hour_sighup_drains_and_bad_tz_is_said_once),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
