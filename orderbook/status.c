@@ -225,9 +225,11 @@ static int has_news(const cap_symbol_view *v)
 
 static void summary_symbol(FILE *f, const cap_symbol_view *v)
 {
-    fprintf(f, "orderbook:   %s: %llu events applied, %llu resyncs, book %zu bids %zu asks%s\n",
-            v->name, (unsigned long long)v->applied, (unsigned long long)v->resyncs, v->bids,
-            v->asks, state_note(v->state));
+    fprintf(f, "orderbook:   %s: %llu %s applied, %llu %s, book %zu %s %zu %s%s\n", v->name,
+            (unsigned long long)v->applied, plural(v->applied, "event", "events"),
+            (unsigned long long)v->resyncs, plural(v->resyncs, "resync", "resyncs"), v->bids,
+            plural(v->bids, "bid", "bids"), v->asks, plural(v->asks, "ask", "asks"),
+            state_note(v->state));
 }
 
 void status_summary(FILE *f, const cap_counters *k, const cap_symbol_view *v, size_t n,
@@ -246,10 +248,10 @@ void status_summary(FILE *f, const cap_counters *k, const cap_symbol_view *v, si
             (unsigned long long)k->records);
     fprintf(f,
             "files: %llu lines written, %llu refused (queue full), %llu lost to I/O, "
-            "%llu discarded, %llu files in %s\n",
+            "%llu discarded, %llu %s in %s\n",
             (unsigned long long)io->written, (unsigned long long)io->refused,
             (unsigned long long)io->lost_io, (unsigned long long)io->discarded,
-            (unsigned long long)io->files, io->dir);
+            (unsigned long long)io->files, plural(io->files, "file", "files"), io->dir);
     if (n <= STATUS_SUMMARY_ALL) {
         for (size_t i = 0; i < n; i++)
             summary_symbol(f, &v[i]);
@@ -265,9 +267,10 @@ void status_summary(FILE *f, const cap_counters *k, const cap_symbol_view *v, si
     }
     fprintf(f,
             "orderbook:   %zu symbols: %zu synced, %zu syncing, %zu down, %zu rejected; "
-            "%llu events applied, %llu resyncs\n",
+            "%llu %s applied, %llu %s\n",
             n, count[CAP_SYNCED], count[CAP_SYNCING], count[CAP_DOWN], count[CAP_REJECTED],
-            (unsigned long long)applied, (unsigned long long)resyncs);
+            (unsigned long long)applied, plural(applied, "event", "events"),
+            (unsigned long long)resyncs, plural(resyncs, "resync", "resyncs"));
     if (news == 0) {
         fprintf(f, "orderbook:   every symbol synced, events applied, no resyncs\n");
         return;

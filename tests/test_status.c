@@ -167,11 +167,30 @@ static void test_status_summary_counts_and_symbols(void **state)
     assert_string_equal(m.text,
                         "orderbook: summary: 9 messages, 1 malformed, 100 records; files: 100 "
                         "lines written, 0 refused (queue full), 0 lost to I/O, 0 discarded, 1 "
-                        "files in logs\n"
-                        "orderbook:   BTCUSDT: 7 events applied, 1 resyncs, book 1000 bids 999 "
+                        "file in logs\n"
+                        "orderbook:   BTCUSDT: 7 events applied, 1 resync, book 1000 bids 999 "
                         "asks\n"
                         "orderbook:   XYZUSDT: 0 events applied, 0 resyncs, book 0 bids 0 asks "
                         "(rejected)\n");
+    free(m.text);
+}
+
+/* Issue 10 (12): "1 resync", "1 file", not "1 resyncs", "1 files". */
+static void test_status_summary_plurals(void **state)
+{
+    (void)state;
+    cap_symbol_view v[1] = {view("BTCUSDT", CAP_SYNCED, 1, 1)};
+    v[0].bids = 1;
+    v[0].asks = 2;
+    cap_counters k = {.records = 3};
+    status_io io = io_of(0, 0, 0);
+    io.files = 2;
+    mem m;
+    mem_open(&m);
+    status_summary(m.f, &k, v, 1, &io);
+    mem_close(&m);
+    assert_non_null(strstr(m.text, ", 2 files in logs\n"));
+    assert_non_null(strstr(m.text, "BTCUSDT: 1 event applied, 1 resync, book 1 bid 2 asks\n"));
     free(m.text);
 }
 
@@ -253,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_status_line_says_first_that_records_are_lost),
         cmocka_unit_test(test_status_line_many_symbols_totals_and_busiest),
         cmocka_unit_test(test_status_summary_counts_and_symbols),
+        cmocka_unit_test(test_status_summary_plurals),
         cmocka_unit_test(test_status_summary_says_first_that_records_were_lost),
         cmocka_unit_test(test_status_summary_of_thousands_is_totals_then_news),
         cmocka_unit_test(test_status_summary_json_is_one_line_in_the_contract_format),

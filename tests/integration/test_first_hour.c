@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -343,6 +344,105 @@ static void test_first_hour_sighup_drains_and_bad_tz_is_said_once(void **state)
     assert_int_equal(count_in(r->err, "TZ=garbage"), 1);
 }
 
+/* Read what the pty's other end has for us (non-blocking) onto `acc`. */
+static void drain_pty(int master, char *acc, size_t cap, size_t *len)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(master, buf, sizeof buf)) > 0) {
+        size_t take = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
+        memcpy(acc + *len, buf, take);
+        *len += take;
+        acc[*len] = '\0';
+    }
+}
+
+#define REDRAW "\r\033[K"
+
+/* Status lines drawn in text (from `from` on), and the longest of them. */
+static int status_lines(const char *text, size_t *longest)
+{
+    int n = 0;
+    *longest = 0;
+    for (const char *p = text; (p = strstr(p, REDRAW)) != NULL;) {
+        p += strlen(REDRAW);
+        size_t len = strcspn(p, "\r\n");
+        if (strncmp(p, "orderbook: ", 11) != 0 && len > 0) { /* not a message */
+            n++;
+            if (len > *longest)
+                *longest = len;
+        }
+    }
+    return n;
+}
+
+static void set_width(int master, unsigned short cols)
+{
+    struct winsize ws = {.ws_row = 24, .ws_col = cols};
+    assert_int_equal(ioctl(master, TIOCSWINSZ, &ws), 0);
+}
+
+/*
+ * Issue 10 (7): on a terminal the status line is cut to its width and follows a resize
+ * (SIGWINCH); a message (here: a symbol Binance rejects) clears it and takes a line of its
+ * own instead of being glued onto it.
+ */
+static void
+test_first_hour_status_line_fits_the_terminal_and_messages_take_their_own_line(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 100000\n");
+    write_config(r, "");
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    set_width(master, 60);
+    snprintf(r->err, sizeof r->err, "%s", ptsname(master));
+    char *args[] = {"-c", r->conf, "BTCUSDT", "ETHUSDT", "XYZUSDT", NULL};
+    ob_spawn(r, args, NULL);
+    static char out[1 << 20];
+    size_t len = 0, longest = 0;
+    int64_t deadline = tu_mono_ns() + 20LL * 1000000000LL;
+    while (status_lines(out, &longest) < 3 || strstr(out, "XYZUSDT") == NULL) {
+        if (tu_mono_ns() > deadline)
+            fail_msg("fewer than 3 status lines in 20 s:\n%s", out);
+        drain_pty(master, out, sizeof out, &len);
+        tu_pause();
+    }
+    if (longest > 59)
+        fail_msg("a status line of %zu columns on a 60-column terminal:\n%s", longest, out);
+    /* The rejection's message starts a line of its own. */
+    const char *msg = strstr(out, "orderbook: XYZUSDT");
+    assert_non_null(msg);
+    assert_true(msg == out || msg[-1] == '\n' ||
+                (msg - out >= 4 && strncmp(msg - 4, REDRAW, 4) == 0));
+    /* Wider: the line grows to use it. */
+    size_t mark = len;
+    set_width(master, 200);
+    kill(r->pid, SIGWINCH);
+    deadline = tu_mono_ns() + 20LL * 1000000000LL;
+    while (status_lines(out + mark, &longest) < 2) {
+        if (tu_mono_ns() > deadline)
+            fail_msg("no status line after the resize:\n%s", out + mark);
+        drain_pty(master, out, sizeof out, &len);
+        tu_pause();
+    }
+    if (longest <= 60 || longest > 199)
+        fail_msg("%zu columns after a resize to 200:\n%s", longest, out + mark);
+    kill(r->pid, SIGTERM);
+    int rc = -1;
+    deadline = tu_mono_ns() + TU_DEADLINE_NS;
+    while (rc < 0) {
+        drain_pty(master, out, sizeof out, &len); /* a full pty would block its writes */
+        rc = exited_within(r->pid, 100);
+        assert_true(tu_mono_ns() < deadline);
+    }
+    r->pid = 0;
+    close(master);
+    assert_int_equal(rc, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -353,6 +453,7 @@ int main(void)
         T(test_first_hour_lost_records_are_said_first_and_exit_3),
         T(test_first_hour_second_instance_on_one_dir_is_exit_2_naming_the_first),
         T(test_first_hour_sighup_drains_and_bad_tz_is_said_once),
+        T(test_first_hour_status_line_fits_the_terminal_and_messages_take_their_own_line),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "ob_run.h"
@@ -207,32 +208,51 @@ static tr_account check_symbol(run *r, const tr_records *rs, const tr_truth *t, 
     return a;
 }
 
-/* Parse the summary orderbook prints on stderr when it stops. */
+static unsigned long long json_count(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    assert_true(cJSON_IsNumber(v));
+    return (unsigned long long)v->valuedouble;
+}
+
+/* Parse the summary orderbook prints on stderr when it stops: its JSON line. */
 static void read_summary(run *r, ob_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
     char *text = tu_read_file(r->err, NULL);
     assert_non_null(text);
-    const char *p = strstr(text, "orderbook: summary: ");
-    if (p == NULL || sscanf(p,
-                            "orderbook: summary: %llu messages, %llu malformed, %llu records; "
-                            "files: %llu lines written, %llu refused (queue full), %llu lost "
-                            "to I/O, %llu discarded, %llu files",
-                            &sum->messages, &sum->malformed, &sum->records, &sum->written,
-                            &sum->refused, &sum->lost_io, &sum->discarded, &sum->files) != 8) {
-        free(text);
-        ob_fail_with_logs(r, "no summary on stderr");
-    }
-    for (const char *line = strchr(p, '\n'); line != NULL && sum->n_sym < 8;
-         line = strchr(line + 1, '\n')) {
-        ob_symbol *s = &sum->sym[sum->n_sym];
-        if (sscanf(line + 1,
-                   "orderbook: %23[^:]: %llu events applied, %llu resyncs, book %llu bids "
-                   "%llu asks",
-                   s->s, &s->applied, &s->resyncs, &s->bids, &s->asks) == 5)
-            sum->n_sym++;
-    }
+    char *p = strstr(text, "{\"summary\":{");
+    char *end = p ? strchr(p, '\n') : NULL;
+    if (end != NULL)
+        *end = '\0';
+    cJSON *root = p ? cJSON_Parse(p) : NULL;
     free(text);
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "summary");
+    if (j == NULL) {
+        cJSON_Delete(root);
+        ob_fail_with_logs(r, "no JSON summary on stderr");
+    }
+    sum->messages = json_count(j, "messages");
+    sum->malformed = json_count(j, "malformed");
+    sum->records = json_count(j, "records");
+    sum->written = json_count(j, "written");
+    sum->refused = json_count(j, "refused");
+    sum->lost_io = json_count(j, "lost_io");
+    sum->discarded = json_count(j, "discarded");
+    sum->files = json_count(j, "files");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "symbols"))
+    {
+        if (sum->n_sym == 8)
+            break;
+        ob_symbol *s = &sum->sym[sum->n_sym++];
+        snprintf(s->s, sizeof s->s, "%s", cJSON_GetObjectItemCaseSensitive(e, "s")->valuestring);
+        s->applied = json_count(e, "events");
+        s->resyncs = json_count(e, "resyncs");
+        s->bids = json_count(e, "bids");
+        s->asks = json_count(e, "asks");
+    }
+    cJSON_Delete(root);
 }
 
 static const ob_symbol *summary_of(const ob_summary *sum, const char *symbol)
