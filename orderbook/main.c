@@ -30,6 +30,8 @@
 #include "console.h"
 #include "feed.h"
 #include "nats.h"
+#include "serve.h"
+#include "serve_capture.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -50,7 +52,9 @@ typedef struct app {
     status_meter meter;
     time_t last_status;
     pthread_t main_thread;
-    npub *pub; /* [nats] url: records also go to JetStream; NULL: off */
+    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up; /* connections up (network thread) */
 } app;
 
 static int64_t realtime_ns(void)
@@ -84,12 +88,14 @@ static void want_snapshot(void *ctx, const char *symbol)
 static void on_connected(void *ctx, const char *const *symbols, size_t n)
 {
     app *a = ctx;
+    a->legs_up++;
     cap_on_connected(a->pipeline, symbols, n, realtime_ns());
 }
 
 static void on_disconnected(void *ctx, const char *const *symbols, size_t n, const char *why)
 {
     app *a = ctx;
+    a->legs_up--;
     cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
 }
 
@@ -174,9 +180,38 @@ static void status_draw(app *a)
     con_status(line);
 }
 
+/* The live page's copy of the capture, once a second on the network thread. */
+static void publish_page(app *a)
+{
+    if (a->web == NULL)
+        return;
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    serve_publish(a->web, serve_take_view(a->pipeline, &st, a->legs_up, realtime_ns()));
+}
+
+/* Start the live page when [serve] listen is set. Returns 0, or -1 (said on stderr). */
+static int start_page(app *a)
+{
+    const cfg_listen *l = &a->conf.listen;
+    if (l->host[0] == '\0')
+        return 0;
+    char addr[sizeof l->host + 16], err[512];
+    snprintf(addr, sizeof addr, strchr(l->host, ':') ? "[%s]:%d" : "%s:%d", l->host, l->port);
+    a->web = serve_start(addr, a->conf.dir, err, sizeof err);
+    if (a->web == NULL) {
+        con_say("[serve] %s", err);
+        return -1;
+    }
+    if (!a->args.quiet)
+        con_say("live page at http://%s/ (also /metrics, /api/book?symbol=S)", addr);
+    return 0;
+}
+
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    publish_page(a);
     if (a->args.quiet)
         return;
     time_t now = time(NULL);
@@ -356,6 +391,11 @@ static int start(app *a)
         con_say("cannot start the network: %s", lack(errno, why, sizeof why));
         goto fail;
     }
+    if (start_page(a) != 0) {
+        feed_destroy(a->net);
+        a->net = NULL;
+        goto fail;
+    }
     return 0;
 fail:
     cap_destroy(a->pipeline);
@@ -412,6 +452,7 @@ static int run(app *a)
     if (err != 0) {
         char why[256];
         con_say("cannot start the network thread: %s", lack(err, why, sizeof why));
+        serve_stop(a->web);
         feed_destroy(a->net);
         cap_destroy(a->pipeline);
         npub_destroy(a->pub);
@@ -422,6 +463,7 @@ static int run(app *a)
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
+    serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
         con_say("stopping: writing what was received (Ctrl-C again to stop at once)");
     drain(a, &set);
