@@ -217,6 +217,11 @@ int rp_head_parse(const char *line, size_t len, rp_head *out)
         if (out->data >= end - 1)
             return -1;
         out->data_len = (size_t)(end - 1 - out->data);
+        /* An object or a string must end where the record does (a line cut short may not). */
+        char last = out->data[out->data_len - 1];
+        if ((out->data[0] == '{' && (last != '}' || out->data_len < 2)) ||
+            (out->data[0] == '"' && (last != '"' || out->data_len < 2)))
+            return -1;
     } else if (out->kind == RP_DEPTH) {
         if (id_after(p, end, ",\"u\":", &out->id) != 0)
             return -1;
