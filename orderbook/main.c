@@ -50,6 +50,7 @@ typedef struct app {
     cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
     double *rates;          /* events/s per symbol */
     status_meter meter;
+    uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
     npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
@@ -163,6 +164,8 @@ static void status_draw(app *a)
     status_io io;
     look(a, &io, file, sizeof file);
     size_t n = cap_symbols(a->pipeline);
+    io.losing = status_lost(&io) > a->lost_shown;
+    a->lost_shown = status_lost(&io);
     status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
     char line[4096], nats[128] = "";
     if (a->pub != NULL) {
@@ -525,7 +528,7 @@ int main(int argc, char **argv)
     a.views = calloc(a.args.n_symbols, sizeof *a.views);
     a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
     if (a.symbols == NULL || a.views == NULL || a.rates == NULL ||
-        status_meter_init(&a.meter, a.args.n_symbols) != 0) {
+        status_meter_init(&a.meter, a.args.n_symbols, realtime_ns()) != 0) {
         fprintf(stderr, "orderbook: out of memory\n");
         return 1;
     }
