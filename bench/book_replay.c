@@ -96,12 +96,12 @@ static void pin(const run_env *env, int on)
     sched_setaffinity(0, sizeof env->all_cpus, &env->all_cpus);
 }
 
-static void emit(void *ctx, const char *line, size_t len)
+static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
     sink_ctx *s = ctx;
     s->lines++;
     s->bytes += len + 1;
-    if (s->lg != NULL && alog_write(s->lg, line, len) != ALOG_OK)
+    if (s->lg != NULL && alog_write_at(s->lg, stamp_ns, line, len) != ALOG_OK)
         s->refused++;
 }
 
@@ -162,8 +162,10 @@ static void check_capture(run_env *env, const cap *c, const sink_ctx *sink)
     const cap_counters *cc = cap_counts(c);
     uint64_t applied = 0, resyncs = 0;
     for (size_t i = 0; i < cap_symbols(c); i++) {
-        applied += cap_symbol(c, i)->stats.applied;
-        resyncs += cap_symbol(c, i)->stats.resyncs;
+        cap_symbol_view v;
+        cap_symbol_view_get(c, i, &v);
+        applied += v.applied;
+        resyncs += v.resyncs;
     }
     /* One connected record, one snapshot record per symbol, one depth record per frame. */
     uint64_t want = 1 + env->feed->n_symbols + env->feed->n_frames;

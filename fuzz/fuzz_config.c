@@ -71,16 +71,46 @@ static void check_values(const cfg *c)
     FUZZ_CHECK(c->dir[0] != '\0', "empty dir");
     FUZZ_CHECK(c->rollover_5sec == 0 || c->rollover_5sec == 1, "rollover %d", c->rollover_5sec);
     FUZZ_CHECK(c->utc == 0 || c->utc == 1, "utc %d", c->utc);
-    FUZZ_CHECK(c->queue_mb >= 1 && c->queue_mb <= 4096, "queue_mb %u", c->queue_mb);
+    FUZZ_CHECK(c->queue_mb >= 1 && c->queue_mb <= 2048, "queue_mb %u", c->queue_mb);
+    FUZZ_CHECK(c->compress == CFG_COMPRESS_NONE || c->compress == CFG_COMPRESS_ZSTD, "compress %d",
+               (int)c->compress);
+    FUZZ_CHECK(c->market == CFG_MARKET_SPOT || c->market == CFG_MARKET_USDM ||
+                   c->market == CFG_MARKET_COINM,
+               "market %d", (int)c->market);
     check_url(&c->ws, "ws_url");
     check_url(&c->rest, "rest_url");
-    FUZZ_CHECK(c->speed_ms == 100 || c->speed_ms == 1000, "speed_ms %d", c->speed_ms);
-    FUZZ_CHECK(c->snapshot_limit >= 1 && c->snapshot_limit <= 5000, "snapshot_limit %d",
-               c->snapshot_limit);
+    check_url(&c->ws_b, "ws_url_b");
+    if (c->market == CFG_MARKET_SPOT) {
+        FUZZ_CHECK(c->speed_ms == 100 || c->speed_ms == 1000, "speed_ms %d", c->speed_ms);
+        FUZZ_CHECK(c->snapshot_limit >= 1 && c->snapshot_limit <= 5000, "snapshot_limit %d",
+                   c->snapshot_limit);
+    } else {
+        FUZZ_CHECK(c->speed_ms == 100 || c->speed_ms == 250 || c->speed_ms == 500,
+                   "futures speed_ms %d", c->speed_ms);
+        FUZZ_CHECK(c->snapshot_limit >= 5 && c->snapshot_limit <= 1000, "futures snapshot_limit %d",
+                   c->snapshot_limit);
+    }
+    FUZZ_CHECK(c->legs == 1 || c->legs == 2, "legs %u", c->legs);
+    FUZZ_CHECK(c->max_connection_age_s >= 1 && c->max_connection_age_s < 86400,
+               "max_connection_age_s %u", c->max_connection_age_s);
+    FUZZ_CHECK(c->ping_s >= 1 && c->ping_s < c->hangup_s && c->hangup_s <= 3600,
+               "ping_s %u hangup_s %u", c->ping_s, c->hangup_s);
+    FUZZ_CHECK(c->trades == 0 || c->trades == 1, "trades %d", c->trades);
     FUZZ_CHECK(c->depth >= 1 && c->depth <= 1000, "depth %u", c->depth);
     FUZZ_CHECK(c->record == CAP_RECORD_BOOK || c->record == CAP_RECORD_RAW ||
                    c->record == CAP_RECORD_BOTH,
                "record %d", (int)c->record);
+    check_string(c->nats_url, sizeof c->nats_url, "nats url");
+    check_string(c->nats_stream, sizeof c->nats_stream, "nats stream");
+    check_string(c->nats_subject_prefix, sizeof c->nats_subject_prefix, "subject_prefix");
+    check_string(c->nats_durable, sizeof c->nats_durable, "durable");
+    FUZZ_CHECK(c->nats_stream[0] != '\0' && c->nats_durable[0] != '\0' &&
+                   c->nats_subject_prefix[0] != '\0',
+               "empty nats name");
+    FUZZ_CHECK(c->nats_replicas >= 1 && c->nats_replicas <= 5, "replicas %u", c->nats_replicas);
+    check_string(c->listen.host, sizeof c->listen.host, "listen");
+    FUZZ_CHECK(c->listen.host[0] == '\0' || (c->listen.port >= 1 && c->listen.port <= 65535),
+               "listen port %d", c->listen.port);
 }
 
 static void check_error(const char *err, size_t lines)
@@ -107,7 +137,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 'Z', sizeof err);
     memset(err_again, 'Z', sizeof err_again);
 
-    cfg_defaults(&c);
     int rc = cfg_load(&c, path, err, sizeof err);
     FUZZ_CHECK(rc == 0 || rc == -1, "result %d", rc);
     if (rc == 0)
@@ -117,7 +146,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_error(err, lines_in(data, size));
     }
 
-    cfg_defaults(&again);
     int rc_again = cfg_load(&again, path, err_again, sizeof err_again);
     FUZZ_CHECK(rc == rc_again, "loaded twice: %d then %d", rc, rc_again);
     if (rc == 0)

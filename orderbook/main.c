@@ -3,10 +3,16 @@
  *
  * Wiring only: the command line and configuration decide, the feed (network thread) brings
  * messages and snapshots, the capture pipeline turns them into records, alog writes them.
- * The main thread waits for signals: the first SIGINT/SIGTERM stops the feed and drains
- * the logger, a second SIGINT stops at once.
+ * The main thread waits for signals: the first SIGINT/SIGTERM/SIGHUP stops the feed and
+ * drains the logger, a second SIGINT stops at once; SIGWINCH re-reads the terminal's width.
+ *
+ * Exit status: 0 stopped and every record written; 1 could not run (a thread or memory at
+ * start, every symbol rejected); 2 usage, configuration or log directory (unusable, or
+ * locked by another orderbook); 3 stopped, but records were lost (refused, lost to I/O or
+ * discarded by a second Ctrl-C): the summary says so first.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,8 +25,14 @@
 #include "alog.h"
 #include "capture.h"
 #include "cli.h"
+#include "checks.h"
 #include "config.h"
+#include "console.h"
 #include "feed.h"
+#include "nats.h"
+#include "serve.h"
+#include "serve_capture.h"
+#include "status.h"
 
 #define VERSION "0.1.0"
 
@@ -31,12 +43,19 @@ typedef struct app {
     alog *lg;
     cap *pipeline;
     feed *net;
-    int tty;                   /* stderr is a terminal */
-    atomic_int rejected;       /* symbols Binance refused */
-    atomic_int fatal;          /* every symbol refused: stop with exit 1 */
-    uint64_t last_applied[64]; /* per symbol, for events/s on the status line */
+    int tty;                /* stderr is a terminal */
+    int lock_fd;            /* the log directory's lock, held for the run */
+    atomic_int rejected;    /* symbols Binance refused */
+    atomic_int fatal;       /* every symbol refused: stop with exit 1 */
+    cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
+    double *rates;          /* events/s per symbol */
+    status_meter meter;
+    uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
+    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up; /* connections up (network thread) */
 } app;
 
 static int64_t realtime_ns(void)
@@ -48,11 +67,15 @@ static int64_t realtime_ns(void)
 
 /* ---- the capture's sink: records to alog, snapshot requests to the feed ---- */
 
-static void emit(void *ctx, const char *line, size_t len)
+static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
     app *a = ctx;
-    /* A refusal (queue full) is counted by alog and shown as "drops". */
-    (void)alog_write(a->lg, line, len);
+    /* The record's own ts picks its file, so a file holds exactly the records whose ts lies
+     * in its period, even one that waited in a buffer. A refusal (queue full) is counted by
+     * alog and shown as "drops". */
+    (void)alog_write_at(a->lg, stamp_ns, line, len);
+    /* Never blocks: a full buffer is counted as failed (the files have the record). */
+    (void)npub_put(a->pub, line, len);
 }
 
 static void want_snapshot(void *ctx, const char *symbol)
@@ -66,12 +89,14 @@ static void want_snapshot(void *ctx, const char *symbol)
 static void on_connected(void *ctx, const char *const *symbols, size_t n)
 {
     app *a = ctx;
+    a->legs_up++;
     cap_on_connected(a->pipeline, symbols, n, realtime_ns());
 }
 
 static void on_disconnected(void *ctx, const char *const *symbols, size_t n, const char *why)
 {
     app *a = ctx;
+    a->legs_up--;
     cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
 }
 
@@ -90,10 +115,10 @@ static void on_snapshot(void *ctx, const char *symbol, const char *body, size_t 
 static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
 {
     app *a = ctx;
-    fprintf(stderr, "orderbook: %s: %s; not capturing it\n", symbol, why);
-    cap_on_snapshot_failed(a->pipeline, symbol);
+    con_say("%s: %s; not capturing it", symbol, why);
+    cap_on_rejected(a->pipeline, symbol);
     if ((size_t)atomic_fetch_add(&a->rejected, 1) + 1 == a->args.n_symbols) {
-        fprintf(stderr, "orderbook: every symbol was rejected: nothing to capture\n");
+        con_say("every symbol was rejected: nothing to capture");
         atomic_store(&a->fatal, 1);
         pthread_kill(a->main_thread, SIGUSR1);
     }
@@ -102,83 +127,108 @@ static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
 static void on_problem(void *ctx, const char *what)
 {
     (void)ctx;
-    fprintf(stderr, "orderbook: %s\n", what);
+    con_say("%s", what);
 }
 
-/* The file being written now (a display aid; alog decides the real one). */
+/* The file being written now: the one alog gives a record stamped now. */
 static void current_file(const app *a, char *out, size_t len)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    if (a->conf.utc)
-        gmtime_r(&now, &tm);
-    else
-        localtime_r(&now, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, a->conf.rollover_5sec ? "%Y%m%d%H%M" : "%Y%m%d", &tm);
-    if (a->conf.rollover_5sec)
-        snprintf(out, len, "%s/%s%d.txt", a->conf.dir, stamp, tm.tm_sec / 5);
-    else
-        snprintf(out, len, "%s/%s.txt", a->conf.dir, stamp);
+    char name[64];
+    alog_file_name(realtime_ns(), a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
+                   a->conf.utc, ALOG_COMPRESS_NONE, name, sizeof name);
+    snprintf(out, len, "%s/%s", a->conf.dir, name);
 }
 
-static void status_line(app *a, double seconds)
+/* The symbols' views and the logger's counters, as they are now. */
+static void look(app *a, status_io *io, char *file, size_t file_len)
 {
-    char line[2048];
-    size_t used = 0;
     size_t n = cap_symbols(a->pipeline);
-    for (size_t i = 0; i < n && used < sizeof line - 256; i++) {
-        const sync_symbol *s = cap_symbol(a->pipeline, i);
-        if (i == 3) {
-            used += (size_t)snprintf(line + used, sizeof line - used, " (+%zu more)", n - 3);
-            break;
-        }
-        uint64_t applied = s->stats.applied;
-        double rate = i < 64 ? (double)(applied - a->last_applied[i]) / seconds : 0.0;
-        if (i < 64)
-            a->last_applied[i] = applied;
-        const book_level *bid = book_level_at(&s->book, BOOK_BID, 0);
-        const book_level *ask = book_level_at(&s->book, BOOK_ASK, 0);
-        used += (size_t)snprintf(
-            line + used, sizeof line - used, "%s%s %.0f ev/s %s/%s [%zu|%zu] resyncs %llu%s",
-            i ? " | " : "", s->symbol, rate, bid ? bid->px : "-", ask ? ask->px : "-",
-            book_depth(&s->book, BOOK_BID), book_depth(&s->book, BOOK_ASK),
-            (unsigned long long)s->stats.resyncs,
-            s->state == SYNC_LIVE ? "" : (s->state == SYNC_LOADING ? " (syncing)" : " (down)"));
-    }
-    char file[4200];
-    current_file(a, file, sizeof file);
+    for (size_t i = 0; i < n; i++)
+        cap_symbol_view_get(a->pipeline, i, &a->views[i]);
     alog_stats st;
     alog_get_stats(a->lg, &st);
-    if (a->tty)
-        fprintf(stderr, "\r\033[K%s | %s | drops %llu", line, file,
-                (unsigned long long)(st.dropped_full + st.lost_io));
-    else
-        fprintf(stderr, "orderbook: %s | %s | drops %llu\n", line, file,
-                (unsigned long long)(st.dropped_full + st.lost_io));
+    if (file != NULL)
+        current_file(a, file, file_len);
+    *io = (status_io){.dir = a->conf.dir,
+                      .file = file,
+                      .written = st.written,
+                      .refused = st.dropped_full,
+                      .lost_io = st.lost_io,
+                      .discarded = st.discarded,
+                      .files = st.files_opened};
+}
+
+static void status_draw(app *a)
+{
+    char file[4200];
+    status_io io;
+    look(a, &io, file, sizeof file);
+    size_t n = cap_symbols(a->pipeline);
+    io.losing = status_lost(&io) > a->lost_shown;
+    a->lost_shown = status_lost(&io);
+    status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
+    char line[4096], nats[128] = "";
+    if (a->pub != NULL) {
+        npub_counts k;
+        npub_get_counts(a->pub, &k);
+        snprintf(nats, sizeof nats, " | nats published %llu pending %llu failed %llu",
+                 (unsigned long long)k.published, (unsigned long long)k.pending,
+                 (unsigned long long)k.failed);
+    }
+    size_t width = con_width(), extra = strlen(nats);
+    size_t used = status_line(line, sizeof line, a->views, a->rates, n, &io,
+                              width > extra + 40 ? width - extra : width);
+    if (used + extra < sizeof line && (width == 0 || used + extra <= width))
+        memcpy(line + used, nats, extra + 1);
+    con_status(line);
+}
+
+/* The live page's copy of the capture, once a second on the network thread. */
+static void publish_page(app *a)
+{
+    if (a->web == NULL)
+        return;
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    serve_publish(a->web, serve_take_view(a->pipeline, &st, a->legs_up, realtime_ns()));
+}
+
+/* Start the live page when [serve] listen is set. Returns 0, or -1 (said on stderr). */
+static int start_page(app *a)
+{
+    const cfg_listen *l = &a->conf.listen;
+    if (l->host[0] == '\0')
+        return 0;
+    char addr[sizeof l->host + 16], err[512];
+    snprintf(addr, sizeof addr, strchr(l->host, ':') ? "[%s]:%d" : "%s:%d", l->host, l->port);
+    a->web = serve_start(addr, a->conf.dir, err, sizeof err);
+    if (a->web == NULL) {
+        con_say("[serve] %s", err);
+        return -1;
+    }
+    if (!a->args.quiet)
+        con_say("live page at http://%s/ (also /metrics, /api/book?symbol=S)", addr);
+    return 0;
 }
 
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    publish_page(a);
     if (a->args.quiet)
         return;
     time_t now = time(NULL);
     int every = a->tty ? 1 : 10;
     if (a->last_status != 0 && now - a->last_status < every)
         return;
-    double seconds = a->last_status ? (double)(now - a->last_status) : 1.0;
     a->last_status = now;
-    status_line(a, seconds);
+    status_draw(a);
 }
 
 static void on_alog_error(void *ctx, int errnum, const char *what)
 {
     (void)ctx;
-    fprintf(stderr,
-            "orderbook: writing records: %s: %s (lines are counted as lost; "
-            "retrying)\n",
-            what, strerror(errnum));
+    con_say("writing records: %s: %s (records are being lost; retrying)", what, strerror(errnum));
 }
 
 /* ---- startup ---- */
@@ -216,29 +266,25 @@ static void *flush_thread(void *arg)
     return NULL;
 }
 
-static void summary(app *a)
+/* The summary, human then JSON; returns the records lost. */
+static uint64_t summary(app *a)
 {
-    if (a->tty && !a->args.quiet)
-        fputc('\n', stderr);
+    con_status_end();
+    status_io io;
+    look(a, &io, NULL, 0);
     const cap_counters *k = cap_counts(a->pipeline);
-    alog_stats st;
-    alog_get_stats(a->lg, &st);
-    fprintf(stderr, "orderbook: summary: %llu messages, %llu malformed, %llu records; ",
-            (unsigned long long)k->messages, (unsigned long long)k->malformed,
-            (unsigned long long)k->records);
-    fprintf(stderr,
-            "files: %llu lines written, %llu refused (queue full), %llu lost to I/O, "
-            "%llu discarded, %llu files in %s\n",
-            (unsigned long long)st.written, (unsigned long long)st.dropped_full,
-            (unsigned long long)st.lost_io, (unsigned long long)st.discarded,
-            (unsigned long long)st.files_opened, a->conf.dir);
-    for (size_t i = 0; i < cap_symbols(a->pipeline); i++) {
-        const sync_symbol *s = cap_symbol(a->pipeline, i);
-        fprintf(
-            stderr, "orderbook:   %s: %llu events applied, %llu resyncs, book %zu bids %zu asks\n",
-            s->symbol, (unsigned long long)s->stats.applied, (unsigned long long)s->stats.resyncs,
-            book_depth(&s->book, BOOK_BID), book_depth(&s->book, BOOK_ASK));
+    size_t n = cap_symbols(a->pipeline);
+    status_summary(stderr, k, a->views, n, &io);
+    status_summary_json(stderr, k, a->views, n, &io);
+    if (a->pub != NULL) {
+        npub_counts c;
+        npub_get_counts(a->pub, &c);
+        con_say("nats: %llu published (%llu already stored by another host or try), %llu "
+                "pending (not published), %llu failed",
+                (unsigned long long)c.published, (unsigned long long)c.duplicates,
+                (unsigned long long)c.pending, (unsigned long long)c.failed);
     }
+    return status_lost(&io);
 }
 
 /* Wait for the first signal (or a fatal condition); returns the signal, 0 for fatal. */
@@ -250,23 +296,65 @@ static int wait_for_stop(app *a, const sigset_t *set)
         int sig = sigtimedwait(set, &si, &ts);
         if (atomic_load(&a->fatal))
             return 0;
-        if (sig == SIGINT || sig == SIGTERM)
+        if (sig == SIGWINCH)
+            con_width_changed();
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
             return sig;
     }
 }
 
-static int run(app *a)
+/* The signals the main thread takes with sigtimedwait. */
+static void stop_signals(sigset_t *set)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);
-    /* Blocked here, before any thread starts, so every thread inherits it and only
-     * sigtimedwait below takes these signals. */
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    a->main_thread = pthread_self();
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGWINCH);
+}
 
+/* Why a start-up step failed: errno's text, and the likely cause when memory or threads ran
+ * out (a pthread_create fails with EAGAIN for lack of either). */
+static const char *lack(int err, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s", strerror(err),
+             err == EAGAIN || err == ENOMEM
+                 ? " (out of memory or threads: see ulimit -v and ulimit -u)"
+                 : "");
+    return buf;
+}
+
+/* The feed knows no configuration file: it takes the endpoints as host, port and path. */
+static feed_config feed_options(const app *a)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    feed_config fc = {.ws = {a->conf.ws.host, a->conf.ws.port, a->conf.ws.path, 1},
+                      .rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1},
+                      .market = market[a->conf.market],
+                      .ca_file = a->conf.ca_file,
+                      .speed_ms = a->conf.speed_ms,
+                      .snapshot_limit = a->conf.snapshot_limit,
+                      .ping_s = a->conf.ping_s,
+                      .hangup_s = a->conf.hangup_s,
+                      .symbols = a->symbols,
+                      .n_symbols = a->args.n_symbols};
+    /* The integration tests still set these through the environment; to go once they write
+     * [binance] ping_s and hangup_s into their configuration. */
+    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
+    if (ping != NULL)
+        fc.ping_s = (unsigned)atoi(ping);
+    if (hangup != NULL)
+        fc.hangup_s = (unsigned)atoi(hangup);
+    return fc;
+}
+
+/* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
+static int start(app *a)
+{
+    char why[256];
     alog_options lo = {.dir = a->conf.dir,
                        .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
                        .utc = a->conf.utc,
@@ -274,66 +362,138 @@ static int run(app *a)
                        .on_error = on_alog_error};
     a->lg = alog_open(&lo);
     if (a->lg == NULL) {
-        fprintf(stderr, "orderbook: cannot start the logger: %s\n", strerror(errno));
+        con_say("cannot start the logger: %s", lack(errno, why, sizeof why));
         return 1;
+    }
+    if (a->conf.nats_url[0] != '\0') {
+        npub_options no = {.url = a->conf.nats_url,
+                           .stream = a->conf.nats_stream,
+                           .prefix = a->conf.nats_subject_prefix,
+                           .market = cfg_market_name(a->conf.market),
+                           .replicas = (int)a->conf.nats_replicas,
+                           .on_problem = on_problem};
+        char err[512];
+        a->pub = npub_start(&no, err, sizeof err);
+        if (a->pub == NULL) {
+            con_say("[nats] url = %s: %s", a->conf.nats_url, err);
+            goto fail;
+        }
     }
     cap_sink sink = {a, emit, want_snapshot};
     a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
                              a->conf.utc, &sink);
-    feed_config fc = {.ws = a->conf.ws,
-                      .rest = a->conf.rest,
-                      .ca_file = a->conf.ca_file,
-                      .speed_ms = a->conf.speed_ms,
-                      .snapshot_limit = a->conf.snapshot_limit,
-                      .symbols = a->symbols,
-                      .n_symbols = a->args.n_symbols};
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    fc.ping_s = ping ? (unsigned)atoi(ping) : 0;
-    fc.hangup_s = hangup ? (unsigned)atoi(hangup) : 0;
+    if (a->pipeline == NULL) {
+        con_say("cannot start: out of memory");
+        goto fail;
+    }
+    feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
-    a->net = a->pipeline ? feed_create(&fc, &fh) : NULL;
+    a->net = feed_create(&fc, &fh);
     if (a->net == NULL) {
-        fprintf(stderr, "orderbook: cannot start the network: %s\n", strerror(errno));
-        cap_destroy(a->pipeline);
-        alog_close(a->lg);
-        return 1;
+        con_say("cannot start the network: %s", lack(errno, why, sizeof why));
+        goto fail;
     }
-    if (!a->args.quiet)
-        fprintf(stderr, "orderbook: capturing %zu symbol%s from %s into %s/ (%s files)\n",
-                a->args.n_symbols, a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
-                a->conf.rollover_5sec ? "5-second" : "daily");
-    pthread_t net;
-    pthread_create(&net, NULL, network_thread, a);
+    if (start_page(a) != 0) {
+        feed_destroy(a->net);
+        a->net = NULL;
+        goto fail;
+    }
+    return 0;
+fail:
+    cap_destroy(a->pipeline);
+    npub_destroy(a->pub);
+    alog_close(a->lg);
+    a->pipeline = NULL;
+    a->pub = NULL;
+    a->lg = NULL;
+    return 1;
+}
 
-    int sig = wait_for_stop(a, &set);
-    /* Everything received so far is in the pipeline once the feed thread has returned. */
-    feed_stop(a->net);
-    pthread_join(net, NULL);
-    if (sig != 0 && !a->args.quiet)
-        fprintf(stderr,
-                "%sorderbook: stopping: writing what was received (Ctrl-C again to "
-                "stop at once)\n",
-                a->tty ? "\n" : "");
+/* Drain the logger, on a thread of its own so that a second SIGINT can stop it at once. */
+static void drain(app *a, const sigset_t *set)
+{
     pthread_t flusher;
-    pthread_create(&flusher, NULL, flush_thread, a);
+    int err = pthread_create(&flusher, NULL, flush_thread, a);
+    if (err != 0) {
+        con_say("no thread to drain with (%s): draining here; a second Ctrl-C cannot cut it "
+                "short",
+                strerror(err));
+        alog_stop(a->lg, ALOG_STOP_FLUSH);
+        return;
+    }
     for (;;) {
         /* Poll the flusher; a second SIGINT meanwhile drops what is still queued. */
         struct timespec ts = {0, 100000000};
         siginfo_t si;
-        int s = sigtimedwait(&set, &si, &ts);
+        int s = sigtimedwait(set, &si, &ts);
         if (s == SIGINT) {
-            fprintf(stderr, "orderbook: stopping now: queued records are dropped\n");
+            con_say("stopping now: queued records are dropped");
             alog_stop(a->lg, ALOG_STOP_NOW);
         }
         if (pthread_tryjoin_np(flusher, NULL) == 0)
             break;
     }
-    summary(a);
+}
+
+static int run(app *a)
+{
+    sigset_t set;
+    stop_signals(&set);
+    /* Blocked here, before any thread starts, so every thread inherits it and only
+     * sigtimedwait below takes these signals. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    a->main_thread = pthread_self();
+    if (start(a) != 0)
+        return 1;
+    if (!a->args.quiet)
+        con_say("capturing %zu symbol%s from %s into %s/ (%s files)", a->args.n_symbols,
+                a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
+                a->conf.rollover_5sec ? "5-second" : "daily");
+    pthread_t net;
+    int err = pthread_create(&net, NULL, network_thread, a);
+    if (err != 0) {
+        char why[256];
+        con_say("cannot start the network thread: %s", lack(err, why, sizeof why));
+        serve_stop(a->web);
+        feed_destroy(a->net);
+        cap_destroy(a->pipeline);
+        npub_destroy(a->pub);
+        alog_close(a->lg);
+        return 1;
+    }
+    int sig = wait_for_stop(a, &set);
+    /* Everything received so far is in the pipeline once the feed thread has returned. */
+    feed_stop(a->net);
+    pthread_join(net, NULL);
+    serve_stop(a->web);
+    if (sig != 0 && !a->args.quiet)
+        con_say("stopping: writing what was received (Ctrl-C again to stop at once)");
+    drain(a, &set);
+    if (a->pub != NULL && npub_stop(a->pub, 10000) != 0)
+        con_say("nats: not everything was published within 10 s");
+    uint64_t lost = summary(a);
+    npub_destroy(a->pub);
     feed_destroy(a->net);
     cap_destroy(a->pipeline);
     alog_close(a->lg);
-    return atomic_load(&a->fatal) ? 1 : 0;
+    if (atomic_load(&a->fatal))
+        return 1;
+    return lost > 0 ? 3 : 0;
+}
+
+/* The log directory (exit 2 when unusable or taken) and the time zone (a warning). */
+static int check_environment(app *a)
+{
+    char why[PATH_MAX + 256];
+    if (!a->conf.utc && checks_tz(getenv("TZ"), why, sizeof why) != 0)
+        con_say("%s (or set [log] clock = utc)", why);
+    a->lock_fd = checks_log_dir(a->conf.dir, why, sizeof why);
+    if (a->lock_fd < 0) {
+        con_say("%s", why);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -359,13 +519,27 @@ int main(int argc, char **argv)
         return 2;
     }
     a.tty = isatty(STDERR_FILENO);
+    con_init(a.tty, a.args.quiet);
+    if (check_environment(&a) != 0) {
+        cli_free(&a.args);
+        return 2;
+    }
     a.symbols = calloc(a.args.n_symbols, sizeof *a.symbols);
-    if (a.symbols == NULL)
+    a.views = calloc(a.args.n_symbols, sizeof *a.views);
+    a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
+    if (a.symbols == NULL || a.views == NULL || a.rates == NULL ||
+        status_meter_init(&a.meter, a.args.n_symbols, realtime_ns()) != 0) {
+        fprintf(stderr, "orderbook: out of memory\n");
         return 1;
+    }
     for (size_t i = 0; i < a.args.n_symbols; i++)
         a.symbols[i] = a.args.symbols[i];
     int rc = run(&a);
     free(a.symbols);
+    free(a.views);
+    free(a.rates);
+    status_meter_free(&a.meter);
     cli_free(&a.args);
+    close(a.lock_fd);
     return rc;
 }

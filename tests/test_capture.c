@@ -12,21 +12,34 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "record.h"
 
 #define MAX_LINES 20000
 
 typedef struct sink_log {
     char *lines[MAX_LINES];
+    int64_t stamps[MAX_LINES]; /* what the sink was told each record's time is */
     size_t n;
     char wanted[64][24]; /* snapshot requests, in order */
     size_t n_wanted;
 } sink_log;
 
-static void emit(void *ctx, const char *line, size_t len)
+/* Every record's stamp, which picks its file, is the time its ts says (all tests are UTC). */
+static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
     sink_log *l = ctx;
     assert_true(l->n < MAX_LINES);
+    static rec_writer w;
+    static int ready;
+    if (!ready)
+        rec_init(&w, 1, 1);
+    ready = 1;
+    char ts[REC_TS_MAX], want[REC_TS_MAX + 16];
+    rec_timestamp(&w, stamp_ns, ts);
+    snprintf(want, sizeof want, "{\"ts\":\"%s\"", ts);
+    assert_memory_equal(line, want, strlen(want));
     l->lines[l->n] = strndup(line, len);
+    l->stamps[l->n] = stamp_ns;
     l->n++;
 }
 
@@ -77,12 +90,57 @@ static void test_capture_routes_symbols_and_records_in_order(void **state)
     assert_string_equal(l->lines[1], "{\"ts\":\"1970-01-01T00:00:02.000000Z\",\"event\":"
                                      "\"snapshot\",\"s\":\"BTCUSDT\",\"lastUpdateId\":10,"
                                      "\"bids\":[[\"1.0\",\"1\"]],\"asks\":[[\"2\",\"3\"]]}");
-    /* The buffered event keeps its own receive time. */
+    /* The buffered event keeps its own receive time, for its ts and for its file. */
+    assert_int_equal(l->stamps[1], 2000000000LL);
+    assert_int_equal(l->stamps[2], 1000000000LL);
     assert_string_equal(l->lines[2], "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"event\":\"depth\","
                                      "\"s\":\"BTCUSDT\",\"E\":5,\"U\":11,\"u\":12,\"bids\":"
                                      "[[\"1.5\",\"2\"]],\"asks\":[[\"2\",\"3\"]]}");
-    assert_int_equal(cap_symbol(c, 1)->state, SYNC_LIVE);
-    assert_int_equal(cap_symbol(c, 0)->state, SYNC_LOADING);
+    cap_symbol_view v;
+    assert_int_equal(cap_symbol_view_get(c, 1, &v), 0);
+    assert_string_equal(v.name, "BTCUSDT");
+    assert_int_equal(v.state, CAP_SYNCED);
+    assert_int_equal(v.applied, 1);
+    assert_string_equal(v.best_bid, "1.5");
+    assert_string_equal(v.best_ask, "2");
+    assert_int_equal(v.bids, 2);
+    assert_int_equal(v.asks, 1);
+    assert_int_equal(cap_symbol_view_get(c, 0, &v), 0);
+    assert_string_equal(v.name, "ETHUSDT");
+    assert_int_equal(v.state, CAP_SYNCING);
+    assert_string_equal(v.best_bid, "-");
+    assert_int_equal(cap_symbol_view_get(c, 2, &v), -1);
+    cap_destroy(c);
+    log_free(l);
+}
+
+static void test_capture_bad_snapshot_is_asked_for_again_and_rejected_symbol_stays_out(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSDT"};
+    cap *c = cap_create(syms, 1, 1, CAP_RECORD_BOOK, 1, &sink);
+    cap_on_connected(c, syms, 1, 0);
+    assert_int_equal(l->n_wanted, 1);
+    cap_on_snapshot(c, "BTCUSDT", "{\"lastUpdateId\":", 15, 0);
+    assert_int_equal(l->n_wanted, 2);
+    assert_int_equal(cap_counts(c)->bad_snapshots, 1);
+    cap_on_rejected(c, "BTCUSDT");
+    cap_symbol_view v;
+    cap_symbol_view_get(c, 0, &v);
+    assert_int_equal(v.state, CAP_REJECTED);
+    /* A reconnect does not ask for it again, and its events are not recorded. */
+    cap_on_disconnected(c, syms, 1, "x", 0);
+    cap_on_connected(c, syms, 1, 0);
+    message(c, "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,"
+               "\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"b\":[[\"1.5\",\"2\"]],\"a\":[]}}");
+    assert_int_equal(l->n_wanted, 2);
+    cap_symbol_view_get(c, 0, &v);
+    assert_int_equal(v.state, CAP_REJECTED);
+    assert_int_equal(v.resyncs, 0);
+    for (size_t i = 0; i < l->n; i++)
+        assert_null(strstr(l->lines[i], "BTCUSDT"));
     cap_destroy(c);
     log_free(l);
 }
@@ -309,8 +367,10 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
     for (int s = 0; s < 4; s++) {
         assert_true(got[s] > 0);
         assert_int_equal(got[s], n_expected[s]);
-        assert_int_equal(cap_symbol(c, (size_t)s)->state, SYNC_LIVE);
-        assert_int_equal(cap_symbol(c, (size_t)s)->stats.resyncs, 0);
+        cap_symbol_view v;
+        assert_int_equal(cap_symbol_view_get(c, (size_t)s, &v), 0);
+        assert_int_equal(v.state, CAP_SYNCED);
+        assert_int_equal(v.resyncs, 0);
     }
     assert_int_equal(cap_counts(c)->malformed, 0);
     for (size_t i = 0; i < n; i++)
@@ -323,6 +383,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_capture_routes_symbols_and_records_in_order),
+        cmocka_unit_test(
+            test_capture_bad_snapshot_is_asked_for_again_and_rejected_symbol_stays_out),
         cmocka_unit_test(test_capture_raw_mode_records_frames_verbatim),
         cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
     };

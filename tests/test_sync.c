@@ -149,6 +149,69 @@ static void test_sync_stale_snapshot_is_fetched_again(void **state)
     assert_string_equal(trail(), "loaded 104;applied 105-110;");
 }
 
+/* Issue 10 (7b): a snapshot that loads before any event, then a first event beyond it, is a
+ * stale snapshot (fetched again), not a gap in the stream: no resync, no snapshot record. */
+static void
+test_sync_snapshot_before_any_event_then_later_event_is_refetched_not_a_gap(void **state)
+{
+    sync_symbol *s = *state;
+    connect_(s);
+    load(s, 100);
+    assert_string_equal(trail(), "");
+    assert_int_equal(sync_get_state(s), SYNC_LOADING); /* loaded, but not known good */
+    feed(s, 105, 106, 1);                              /* U > L + 1 */
+    assert_string_equal(trail(), "want BTCUSDT;");
+    assert_int_equal(sync_get_state(s), SYNC_LOADING);
+    assert_int_equal(sync_get_stats(s)->resyncs, 0);
+    assert_int_equal(sync_get_stats(s)->refetches, 1);
+    assert_int_equal(book_depth(sync_book(s), BOOK_BID), 0);
+    log_[0] = '\0';
+    load(s, 104);
+    assert_string_equal(trail(), "loaded 104;applied 105-106;");
+    assert_int_equal(sync_get_state(s), SYNC_LIVE);
+}
+
+/* The same snapshot confirmed by a first event that continues it is recorded then, with the
+ * snapshot's own receive time. */
+static int64_t loaded_at;
+
+static void loaded_ts(void *ctx, const sync_symbol *s, uint64_t last_id, int64_t ns)
+{
+    (void)ctx, (void)s, (void)last_id;
+    loaded_at = ns;
+}
+
+static void test_sync_snapshot_before_any_event_is_recorded_when_continued(void **state)
+{
+    sync_symbol *s = *state;
+    sync_hooks h = hooks;
+    h.loaded = loaded_ts;
+    sync_connected(s, &h);
+    depth_snapshot sn = snap(100);
+    assert_int_equal(sync_snapshot_in(s, &h, &sn, 7), 0);
+    assert_int_equal(loaded_at, 0);
+    depth_event e = ev(100, 101, 1);
+    assert_int_equal(sync_event_in(s, &h, &e, 9), 0);
+    assert_int_equal(loaded_at, 7);
+    assert_int_equal(sync_get_state(s), SYNC_LIVE);
+}
+
+static void test_sync_rejected_symbol_ignores_everything(void **state)
+{
+    sync_symbol *s = *state;
+    connect_(s);
+    load(s, 100);
+    sync_rejected(s);
+    log_[0] = '\0';
+    assert_int_equal(sync_get_state(s), SYNC_REJECTED);
+    feed(s, 101, 102, 1);
+    sync_disconnected(s, &hooks, 0);
+    sync_connected(s, &hooks);
+    load(s, 200);
+    assert_string_equal(trail(), "");
+    assert_int_equal(sync_get_state(s), SYNC_REJECTED);
+}
+
 static void test_sync_duplicate_ignored_overlap_applied(void **state)
 {
     sync_symbol *s = *state;
@@ -257,6 +320,9 @@ int main(void)
         T(test_sync_drops_old_events_and_applies_the_straddling_one),
         T(test_sync_first_event_exactly_after_snapshot_applies),
         T(test_sync_stale_snapshot_is_fetched_again),
+        T(test_sync_snapshot_before_any_event_then_later_event_is_refetched_not_a_gap),
+        T(test_sync_snapshot_before_any_event_is_recorded_when_continued),
+        T(test_sync_rejected_symbol_ignores_everything),
         T(test_sync_duplicate_ignored_overlap_applied),
         T(test_sync_gap_drops_book_and_resyncs),
         T(test_sync_gap_inside_buffer_waits_for_next_snapshot),

@@ -1,240 +1,374 @@
+/*
+ * Loading the configuration: libinih finds the key = value lines, the table (config_table.c)
+ * says what each key allows and where it goes.
+ *
+ * Two passes: the first collects what the file sets (and the lines where), the second fills
+ * every key from the file or its default, checks values that depend on each other (a
+ * market's speeds and limits, ping_s < hangup_s) and resolves empty URLs to the market's.
+ * Of several errors, the one on the earliest line is reported.
+ */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define KEYS 11
+#include "config_check.h"
 
-static const char *const key_names[KEYS][2] = {
-    {"log", "dir"},          {"log", "rollover"},
-    {"log", "clock"},        {"log", "queue_mb"},
-    {"binance", "ws_url"},   {"binance", "rest_url"},
-    {"binance", "speed_ms"}, {"binance", "snapshot_limit"},
-    {"binance", "ca_file"},  {"book", "depth"},
-    {"book", "record"},
-};
+#define MAX_KEYS 32
+#define FILE_MAX (1024 * 1024) /* a configuration is a few hundred bytes */
+
+/*
+ * libinih reads a line into a buffer of INI_MAX_LINE bytes (the limit it was built with; its
+ * '\n' included): a longer line would be read in pieces, each taken for a line of its own.
+ * Our reader skips the rest of such a line and it is reported as an error of its own.
+ */
+#define MAX_LINE_CHARS (INI_MAX_LINE - 2)
 
 typedef struct loader {
-    cfg *c;
-    char seen[KEYS];
-    char msg[512]; /* the first error, without its file:line */
+    const cfg_key *keys;
+    size_t n_keys;
+    const char *text;                   /* the file */
+    size_t len, pos;                    /* its size, and how far libinih has read */
+    int line;                           /* the line libinih was last given */
+    int set_line[MAX_KEYS];             /* where the file sets each key; 0: it does not */
+    char value[MAX_KEYS][INI_MAX_LINE]; /* and to what */
+    int err_line;                       /* the earliest error's line; 0: none yet */
+    int has_err;
+    char msg[640]; /* that error, without its file:line */
 } loader;
 
-void cfg_defaults(cfg *c)
+static const char *const market_ws[] = {"wss://stream.binance.com:9443",
+                                        "wss://fstream.binance.com", "wss://dstream.binance.com"};
+static const char *const market_rest[] = {"https://api.binance.com", "https://fapi.binance.com",
+                                          "https://dapi.binance.com"};
+
+static void blame(loader *l, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Keep an error unless one on an earlier (or the same) line is already kept. */
+static void blame(loader *l, int line, const char *fmt, ...)
 {
-    char err[128];
-    memset(c, 0, sizeof *c);
-    snprintf(c->dir, sizeof c->dir, "orderbook_logs");
-    c->rollover_5sec = 1;
-    c->utc = 0;
-    c->queue_mb = 64;
-    url_parse("wss://stream.binance.com:9443", "wss", &c->ws, err, sizeof err);
-    url_parse("https://api.binance.com", "https", &c->rest, err, sizeof err);
-    c->speed_ms = 100;
-    c->snapshot_limit = 1000;
-    c->depth = 5;
-    c->record = CAP_RECORD_BOOK;
+    if (l->has_err && l->err_line <= line)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->msg, sizeof l->msg, fmt, ap);
+    va_end(ap);
+    l->has_err = 1;
+    l->err_line = line;
 }
 
-/* A whole decimal number in [lo, hi]: no sign games, no trailing characters. */
-static int get_int(const char *v, long lo, long hi, long *out)
+/* ---- sections and keys by name ---- */
+
+static int section_known(const loader *l, const char *s, size_t n)
 {
-    if (*v == '\0' || *v == '+' || *v == ' ')
-        return -1;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || n < lo || n > hi)
-        return -1;
-    *out = n;
+    for (size_t k = 0; k < l->n_keys; k++)
+        if (strlen(l->keys[k].section) == n && strncmp(l->keys[k].section, s, n) == 0)
+            return 1;
     return 0;
 }
 
-static int bad(loader *l, const char *section, const char *name, const char *value,
-               const char *allowed)
+/* "[log], [binance], [book], [nats] or [serve]" */
+static const char *section_list(const loader *l, char *buf, size_t len)
 {
-    if (l->msg[0] == '\0')
-        snprintf(l->msg, sizeof l->msg, "[%s] %s = %.200s: %s", section, name, value, allowed);
-    return 0;
-}
-
-static int set(loader *l, int key, const char *s, const char *n, const char *v)
-{
-    cfg *c = l->c;
-    long x;
-    char err[160];
-    switch (key) {
-    case 0:
-        if (*v == '\0' || strlen(v) >= sizeof c->dir)
-            return bad(l, s, n, v, "expected a directory path");
-        snprintf(c->dir, sizeof c->dir, "%s", v);
-        return 1;
-    case 1:
-        if (strcmp(v, "5sec") != 0 && strcmp(v, "daily") != 0)
-            return bad(l, s, n, v, "expected 5sec or daily");
-        c->rollover_5sec = strcmp(v, "5sec") == 0;
-        return 1;
-    case 2:
-        if (strcmp(v, "local") != 0 && strcmp(v, "utc") != 0)
-            return bad(l, s, n, v, "expected local or utc");
-        c->utc = strcmp(v, "utc") == 0;
-        return 1;
-    case 3:
-        if (get_int(v, 1, 4096, &x) != 0)
-            return bad(l, s, n, v, "expected a whole number of MiB from 1 to 4096");
-        c->queue_mb = (unsigned)x;
-        return 1;
-    case 4:
-    case 5:
-        if (url_parse(v, key == 4 ? "wss" : "https", key == 4 ? &c->ws : &c->rest, err,
-                      sizeof err) != 0)
-            return bad(l, s, n, v, err);
-        return 1;
-    case 6:
-        if (get_int(v, 100, 1000, &x) != 0 || (x != 100 && x != 1000))
-            return bad(l, s, n, v, "expected 100 or 1000");
-        c->speed_ms = (int)x;
-        return 1;
-    case 7:
-        if (get_int(v, 1, 5000, &x) != 0)
-            return bad(l, s, n, v, "expected a whole number from 1 to 5000");
-        c->snapshot_limit = (int)x;
-        return 1;
-    case 8:
-        if (strlen(v) >= sizeof c->ca_file)
-            return bad(l, s, n, v, "path too long");
-        snprintf(c->ca_file, sizeof c->ca_file, "%s", v);
-        return 1;
-    case 9:
-        if (get_int(v, 1, 1000, &x) != 0)
-            return bad(l, s, n, v, "expected a whole number of levels from 1 to 1000");
-        c->depth = (unsigned)x;
-        return 1;
-    default:
-        if (strcmp(v, "book") == 0)
-            c->record = CAP_RECORD_BOOK;
-        else if (strcmp(v, "raw") == 0)
-            c->record = CAP_RECORD_RAW;
-        else if (strcmp(v, "both") == 0)
-            c->record = CAP_RECORD_BOTH;
-        else
-            return bad(l, s, n, v, "expected book, raw or both");
-        return 1;
+    const char *names[MAX_KEYS];
+    size_t n = 0, used = 0;
+    for (size_t k = 0; k < l->n_keys; k++)
+        if (n == 0 || strcmp(names[n - 1], l->keys[k].section) != 0)
+            names[n++] = l->keys[k].section;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int w = snprintf(buf + used, len - used, "%s[%s]", sep, names[i]);
+        used += w > 0 ? (size_t)w : 0;
     }
+    return buf;
+}
+
+/* "ws_url, rest_url, ..." : the keys of a section. */
+static const char *key_list(const loader *l, const char *section, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < l->n_keys && used < len; k++) {
+        if (strcmp(l->keys[k].section, section) != 0)
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", l->keys[k].name);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+static void blame_unknown(loader *l, const char *section, const char *name)
+{
+    char list[400];
+    if (section[0] == '\0') {
+        const char *home = NULL;
+        for (size_t k = 0; k < l->n_keys && home == NULL; k++)
+            if (strcmp(l->keys[k].name, name) == 0)
+                home = l->keys[k].section;
+        if (home != NULL)
+            blame(l, l->line, "%.100s: outside any section (it belongs under [%s])", name, home);
+        else
+            blame(l, l->line, "%.100s: outside any section (sections: %s)", name,
+                  section_list(l, list, sizeof list));
+    } else if (!section_known(l, section, strlen(section))) {
+        blame(l, l->line, "[%.100s]: unknown section (expected %s)", section,
+              section_list(l, list, sizeof list));
+    } else {
+        blame(l, l->line, "[%s] %.100s: unknown key (allowed: %s)", section, name,
+              key_list(l, section, list, sizeof list));
+    }
+}
+
+/* ---- pass 1: what the file sets ---- */
+
+/* libinih's reader: like fgets over the text, but a line longer than libinih's buffer is cut
+ * and the rest skipped, so it never takes the tail of a line for a line of its own. */
+static char *next_line(char *str, int num, void *stream)
+{
+    loader *l = stream;
+    if (l->pos >= l->len || num < 2)
+        return NULL;
+    size_t room = (size_t)num - 1, n = 0;
+    const char *p = l->text + l->pos;
+    size_t left = l->len - l->pos;
+    const char *nl = memchr(p, '\n', left);
+    size_t whole = nl ? (size_t)(nl - p) + 1 : left;
+    n = whole < room ? whole : room;
+    memcpy(str, p, n);
+    str[n] = '\0';
+    l->pos += whole;
+    l->line++;
+    return str;
 }
 
 static int on_value(void *user, const char *section, const char *name, const char *value)
 {
     loader *l = user;
-    int known_section = 0;
-    for (int k = 0; k < KEYS; k++) {
-        if (strcmp(section, key_names[k][0]) != 0)
+    for (size_t k = 0; k < l->n_keys; k++) {
+        if (strcmp(section, l->keys[k].section) != 0 || strcmp(name, l->keys[k].name) != 0)
             continue;
-        known_section = 1;
-        if (strcmp(name, key_names[k][1]) != 0)
-            continue;
-        if (l->seen[k]) {
-            if (l->msg[0] == '\0')
-                snprintf(l->msg, sizeof l->msg, "[%s] %s: set twice", section, name);
-            return 0;
+        if (l->set_line[k] != 0)
+            blame(l, l->line, "[%s] %s: set twice (first on line %d)", section, name,
+                  l->set_line[k]);
+        else {
+            l->set_line[k] = l->line;
+            snprintf(l->value[k], sizeof l->value[k], "%s", value);
         }
-        l->seen[k] = 1;
-        return set(l, k, section, name, value);
+        return 1;
     }
-    if (l->msg[0] == '\0') {
-        if (!known_section)
-            snprintf(l->msg, sizeof l->msg,
-                     "[%s]: unknown section (expected [log], [binance] or [book])", section);
-        else
-            snprintf(l->msg, sizeof l->msg, "[%s] %s: unknown key", section, name);
-    }
-    return 0;
+    blame_unknown(l, section, name);
+    return 1;
 }
-
-/*
- * libinih reads a line in pieces of at most INI_MAX_LINE - 1 bytes (the limit it was built
- * with; its '\n' included) and takes each piece for a line of its own: the end of a long
- * comment would be read as a key = value line, and every line number after it would be
- * off. So a longer line is an error of its own.
- */
-#define MAX_LINE_CHARS (INI_MAX_LINE - 2)
 
 /* The section a line opens, as libinih sees the line: white space and, on the first line, a
  * UTF-8 byte-order mark skipped. NULL when the line opens none. */
-static const char *section_start(const char *line, int lineno)
+static const char *section_start(const char *line, size_t len, int lineno)
 {
-    const unsigned char *p = (const unsigned char *)line;
-    if (lineno == 1 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+    const unsigned char *p = (const unsigned char *)line, *end = p + len;
+    if (lineno == 1 && len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
         p += 3;
-    while (isspace(*p))
+    while (p < end && isspace(*p))
         p++;
-    return *p == '[' ? (const char *)p : NULL;
+    return p < end && *p == '[' ? (const char *)p : NULL;
 }
 
 /* What libinih does not report by itself: a section with no keys (it calls the handler for
- * keys only) and a line longer than it reads at once. Returns the line of the first such
- * problem (its message in err), or 0. */
-static int check_lines(const char *path, char *err, size_t errlen)
+ * keys only) and a line longer than it reads at once. */
+static void check_lines(loader *l)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0; /* ini_parse reports it */
-    char *line = NULL;
-    size_t line_cap = 0;
-    ssize_t len;
-    int lineno = 0, rc = 0;
-    while (rc == 0 && (len = getline(&line, &line_cap, f)) > 0) {
+    char list[200];
+    int lineno = 0;
+    for (size_t pos = 0; pos < l->len;) {
+        const char *line = l->text + pos;
+        const char *nl = memchr(line, '\n', l->len - pos);
+        size_t len = nl ? (size_t)(nl - line) : l->len - pos;
+        pos += len + 1;
         lineno++;
-        size_t chars = (size_t)len - (line[len - 1] == '\n');
-        if (chars > MAX_LINE_CHARS) {
-            snprintf(err, errlen, "%s:%d: line longer than %d characters", path, lineno,
-                     MAX_LINE_CHARS);
-            rc = lineno;
-            break;
+        if (len > MAX_LINE_CHARS) {
+            blame(l, lineno, "line longer than %d characters", MAX_LINE_CHARS);
+            continue;
         }
-        const char *p = section_start(line, lineno);
+        const char *p = section_start(line, len, lineno);
         if (p == NULL)
             continue;
-        const char *end = strchr(p, ']');
-        size_t n = end ? (size_t)(end - p - 1) : 0;
-        if (end != NULL && ((n == 3 && strncmp(p + 1, "log", 3) == 0) ||
-                            (n == 7 && strncmp(p + 1, "binance", 7) == 0) ||
-                            (n == 4 && strncmp(p + 1, "book", 4) == 0)))
+        const char *end = memchr(p, ']', len - (size_t)(p - line));
+        if (end != NULL && section_known(l, p + 1, (size_t)(end - p - 1)))
             continue;
-        snprintf(err, errlen, "%s:%d: %.*s: unknown section (expected [log], [binance] or [book])",
-                 path, lineno, (int)strcspn(p, "\r\n"), p);
-        rc = lineno;
+        size_t shown = strcspn(p, "\r\n");
+        if (shown > len - (size_t)(p - line))
+            shown = len - (size_t)(p - line);
+        blame(l, lineno, "%.*s: unknown section (expected %s)", (int)(shown > 100 ? 100 : shown), p,
+              section_list(l, list, sizeof list));
     }
-    free(line);
-    fclose(f);
-    return rc;
+}
+
+/* ---- pass 2: every key from the file or its default ---- */
+
+static const char *value_of(const loader *l, size_t k)
+{
+    return l->set_line[k] != 0 ? l->value[k] : l->keys[k].def;
+}
+
+static size_t key_index(const loader *l, const char *section, const char *name)
+{
+    for (size_t k = 0; k < l->n_keys; k++)
+        if (strcmp(l->keys[k].section, section) == 0 && strcmp(l->keys[k].name, name) == 0)
+            return k;
+    return l->n_keys; /* not reached: the names below are in the table */
+}
+
+static void fill_key(loader *l, cfg *c, size_t k, cfg_market market)
+{
+    const cfg_key *key = &l->keys[k];
+    char why[400];
+    const char *v = value_of(l, k);
+    if (cfg__set(key, v, market, (char *)c + key->offset, why, sizeof why) != 0)
+        blame(l, l->set_line[k], "[%s] %s = %.200s: %s", key->section, key->name, v, why);
+}
+
+/* An empty URL is the market's endpoint (ws_url_b: ws_url's). */
+static void resolve_urls(cfg *c)
+{
+    char why[200];
+    if (c->ws.host[0] == '\0')
+        url_parse(market_ws[c->market], "wss", &c->ws, why, sizeof why);
+    if (c->rest.host[0] == '\0')
+        url_parse(market_rest[c->market], "https", &c->rest, why, sizeof why);
+    if (c->ws_b.host[0] == '\0')
+        c->ws_b = c->ws;
+}
+
+static void check_together(loader *l, const cfg *c)
+{
+    size_t ping = key_index(l, "binance", "ping_s"), hangup = key_index(l, "binance", "hangup_s");
+    if (c->ping_s < c->hangup_s)
+        return;
+    /* Blame the one the file sets, or the later of the two. */
+    if (l->set_line[hangup] != 0 && l->set_line[hangup] > l->set_line[ping])
+        blame(l, l->set_line[hangup], "[binance] hangup_s = %s: expected more than ping_s (%u)",
+              value_of(l, hangup), c->ping_s);
+    else
+        blame(l, l->set_line[ping], "[binance] ping_s = %s: expected less than hangup_s (%u)",
+              value_of(l, ping), c->hangup_s);
+}
+
+static void fill(loader *l, cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    /* The market first: other keys' allowed values depend on it. */
+    size_t m = key_index(l, "binance", "market");
+    fill_key(l, c, m, CFG_MARKET_SPOT);
+    for (size_t k = 0; k < l->n_keys; k++)
+        if (k != m)
+            fill_key(l, c, k, c->market);
+    resolve_urls(c);
+    check_together(l, c);
+}
+
+void cfg_defaults(cfg *c)
+{
+    loader l; /* nothing set: every key at its default (about 7 KiB) */
+    memset(&l, 0, sizeof l);
+    l.keys = cfg_keys(&l.n_keys);
+    fill(&l, c);
+}
+
+/* ---- the file ---- */
+
+/* The whole file into *text (malloc'ed). Returns 0, or -1 with the error in err. */
+static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    char *buf = NULL;
+    size_t used = 0;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen,
+                 "%s: is a directory (expected a configuration file, e.g. "
+                 "config/orderbook.conf)",
+                 path);
+        goto fail;
+    }
+    buf = malloc(FILE_MAX + 1);
+    if (buf == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf + used, FILE_MAX + 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+        if (used > FILE_MAX) {
+            snprintf(err, errlen, "%s: larger than %d bytes (expected a configuration file)", path,
+                     FILE_MAX);
+            goto fail;
+        }
+    }
+    close(fd);
+    *text = buf;
+    *len = used;
+    return 0;
+fail:
+    free(buf);
+    close(fd);
+    return -1;
 }
 
 int cfg_load(cfg *c, const char *path, char *err, size_t errlen)
 {
-    loader l = {.c = c};
-    int line = ini_parse(path, on_value, &l);
-    if (line == -1) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len, err, errlen) != 0)
         return -1;
-    }
-    if (line == -2) {
+    loader *l = calloc(1, sizeof *l);
+    if (l == NULL) {
+        free(text);
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    int bad_line = check_lines(path, err, errlen);
-    if (bad_line != 0 && (line == 0 || bad_line <= line))
-        return -1;
-    if (line > 0) {
-        if (l.msg[0] != '\0')
-            snprintf(err, errlen, "%s:%d: %s", path, line, l.msg);
+    l->keys = cfg_keys(&l->n_keys);
+    l->text = text;
+    l->len = len;
+    check_lines(l);
+    int line = ini_parse_stream(next_line, l, on_value, l);
+    if (line == -2)
+        blame(l, 0, "out of memory");
+    else if (line > 0)
+        blame(l, line, "not a [section] or key = value line");
+    fill(l, c);
+    int rc = 0;
+    if (l->has_err) {
+        if (l->err_line > 0)
+            snprintf(err, errlen, "%s:%d: %s", path, l->err_line, l->msg);
         else
-            snprintf(err, errlen, "%s:%d: not a [section] or key = value line", path, line);
-        return -1;
+            snprintf(err, errlen, "%s: %s", path, l->msg);
+        rc = -1;
     }
-    return 0;
+    free(text);
+    free(l);
+    return rc;
 }

@@ -1,5 +1,6 @@
 #include "capture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,12 +23,13 @@ struct cap {
     cap_counters count;
 };
 
-static void emit(cap *c, size_t len)
+/* The record just built in c->rec, stamped `ns` (its ts). */
+static void emit(cap *c, int64_t ns, size_t len)
 {
     if (len == 0)
         return; /* out of memory while formatting: the record is lost, the book is not */
     c->count.records++;
-    c->sink.emit(c->sink.ctx, c->rec.buf, len);
+    c->sink.emit(c->sink.ctx, ns, c->rec.buf, len);
 }
 
 static int records_book(const cap *c)
@@ -39,27 +41,27 @@ static void on_applied(void *ctx, const sync_symbol *s, const depth_event *ev, i
 {
     cap *c = ctx;
     if (records_book(c))
-        emit(c, rec_depth(&c->rec, ns, s->symbol, ev, &s->book));
+        emit(c, ns, rec_depth(&c->rec, ns, sync_name(s), ev, sync_book(s)));
 }
 
 static void on_loaded(void *ctx, const sync_symbol *s, uint64_t last_id, int64_t ns)
 {
     cap *c = ctx;
     if (records_book(c))
-        emit(c, rec_snapshot(&c->rec, ns, s->symbol, last_id, &s->book));
+        emit(c, ns, rec_snapshot(&c->rec, ns, sync_name(s), last_id, sync_book(s)));
 }
 
 static void on_resync(void *ctx, const sync_symbol *s, const char *reason, int64_t ns)
 {
     cap *c = ctx;
     if (records_book(c))
-        emit(c, rec_resync(&c->rec, ns, s->symbol, reason));
+        emit(c, ns, rec_resync(&c->rec, ns, sync_name(s), reason));
 }
 
 static void on_want_snapshot(void *ctx, const sync_symbol *s)
 {
     cap *c = ctx;
-    c->sink.want_snapshot(c->sink.ctx, s->symbol);
+    c->sink.want_snapshot(c->sink.ctx, sync_name(s));
 }
 
 static int by_name(const void *a, const void *b)
@@ -84,7 +86,7 @@ cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_m
     c->n = n;
     for (size_t i = 0; i < n; i++) {
         sync_init(&c->sym[i], symbols[i]);
-        c->by_name[i] = (cap_route){c->sym[i].symbol, i};
+        c->by_name[i] = (cap_route){sync_name(&c->sym[i]), i};
     }
     qsort(c->by_name, n, sizeof *c->by_name, by_name);
     c->mode = mode;
@@ -126,7 +128,7 @@ static sync_symbol *find(cap *c, const char *symbol)
 
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
 {
-    emit(c, rec_connected(&c->rec, now_ns));
+    emit(c, now_ns, rec_connected(&c->rec, now_ns));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s != NULL)
@@ -137,7 +139,7 @@ void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
                          int64_t now_ns)
 {
-    emit(c, rec_disconnected(&c->rec, now_ns, reason));
+    emit(c, now_ns, rec_disconnected(&c->rec, now_ns, reason));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s != NULL)
@@ -152,7 +154,7 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
     depth_kind kind = depth_parse_message(&c->parser, msg, len, &m);
     /* The raw record comes first: a depth record built from this frame follows it. */
     if (c->mode != CAP_RECORD_BOOK)
-        emit(c, rec_frame(&c->rec, recv_ns, msg, len, m.root != NULL));
+        emit(c, recv_ns, rec_frame(&c->rec, recv_ns, msg, len, m.root != NULL));
     switch (kind) {
     case DEPTH_UPDATE: {
         sync_symbol *s = find(c, m.ev.symbol);
@@ -187,26 +189,22 @@ void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, i
     const char *why;
     int ok = depth_parse_snapshot(&c->parser, body, len, &snap, &why) == 0;
     if (c->mode != CAP_RECORD_BOOK)
-        emit(c, rec_rest(&c->rec, recv_ns, symbol, body, len, ok));
+        emit(c, recv_ns, rec_rest(&c->rec, recv_ns, symbol, body, len, ok));
     if (!ok) {
         /* A broken body is worth another try, like a failed request. */
         c->count.bad_snapshots++;
-        sync_snapshot_failed(s);
-        if (s->state == SYNC_LOADING) {
-            s->snapshot_pending = 1;
-            c->sink.want_snapshot(c->sink.ctx, symbol);
-        }
+        sync_snapshot_bad(s, &c->hooks);
         return;
     }
     sync_snapshot_in(s, &c->hooks, &snap, recv_ns);
     depth_snapshot_free(&snap);
 }
 
-void cap_on_snapshot_failed(cap *c, const char *symbol)
+void cap_on_rejected(cap *c, const char *symbol)
 {
     sync_symbol *s = find(c, symbol);
     if (s != NULL)
-        sync_snapshot_failed(s);
+        sync_rejected(s);
 }
 
 const cap_counters *cap_counts(const cap *c)
@@ -219,7 +217,68 @@ size_t cap_symbols(const cap *c)
     return c->n;
 }
 
-const sync_symbol *cap_symbol(const cap *c, size_t i)
+static cap_state state_of(const sync_symbol *s)
 {
-    return i < c->n ? &c->sym[i] : NULL;
+    switch (sync_get_state(s)) {
+    case SYNC_WAIT_CONNECT:
+        return CAP_DOWN;
+    case SYNC_LOADING:
+        return CAP_SYNCING;
+    case SYNC_LIVE:
+        return CAP_SYNCED;
+    case SYNC_REJECTED:
+        return CAP_REJECTED;
+    }
+    return CAP_DOWN;
+}
+
+static void best_of(const book *b, book_side_id side, char *out)
+{
+    const book_level *lv = book_level_at(b, side, 0);
+    snprintf(out, CAP_PRICE_MAX, "%s", lv != NULL ? lv->px : "-");
+}
+
+int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out)
+{
+    if (i >= c->n)
+        return -1;
+    const sync_symbol *s = &c->sym[i];
+    const sync_stats *st = sync_get_stats(s);
+    const book *b = sync_book(s);
+    out->name = sync_name(s);
+    out->state = state_of(s);
+    out->applied = st->applied;
+    out->resyncs = st->resyncs;
+    out->refetches = st->refetches;
+    out->overflowed = st->overflowed;
+    out->snapshots = st->snapshots;
+    /* An unconfirmed book is not shown: it may be stale. */
+    int shown = out->state == CAP_SYNCED;
+    best_of(b, BOOK_BID, out->best_bid);
+    best_of(b, BOOK_ASK, out->best_ask);
+    out->bids = book_depth(b, BOOK_BID);
+    out->asks = book_depth(b, BOOK_ASK);
+    if (!shown) {
+        strcpy(out->best_bid, "-");
+        strcpy(out->best_ask, "-");
+        out->bids = 0;
+        out->asks = 0;
+    }
+    out->update_id = shown ? s->id : 0;
+    return 0;
+}
+
+size_t cap_symbol_levels(const cap *c, size_t i, book_side_id side, book_level *out, size_t max)
+{
+    if (i >= c->n || state_of(&c->sym[i]) != CAP_SYNCED)
+        return 0;
+    const book *b = sync_book(&c->sym[i]);
+    size_t n = 0;
+    for (; n < max; n++) {
+        const book_level *l = book_level_at(b, side, n);
+        if (l == NULL)
+            break;
+        out[n] = *l;
+    }
+    return n;
 }

@@ -20,8 +20,9 @@ typedef enum cap_record_mode {
 
 typedef struct cap_sink {
     void *ctx;
-    void (*emit)(void *ctx, const char *line, size_t len); /* write one record */
-    void (*want_snapshot)(void *ctx, const char *symbol);  /* fetch this snapshot */
+    /* Write one record; stamp_ns is its ts (ns since the Unix epoch): the file it goes to. */
+    void (*emit)(void *ctx, int64_t stamp_ns, const char *line, size_t len);
+    void (*want_snapshot)(void *ctx, const char *symbol); /* fetch this snapshot */
 } cap_sink;
 
 typedef struct cap_counters {
@@ -54,12 +55,46 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns);
 /* A snapshot body of `symbol` (HTTP 200) received at recv_ns. */
 void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, int64_t recv_ns);
 
-/* The snapshot of `symbol` can't be had (e.g. Binance rejected the symbol): stop asking. */
-void cap_on_snapshot_failed(cap *c, const char *symbol);
+/* Binance rejected `symbol` (its snapshot can never be had): stop asking, drop its book, and
+ * show it as rejected from now on. */
+void cap_on_rejected(cap *c, const char *symbol);
 
-/* Counters, and the state of the i-th symbol (in the order given to cap_create). */
+typedef enum cap_state {
+    CAP_DOWN,    /* no connection carries it */
+    CAP_SYNCING, /* connected, waiting for a snapshot that events continue */
+    CAP_SYNCED,  /* the book follows the stream */
+    CAP_REJECTED /* Binance refused the symbol: not captured */
+} cap_state;
+
+#define CAP_PRICE_MAX 40 /* room for a price as Binance sends it, and its NUL */
+
+/* What the status line, the summary and the live page may know of one symbol: a copy, so
+ * the reader holds nothing of the pipeline's. */
+typedef struct cap_symbol_view {
+    const char *name; /* upper case; lives as long as the pipeline */
+    cap_state state;
+    uint64_t applied;             /* events applied to a synced book (for events/s) */
+    uint64_t resyncs;             /* books dropped: gap, disconnect, ... */
+    uint64_t refetches;           /* snapshots fetched again because they were stale */
+    uint64_t overflowed;          /* buffered events dropped while a snapshot loaded */
+    char best_bid[CAP_PRICE_MAX]; /* "-" when the side is empty */
+    char best_ask[CAP_PRICE_MAX];
+    size_t bids; /* levels on each side */
+    size_t asks;
+    uint64_t update_id; /* CAP_SYNCED: the last update id applied (the book is at it); else 0 */
+    uint64_t snapshots; /* snapshots loaded into the book */
+} cap_symbol_view;
+
+/* Counters, and the number of symbols. */
 const cap_counters *cap_counts(const cap *c);
 size_t cap_symbols(const cap *c);
-const sync_symbol *cap_symbol(const cap *c, size_t i);
+
+/* A view of the i-th symbol (in the order given to cap_create) into *out. Returns 0, or -1
+ * when i is out of range (out untouched). Same thread as the rest. */
+int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out);
+
+/* The best `max` levels of one side of the i-th symbol's book, copied into out, best first;
+ * none unless CAP_SYNCED. Returns how many. Same thread as the rest (the live page's copy). */
+size_t cap_symbol_levels(const cap *c, size_t i, book_side_id side, book_level *out, size_t max);
 
 #endif

@@ -71,19 +71,6 @@ static int get_levels(const cJSON *arr, depth_levels *out)
     return 0;
 }
 
-static int valid_symbol(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > DEPTH_SYMBOL_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-            return 0;
-    }
-    return 1;
-}
-
 /* The members of an event by name: "e", "E", "s", "U", "u", "b", "a". */
 typedef struct event_fields {
     const cJSON *e, *E, *s, *U, *u, *b, *a;
@@ -135,7 +122,7 @@ static void find_fields(const cJSON *obj, event_fields *f)
 static const char *parse_update(depth_parser *p, const event_fields *f, depth_event *ev)
 {
     uint64_t event_ms;
-    if (!cJSON_IsString(f->s) || !valid_symbol(f->s->valuestring))
+    if (!cJSON_IsString(f->s) || !sym_valid(f->s->valuestring, strlen(f->s->valuestring)))
         return "\"s\" is not a symbol";
     if (get_id(f->E, &event_ms) != 0)
         return "\"E\" is not a time in ms";

@@ -14,7 +14,9 @@
 
 #include <cjson/cJSON.h>
 
-#define DEPTH_SYMBOL_MAX 20 /* Binance: ^[A-Z0-9-_.]{1,20}$ */
+#include "symbol.h"
+
+#define DEPTH_SYMBOL_MAX SYM_MAX /* symbol.h: ^[A-Z0-9-_.]{1,20}$ */
 
 typedef struct depth_level {
     int64_t price;   /* scaled by DEC_SCALE */

@@ -52,7 +52,10 @@ static void ask_snapshot(sync_symbol *s, const sync_hooks *h)
 
 void sync_connected(sync_symbol *s, const sync_hooks *h)
 {
+    if (s->state == SYNC_REJECTED)
+        return;
     buffer_clear(s);
+    s->unconfirmed = 0;
     book_clear(&s->book);
     s->state = SYNC_LOADING;
     ask_snapshot(s, h);
@@ -61,21 +64,55 @@ void sync_connected(sync_symbol *s, const sync_hooks *h)
 static void drop_book(sync_symbol *s, const sync_hooks *h, const char *reason, int64_t now)
 {
     book_clear(&s->book);
+    s->unconfirmed = 0;
     s->stats.resyncs++;
     h->resync(h->ctx, s, reason, now);
 }
 
 void sync_disconnected(sync_symbol *s, const sync_hooks *h, int64_t now_ns)
 {
+    if (s->state == SYNC_REJECTED)
+        return;
     buffer_clear(s);
     if (s->state != SYNC_WAIT_CONNECT)
         drop_book(s, h, "disconnect", now_ns);
     s->state = SYNC_WAIT_CONNECT;
 }
 
-void sync_snapshot_failed(sync_symbol *s)
+void sync_snapshot_bad(sync_symbol *s, const sync_hooks *h)
 {
     s->snapshot_pending = 0;
+    if (s->state == SYNC_LOADING)
+        ask_snapshot(s, h);
+}
+
+void sync_rejected(sync_symbol *s)
+{
+    buffer_clear(s);
+    book_clear(&s->book);
+    s->snapshot_pending = 0;
+    s->unconfirmed = 0;
+    s->state = SYNC_REJECTED;
+}
+
+const char *sync_name(const sync_symbol *s)
+{
+    return s->symbol;
+}
+
+sync_state sync_get_state(const sync_symbol *s)
+{
+    return s->state == SYNC_LIVE && s->unconfirmed ? SYNC_LOADING : s->state;
+}
+
+const sync_stats *sync_get_stats(const sync_symbol *s)
+{
+    return &s->stats;
+}
+
+const book *sync_book(const sync_symbol *s)
+{
+    return &s->book;
 }
 
 /* Copy an event (its levels point into a message that is about to be freed). */
@@ -160,6 +197,22 @@ static int live_event(sync_symbol *s, const sync_hooks *h, const depth_event *ev
         s->stats.duplicates++;
         return 0;
     }
+    if (s->unconfirmed && ev->first_id > s->id + 1) {
+        /* The snapshot came before the first event and is older than it: the events in
+         * between were never ours to lose. Stale, as by the buffered rule: fetch again. */
+        book_clear(&s->book);
+        s->unconfirmed = 0;
+        s->state = SYNC_LOADING;
+        s->stats.refetches++;
+        ask_snapshot(s, h);
+        return buffer_push(s, ev, recv);
+    }
+    if (s->unconfirmed) {
+        /* This event continues the snapshot: now it is known good, and recorded first. */
+        s->unconfirmed = 0;
+        s->stats.snapshots++;
+        h->loaded(h->ctx, s, s->id, s->loaded_ns);
+    }
     if (ev->first_id > s->id + 1) {
         start_over(s, h, "gap", recv);
         return buffer_push(s, ev, recv);
@@ -188,6 +241,8 @@ int sync_event_in(sync_symbol *s, const sync_hooks *h, const depth_event *ev, in
         return 0;
     case SYNC_LIVE:
         return live_event(s, h, ev, recv_ns);
+    case SYNC_REJECTED:
+        return 0;
     }
     return 0;
 }
@@ -212,6 +267,14 @@ int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *
     }
     s->id = snap->last_id;
     s->state = SYNC_LIVE;
+    if (s->buf_n == 0) {
+        /* Nothing to compare it with yet: the first event decides whether it is recent
+         * enough (then it is recorded, with this time) or stale (then fetched again). */
+        s->unconfirmed = 1;
+        s->loaded_ns = recv_ns;
+        return 0;
+    }
+    s->stats.snapshots++;
     h->loaded(h->ctx, s, snap->last_id, recv_ns);
     /* The buffered events, oldest first, under the same rules: u <= L is dropped as a
      * duplicate, the straddling one applies, a hole is a gap. */

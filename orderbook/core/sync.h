@@ -8,6 +8,10 @@
  *   U <= id + 1 <= u applies (an overlap is fine), U > id + 1 is a gap: the book is dropped,
  *   a resync is reported and a new snapshot is fetched.
  *
+ * A snapshot that arrives before any event is buffered has nothing to be compared with: it
+ * is loaded but not reported until the first event continues it (U <= L + 1); a first event
+ * with U > L + 1 shows it stale, and it is fetched again as above, with no resync.
+ *
  * Pure: no I/O. What must happen outside (records, snapshot requests) goes through hooks.
  * One symbol's state never touches another's.
  */
@@ -25,7 +29,8 @@
 typedef enum sync_state {
     SYNC_WAIT_CONNECT, /* no stream: nothing to do until the connection is up */
     SYNC_LOADING,      /* stream up, events buffered, snapshot requested */
-    SYNC_LIVE          /* book synced at `id` */
+    SYNC_LIVE,         /* book synced at `id` */
+    SYNC_REJECTED      /* its snapshot can never be had (e.g. unknown symbol): not captured */
 } sync_state;
 
 typedef struct sync_event sync_event; /* a buffered event (owns copies of its levels) */
@@ -36,12 +41,21 @@ typedef struct sync_stats {
     uint64_t resyncs;    /* books dropped: gap, disconnect, ... */
     uint64_t refetches;  /* snapshots fetched again because they were stale */
     uint64_t overflowed; /* buffered events dropped because the buffer was full */
+    uint64_t snapshots;  /* snapshots loaded into the book */
 } sync_stats;
 
+/*
+ * The fields are sync.c's own: it is a struct here only so that a caller can hold symbols in
+ * an array. Everyone else reads a symbol through the functions below and changes it only
+ * through the sync_* events.
+ */
 typedef struct sync_symbol {
     char symbol[DEPTH_SYMBOL_MAX + 1]; /* upper case */
     sync_state state;
     int snapshot_pending; /* a snapshot request is out */
+    int unconfirmed;      /* LIVE from a snapshot that came before any event: not yet shown
+                           * to be recent enough by an event that continues it */
+    int64_t loaded_ns;    /* unconfirmed: when that snapshot arrived (its record's time) */
     uint64_t id;          /* LIVE: the last update id applied */
     book book;
     sync_event *buf;  /* ring of SYNC_BUFFER_MAX, allocated on first use */
@@ -82,7 +96,18 @@ int sync_event_in(sync_symbol *s, const sync_hooks *h, const depth_event *ev, in
 int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *snap,
                      int64_t recv_ns);
 
-/* A snapshot request failed for good (e.g. the symbol was rejected): stop asking. */
-void sync_snapshot_failed(sync_symbol *s);
+/* A snapshot body arrived broken: worth another try, as a failed request is. */
+void sync_snapshot_bad(sync_symbol *s, const sync_hooks *h);
+
+/* The symbol's snapshot can never be had (Binance rejected the symbol): the book is dropped
+ * without a record and the symbol stays SYNC_REJECTED, whatever comes later. */
+void sync_rejected(sync_symbol *s);
+
+/* Read-only views. sync_get_state reports a book that no event has confirmed yet (see
+ * `unconfirmed`) as SYNC_LOADING: it is not known to be synced. */
+const char *sync_name(const sync_symbol *s);
+sync_state sync_get_state(const sync_symbol *s);
+const sync_stats *sync_get_stats(const sync_symbol *s);
+const book *sync_book(const sync_symbol *s);
 
 #endif

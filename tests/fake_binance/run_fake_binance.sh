@@ -2,14 +2,17 @@
 # demo and the soak. Not a program of its own.
 #
 #   fake_binance_start BUILD_DIR WORK   certificates into WORK/certs, then the server on the
-#                                       script WORK/scenario.txt; sets `server` (its pid) and
+#                                       script WORK/scenario.txt, in its own session (setsid:
+#                                       Ctrl-C does not reach it); sets `server` (its pid) and
 #                                       `port`; returns 1 with the server's stderr if it fails
 #   fake_binance_config FILE LOGS WORK  an orderbook config for it, records into LOGS
 
 fake_binance_start() {
     local build=$1 work=$2
     sh "$(dirname "${BASH_SOURCE[0]}")/make_certs.sh" "$work/certs"
-    "$build/bin/fake_binance" --scenario "$work/scenario.txt" --cert "$work/certs/localhost.pem" \
+    # In a session of its own: a Ctrl-C at the terminal reaches orderbook only, which then
+    # drains against a live server; the scripts stop the server themselves, after orderbook.
+    setsid "$build/bin/fake_binance" --scenario "$work/scenario.txt" --cert "$work/certs/localhost.pem" \
         --key "$work/certs/localhost.key" --truth "$work/truth.jsonl" --port-file "$work/port" \
         --log "$work/server.log" 2>"$work/server.err" &
     server=$!
