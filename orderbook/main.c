@@ -30,6 +30,8 @@
 #include "console.h"
 #include "feed.h"
 #include "nats.h"
+#include "serve.h"
+#include "serve_capture.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -48,9 +50,12 @@ typedef struct app {
     cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
     double *rates;          /* events/s per symbol */
     status_meter meter;
+    uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
-    npub *pub; /* [nats] url: records also go to JetStream; NULL: off */
+    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up; /* connections up (network thread) */
 } app;
 
 static int64_t realtime_ns(void)
@@ -84,12 +89,14 @@ static void want_snapshot(void *ctx, const char *symbol)
 static void on_connected(void *ctx, const char *const *symbols, size_t n)
 {
     app *a = ctx;
+    a->legs_up++;
     cap_on_connected(a->pipeline, symbols, n, realtime_ns());
 }
 
 static void on_disconnected(void *ctx, const char *const *symbols, size_t n, const char *why)
 {
     app *a = ctx;
+    a->legs_up--;
     cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
 }
 
@@ -157,6 +164,8 @@ static void status_draw(app *a)
     status_io io;
     look(a, &io, file, sizeof file);
     size_t n = cap_symbols(a->pipeline);
+    io.losing = status_lost(&io) > a->lost_shown;
+    a->lost_shown = status_lost(&io);
     status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
     char line[4096], nats[128] = "";
     if (a->pub != NULL) {
@@ -174,9 +183,38 @@ static void status_draw(app *a)
     con_status(line);
 }
 
+/* The live page's copy of the capture, once a second on the network thread. */
+static void publish_page(app *a)
+{
+    if (a->web == NULL)
+        return;
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    serve_publish(a->web, serve_take_view(a->pipeline, &st, a->legs_up, realtime_ns()));
+}
+
+/* Start the live page when [serve] listen is set. Returns 0, or -1 (said on stderr). */
+static int start_page(app *a)
+{
+    const cfg_listen *l = &a->conf.listen;
+    if (l->host[0] == '\0')
+        return 0;
+    char addr[sizeof l->host + 16], err[512];
+    snprintf(addr, sizeof addr, strchr(l->host, ':') ? "[%s]:%d" : "%s:%d", l->host, l->port);
+    a->web = serve_start(addr, a->conf.dir, err, sizeof err);
+    if (a->web == NULL) {
+        con_say("[serve] %s", err);
+        return -1;
+    }
+    if (!a->args.quiet)
+        con_say("live page at http://%s/ (also /metrics, /api/book?symbol=S)", addr);
+    return 0;
+}
+
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    publish_page(a);
     if (a->args.quiet)
         return;
     time_t now = time(NULL);
@@ -287,6 +325,32 @@ static const char *lack(int err, char *buf, size_t len)
     return buf;
 }
 
+/* The feed knows no configuration file: it takes the endpoints as host, port and path. */
+static feed_config feed_options(const app *a)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    feed_config fc = {.ws = {a->conf.ws.host, a->conf.ws.port, a->conf.ws.path, 1},
+                      .rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1},
+                      .market = market[a->conf.market],
+                      .ca_file = a->conf.ca_file,
+                      .speed_ms = a->conf.speed_ms,
+                      .snapshot_limit = a->conf.snapshot_limit,
+                      .ping_s = a->conf.ping_s,
+                      .hangup_s = a->conf.hangup_s,
+                      .symbols = a->symbols,
+                      .n_symbols = a->args.n_symbols};
+    /* The integration tests still set these through the environment; to go once they write
+     * [binance] ping_s and hangup_s into their configuration. */
+    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
+    if (ping != NULL)
+        fc.ping_s = (unsigned)atoi(ping);
+    if (hangup != NULL)
+        fc.hangup_s = (unsigned)atoi(hangup);
+    return fc;
+}
+
 /* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
 static int start(app *a)
 {
@@ -322,27 +386,17 @@ static int start(app *a)
         con_say("cannot start: out of memory");
         goto fail;
     }
-    feed_config fc = {.ws = a->conf.ws,
-                      .rest = a->conf.rest,
-                      .ca_file = a->conf.ca_file,
-                      .speed_ms = a->conf.speed_ms,
-                      .snapshot_limit = a->conf.snapshot_limit,
-                      .ping_s = a->conf.ping_s,
-                      .hangup_s = a->conf.hangup_s,
-                      .symbols = a->symbols,
-                      .n_symbols = a->args.n_symbols};
-    /* The integration tests still set these through the environment; to go once they write
-     * [binance] ping_s and hangup_s into their configuration. */
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    if (ping != NULL)
-        fc.ping_s = (unsigned)atoi(ping);
-    if (hangup != NULL)
-        fc.hangup_s = (unsigned)atoi(hangup);
+    feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
     a->net = feed_create(&fc, &fh);
     if (a->net == NULL) {
         con_say("cannot start the network: %s", lack(errno, why, sizeof why));
+        goto fail;
+    }
+    if (start_page(a) != 0) {
+        feed_destroy(a->net);
+        a->net = NULL;
         goto fail;
     }
     return 0;
@@ -401,6 +455,7 @@ static int run(app *a)
     if (err != 0) {
         char why[256];
         con_say("cannot start the network thread: %s", lack(err, why, sizeof why));
+        serve_stop(a->web);
         feed_destroy(a->net);
         cap_destroy(a->pipeline);
         npub_destroy(a->pub);
@@ -411,6 +466,7 @@ static int run(app *a)
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
+    serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
         con_say("stopping: writing what was received (Ctrl-C again to stop at once)");
     drain(a, &set);
@@ -472,7 +528,7 @@ int main(int argc, char **argv)
     a.views = calloc(a.args.n_symbols, sizeof *a.views);
     a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
     if (a.symbols == NULL || a.views == NULL || a.rates == NULL ||
-        status_meter_init(&a.meter, a.args.n_symbols) != 0) {
+        status_meter_init(&a.meter, a.args.n_symbols, realtime_ns()) != 0) {
         fprintf(stderr, "orderbook: out of memory\n");
         return 1;
     }
