@@ -50,6 +50,7 @@ typedef struct app {
     cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
     double *rates;          /* events/s per symbol */
     status_meter meter;
+    uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
     npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
@@ -163,6 +164,8 @@ static void status_draw(app *a)
     status_io io;
     look(a, &io, file, sizeof file);
     size_t n = cap_symbols(a->pipeline);
+    io.losing = status_lost(&io) > a->lost_shown;
+    a->lost_shown = status_lost(&io);
     status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
     char line[4096], nats[128] = "";
     if (a->pub != NULL) {
@@ -322,6 +325,32 @@ static const char *lack(int err, char *buf, size_t len)
     return buf;
 }
 
+/* The feed knows no configuration file: it takes the endpoints as host, port and path. */
+static feed_config feed_options(const app *a)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    feed_config fc = {.ws = {a->conf.ws.host, a->conf.ws.port, a->conf.ws.path, 1},
+                      .rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1},
+                      .market = market[a->conf.market],
+                      .ca_file = a->conf.ca_file,
+                      .speed_ms = a->conf.speed_ms,
+                      .snapshot_limit = a->conf.snapshot_limit,
+                      .ping_s = a->conf.ping_s,
+                      .hangup_s = a->conf.hangup_s,
+                      .symbols = a->symbols,
+                      .n_symbols = a->args.n_symbols};
+    /* The integration tests still set these through the environment; to go once they write
+     * [binance] ping_s and hangup_s into their configuration. */
+    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
+    if (ping != NULL)
+        fc.ping_s = (unsigned)atoi(ping);
+    if (hangup != NULL)
+        fc.hangup_s = (unsigned)atoi(hangup);
+    return fc;
+}
+
 /* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
 static int start(app *a)
 {
@@ -357,22 +386,7 @@ static int start(app *a)
         con_say("cannot start: out of memory");
         goto fail;
     }
-    feed_config fc = {.ws = a->conf.ws,
-                      .rest = a->conf.rest,
-                      .ca_file = a->conf.ca_file,
-                      .speed_ms = a->conf.speed_ms,
-                      .snapshot_limit = a->conf.snapshot_limit,
-                      .ping_s = a->conf.ping_s,
-                      .hangup_s = a->conf.hangup_s,
-                      .symbols = a->symbols,
-                      .n_symbols = a->args.n_symbols};
-    /* The integration tests still set these through the environment; to go once they write
-     * [binance] ping_s and hangup_s into their configuration. */
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    if (ping != NULL)
-        fc.ping_s = (unsigned)atoi(ping);
-    if (hangup != NULL)
-        fc.hangup_s = (unsigned)atoi(hangup);
+    feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
     a->net = feed_create(&fc, &fh);
@@ -514,7 +528,7 @@ int main(int argc, char **argv)
     a.views = calloc(a.args.n_symbols, sizeof *a.views);
     a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
     if (a.symbols == NULL || a.views == NULL || a.rates == NULL ||
-        status_meter_init(&a.meter, a.args.n_symbols) != 0) {
+        status_meter_init(&a.meter, a.args.n_symbols, realtime_ns()) != 0) {
         fprintf(stderr, "orderbook: out of memory\n");
         return 1;
     }
