@@ -29,6 +29,9 @@
 #include "config.h"
 #include "console.h"
 #include "feed.h"
+#include "nats.h"
+#include "serve.h"
+#include "serve_capture.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -47,8 +50,12 @@ typedef struct app {
     cap_symbol_view *views; /* one per symbol, refreshed for each status line and the summary */
     double *rates;          /* events/s per symbol */
     status_meter meter;
+    uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
+    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up; /* connections up (network thread) */
 } app;
 
 static int64_t realtime_ns(void)
@@ -67,6 +74,8 @@ static void emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
      * in its period, even one that waited in a buffer. A refusal (queue full) is counted by
      * alog and shown as "drops". */
     (void)alog_write_at(a->lg, stamp_ns, line, len);
+    /* Never blocks: a full buffer is counted as failed (the files have the record). */
+    (void)npub_put(a->pub, line, len);
 }
 
 static void want_snapshot(void *ctx, const char *symbol)
@@ -80,12 +89,14 @@ static void want_snapshot(void *ctx, const char *symbol)
 static void on_connected(void *ctx, const char *const *symbols, size_t n)
 {
     app *a = ctx;
+    a->legs_up++;
     cap_on_connected(a->pipeline, symbols, n, realtime_ns());
 }
 
 static void on_disconnected(void *ctx, const char *const *symbols, size_t n, const char *why)
 {
     app *a = ctx;
+    a->legs_up--;
     cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
 }
 
@@ -153,15 +164,57 @@ static void status_draw(app *a)
     status_io io;
     look(a, &io, file, sizeof file);
     size_t n = cap_symbols(a->pipeline);
+    io.losing = status_lost(&io) > a->lost_shown;
+    a->lost_shown = status_lost(&io);
     status_meter_update(&a->meter, a->views, n, realtime_ns(), a->rates);
-    char line[4096];
-    status_line(line, sizeof line, a->views, a->rates, n, &io, con_width());
+    char line[4096], nats[128] = "";
+    if (a->pub != NULL) {
+        npub_counts k;
+        npub_get_counts(a->pub, &k);
+        snprintf(nats, sizeof nats, " | nats published %llu pending %llu failed %llu",
+                 (unsigned long long)k.published, (unsigned long long)k.pending,
+                 (unsigned long long)k.failed);
+    }
+    size_t width = con_width(), extra = strlen(nats);
+    size_t used = status_line(line, sizeof line, a->views, a->rates, n, &io,
+                              width > extra + 40 ? width - extra : width);
+    if (used + extra < sizeof line && (width == 0 || used + extra <= width))
+        memcpy(line + used, nats, extra + 1);
     con_status(line);
+}
+
+/* The live page's copy of the capture, once a second on the network thread. */
+static void publish_page(app *a)
+{
+    if (a->web == NULL)
+        return;
+    alog_stats st;
+    alog_get_stats(a->lg, &st);
+    serve_publish(a->web, serve_take_view(a->pipeline, &st, a->legs_up, realtime_ns()));
+}
+
+/* Start the live page when [serve] listen is set. Returns 0, or -1 (said on stderr). */
+static int start_page(app *a)
+{
+    const cfg_listen *l = &a->conf.listen;
+    if (l->host[0] == '\0')
+        return 0;
+    char addr[sizeof l->host + 16], err[512];
+    snprintf(addr, sizeof addr, strchr(l->host, ':') ? "[%s]:%d" : "%s:%d", l->host, l->port);
+    a->web = serve_start(addr, a->conf.dir, err, sizeof err);
+    if (a->web == NULL) {
+        con_say("[serve] %s", err);
+        return -1;
+    }
+    if (!a->args.quiet)
+        con_say("live page at http://%s/ (also /metrics, /api/book?symbol=S)", addr);
+    return 0;
 }
 
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    publish_page(a);
     if (a->args.quiet)
         return;
     time_t now = time(NULL);
@@ -223,6 +276,14 @@ static uint64_t summary(app *a)
     size_t n = cap_symbols(a->pipeline);
     status_summary(stderr, k, a->views, n, &io);
     status_summary_json(stderr, k, a->views, n, &io);
+    if (a->pub != NULL) {
+        npub_counts c;
+        npub_get_counts(a->pub, &c);
+        con_say("nats: %llu published (%llu already stored by another host or try), %llu "
+                "pending (not published), %llu failed",
+                (unsigned long long)c.published, (unsigned long long)c.duplicates,
+                (unsigned long long)c.pending, (unsigned long long)c.failed);
+    }
     return status_lost(&io);
 }
 
@@ -264,29 +325,15 @@ static const char *lack(int err, char *buf, size_t len)
     return buf;
 }
 
-/* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
-static int start(app *a)
+/* The feed knows no configuration file: it takes the endpoints as host, port and path. */
+static feed_config feed_options(const app *a)
 {
-    char why[256];
-    alog_options lo = {.dir = a->conf.dir,
-                       .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
-                       .utc = a->conf.utc,
-                       .queue_bytes = (size_t)a->conf.queue_mb << 20,
-                       .on_error = on_alog_error};
-    a->lg = alog_open(&lo);
-    if (a->lg == NULL) {
-        con_say("cannot start the logger: %s", lack(errno, why, sizeof why));
-        return 1;
-    }
-    cap_sink sink = {a, emit, want_snapshot};
-    a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
-                             a->conf.utc, &sink);
-    if (a->pipeline == NULL) {
-        con_say("cannot start: out of memory");
-        goto fail;
-    }
-    feed_config fc = {.ws = a->conf.ws,
-                      .rest = a->conf.rest,
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    feed_config fc = {.ws = {a->conf.ws.host, a->conf.ws.port, a->conf.ws.path, 1},
+                      .rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1},
+                      .market = market[a->conf.market],
                       .ca_file = a->conf.ca_file,
                       .speed_ms = a->conf.speed_ms,
                       .snapshot_limit = a->conf.snapshot_limit,
@@ -301,6 +348,45 @@ static int start(app *a)
         fc.ping_s = (unsigned)atoi(ping);
     if (hangup != NULL)
         fc.hangup_s = (unsigned)atoi(hangup);
+    return fc;
+}
+
+/* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
+static int start(app *a)
+{
+    char why[256];
+    alog_options lo = {.dir = a->conf.dir,
+                       .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
+                       .utc = a->conf.utc,
+                       .queue_bytes = (size_t)a->conf.queue_mb << 20,
+                       .on_error = on_alog_error};
+    a->lg = alog_open(&lo);
+    if (a->lg == NULL) {
+        con_say("cannot start the logger: %s", lack(errno, why, sizeof why));
+        return 1;
+    }
+    if (a->conf.nats_url[0] != '\0') {
+        npub_options no = {.url = a->conf.nats_url,
+                           .stream = a->conf.nats_stream,
+                           .prefix = a->conf.nats_subject_prefix,
+                           .market = cfg_market_name(a->conf.market),
+                           .replicas = (int)a->conf.nats_replicas,
+                           .on_problem = on_problem};
+        char err[512];
+        a->pub = npub_start(&no, err, sizeof err);
+        if (a->pub == NULL) {
+            con_say("[nats] url = %s: %s", a->conf.nats_url, err);
+            goto fail;
+        }
+    }
+    cap_sink sink = {a, emit, want_snapshot};
+    a->pipeline = cap_create(a->symbols, a->args.n_symbols, a->conf.depth, a->conf.record,
+                             a->conf.utc, &sink);
+    if (a->pipeline == NULL) {
+        con_say("cannot start: out of memory");
+        goto fail;
+    }
+    feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
     a->net = feed_create(&fc, &fh);
@@ -308,11 +394,18 @@ static int start(app *a)
         con_say("cannot start the network: %s", lack(errno, why, sizeof why));
         goto fail;
     }
+    if (start_page(a) != 0) {
+        feed_destroy(a->net);
+        a->net = NULL;
+        goto fail;
+    }
     return 0;
 fail:
     cap_destroy(a->pipeline);
+    npub_destroy(a->pub);
     alog_close(a->lg);
     a->pipeline = NULL;
+    a->pub = NULL;
     a->lg = NULL;
     return 1;
 }
@@ -362,8 +455,10 @@ static int run(app *a)
     if (err != 0) {
         char why[256];
         con_say("cannot start the network thread: %s", lack(err, why, sizeof why));
+        serve_stop(a->web);
         feed_destroy(a->net);
         cap_destroy(a->pipeline);
+        npub_destroy(a->pub);
         alog_close(a->lg);
         return 1;
     }
@@ -371,10 +466,14 @@ static int run(app *a)
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
+    serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
         con_say("stopping: writing what was received (Ctrl-C again to stop at once)");
     drain(a, &set);
+    if (a->pub != NULL && npub_stop(a->pub, 10000) != 0)
+        con_say("nats: not everything was published within 10 s");
     uint64_t lost = summary(a);
+    npub_destroy(a->pub);
     feed_destroy(a->net);
     cap_destroy(a->pipeline);
     alog_close(a->lg);
@@ -429,7 +528,7 @@ int main(int argc, char **argv)
     a.views = calloc(a.args.n_symbols, sizeof *a.views);
     a.rates = calloc(a.args.n_symbols, sizeof *a.rates);
     if (a.symbols == NULL || a.views == NULL || a.rates == NULL ||
-        status_meter_init(&a.meter, a.args.n_symbols) != 0) {
+        status_meter_init(&a.meter, a.args.n_symbols, realtime_ns()) != 0) {
         fprintf(stderr, "orderbook: out of memory\n");
         return 1;
     }

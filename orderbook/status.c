@@ -15,11 +15,11 @@ static const char *plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-int status_meter_init(status_meter *m, size_t n)
+int status_meter_init(status_meter *m, size_t n, int64_t start_ns)
 {
     m->last = calloc(n ? n : 1, sizeof *m->last);
     m->n = n;
-    m->last_ns = 0;
+    m->last_ns = start_ns;
     return m->last == NULL ? -1 : 0;
 }
 
@@ -33,8 +33,7 @@ void status_meter_free(status_meter *m)
 void status_meter_update(status_meter *m, const cap_symbol_view *v, size_t n, int64_t now_ns,
                          double *rates)
 {
-    double seconds =
-        m->last_ns != 0 && now_ns > m->last_ns ? (double)(now_ns - m->last_ns) / 1e9 : 0.0;
+    double seconds = now_ns > m->last_ns ? (double)(now_ns - m->last_ns) / 1e9 : 0.0;
     for (size_t i = 0; i < n && i < m->n; i++) {
         rates[i] = seconds > 0.0 ? (double)(v[i].applied - m->last[i]) / seconds : 0.0;
         m->last[i] = v[i].applied;
@@ -165,8 +164,8 @@ size_t status_line(char *out, size_t out_len, const cap_symbol_view *v, const do
     out[0] = '\0';
     uint64_t lost = io->refused + io->lost_io;
     if (lost > 0)
-        put(&l, "RECORDS LOST: %llu not written (%llu to I/O, %llu queue full) | ",
-            (unsigned long long)lost, (unsigned long long)io->lost_io,
+        put(&l, "RECORDS %sLOST: %llu not written (%llu to I/O, %llu queue full) | ",
+            io->losing ? "BEING " : "", (unsigned long long)lost, (unsigned long long)io->lost_io,
             (unsigned long long)io->refused);
     char tail[512];
     line t = {tail, sizeof tail, 0};

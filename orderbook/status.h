@@ -21,6 +21,7 @@ typedef struct status_io {
     uint64_t lost_io;   /* accepted, then lost to an I/O error */
     uint64_t discarded; /* accepted, then dropped by a stop at once */
     uint64_t files;     /* files opened */
+    int losing;         /* the status line: records were lost since the previous one */
 } status_io;
 
 /* Records that did not reach the files, for whatever reason. */
@@ -30,15 +31,15 @@ uint64_t status_lost(const status_io *io);
 typedef struct status_meter {
     uint64_t *last; /* applied at the last look, per symbol */
     size_t n;
-    int64_t last_ns; /* 0: no look yet */
+    int64_t last_ns; /* the previous look, or the start */
 } status_meter;
 
-/* A meter for n symbols. Returns 0, or -1 when memory runs out. */
-int status_meter_init(status_meter *m, size_t n);
+/* A meter for n symbols, counting from start_ns. Returns 0, or -1 when memory runs out. */
+int status_meter_init(status_meter *m, size_t n, int64_t start_ns);
 void status_meter_free(status_meter *m);
 
-/* rates[i] (n of them, n at most the meter's) = events/s of views[i] since the last call at
- * now_ns; 0 at the first call. */
+/* rates[i] (n of them, n at most the meter's) = events/s of views[i] since the last call (or
+ * the start) at now_ns. */
 void status_meter_update(status_meter *m, const cap_symbol_view *v, size_t n, int64_t now_ns,
                          double *rates);
 
@@ -46,7 +47,8 @@ void status_meter_update(status_meter *m, const cap_symbol_view *v, size_t n, in
 
 /*
  * The status line (no newline) into out (out_len bytes, NUL-terminated), cut to `width`
- * columns when width > 0. Lost records come first so that no cut hides them; then each
+ * columns when width > 0. Lost records come first so that no cut hides them ("RECORDS BEING
+ * LOST" while io->losing, else "RECORDS LOST"); then each
  * symbol (or, for more than STATUS_FEW, the totals by state and the busiest ones that fit),
  * the file being written and "drops N". Returns the length.
  */

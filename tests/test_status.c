@@ -64,11 +64,11 @@ static void test_status_meter_rates_between_looks(void **state)
 {
     (void)state;
     status_meter m;
-    assert_int_equal(status_meter_init(&m, 2), 0);
+    assert_int_equal(status_meter_init(&m, 2, 0), 0);
     cap_symbol_view v[2] = {view("A", CAP_SYNCED, 10, 0), view("B", CAP_SYNCED, 0, 0)};
     double r[2];
-    status_meter_update(&m, v, 2, 1000000000LL, r);
-    assert_true(r[0] == 0.0);
+    status_meter_update(&m, v, 2, 1000000000LL, r); /* 1 s after the start */
+    assert_true(r[0] == 10.0);
     v[0].applied = 30;
     v[1].applied = 5;
     status_meter_update(&m, v, 2, 3000000000LL, r); /* 2 s later */
@@ -125,6 +125,9 @@ static void test_status_line_says_first_that_records_are_lost(void **state)
     assert_string_equal(out, "RECORDS LOST: 83 not written (80 to I/O,");
     status_line(out, sizeof out, v, r, 1, &io, 0);
     assert_non_null(strstr(out, "| drops 83"));
+    io.losing = 1; /* more lost since the previous line */
+    status_line(out, sizeof out, v, r, 1, &io, 40);
+    assert_string_equal(out, "RECORDS BEING LOST: 83 not written (80 t");
 }
 
 static void test_status_line_many_symbols_totals_and_busiest(void **state)

@@ -251,6 +251,7 @@ int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out)
     out->resyncs = st->resyncs;
     out->refetches = st->refetches;
     out->overflowed = st->overflowed;
+    out->snapshots = st->snapshots;
     /* An unconfirmed book is not shown: it may be stale. */
     int shown = out->state == CAP_SYNCED;
     best_of(b, BOOK_BID, out->best_bid);
@@ -263,5 +264,21 @@ int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out)
         out->bids = 0;
         out->asks = 0;
     }
+    out->update_id = shown ? s->id : 0;
     return 0;
+}
+
+size_t cap_symbol_levels(const cap *c, size_t i, book_side_id side, book_level *out, size_t max)
+{
+    if (i >= c->n || state_of(&c->sym[i]) != CAP_SYNCED)
+        return 0;
+    const book *b = sync_book(&c->sym[i]);
+    size_t n = 0;
+    for (; n < max; n++) {
+        const book_level *l = book_level_at(b, side, n);
+        if (l == NULL)
+            break;
+        out[n] = *l;
+    }
+    return n;
 }

@@ -81,6 +81,8 @@ typedef struct cap_symbol_view {
     char best_ask[CAP_PRICE_MAX];
     size_t bids; /* levels on each side */
     size_t asks;
+    uint64_t update_id; /* CAP_SYNCED: the last update id applied (the book is at it); else 0 */
+    uint64_t snapshots; /* snapshots loaded into the book */
 } cap_symbol_view;
 
 /* Counters, and the number of symbols. */
@@ -90,5 +92,9 @@ size_t cap_symbols(const cap *c);
 /* A view of the i-th symbol (in the order given to cap_create) into *out. Returns 0, or -1
  * when i is out of range (out untouched). Same thread as the rest. */
 int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out);
+
+/* The best `max` levels of one side of the i-th symbol's book, copied into out, best first;
+ * none unless CAP_SYNCED. Returns how many. Same thread as the rest (the live page's copy). */
+size_t cap_symbol_levels(const cap *c, size_t i, book_side_id side, book_level *out, size_t max);
 
 #endif

@@ -210,6 +210,7 @@ static int live_event(sync_symbol *s, const sync_hooks *h, const depth_event *ev
     if (s->unconfirmed) {
         /* This event continues the snapshot: now it is known good, and recorded first. */
         s->unconfirmed = 0;
+        s->stats.snapshots++;
         h->loaded(h->ctx, s, s->id, s->loaded_ns);
     }
     if (ev->first_id > s->id + 1) {
@@ -273,6 +274,7 @@ int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *
         s->loaded_ns = recv_ns;
         return 0;
     }
+    s->stats.snapshots++;
     h->loaded(h->ctx, s, snap->last_id, recv_ns);
     /* The buffered events, oldest first, under the same rules: u <= L is dropped as a
      * duplicate, the straddling one applies, a hole is a gap. */

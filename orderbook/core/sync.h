@@ -41,6 +41,7 @@ typedef struct sync_stats {
     uint64_t resyncs;    /* books dropped: gap, disconnect, ... */
     uint64_t refetches;  /* snapshots fetched again because they were stale */
     uint64_t overflowed; /* buffered events dropped because the buffer was full */
+    uint64_t snapshots;  /* snapshots loaded into the book */
 } sync_stats;
 
 /*

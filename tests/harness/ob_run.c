@@ -84,11 +84,37 @@ void ob_spawn(ob_run *r, char *const args[], char *const env[])
     assert_true(r->pid > 0);
 }
 
+void ob_start(ob_run *r, char *const env[], int n, char *const symbols[])
+{
+    char **args = calloc((size_t)n + 4, sizeof *args);
+    assert_non_null(args);
+    args[0] = "-q";
+    args[1] = "-c";
+    args[2] = r->conf;
+    for (int i = 0; i < n; i++)
+        args[3 + i] = symbols[i];
+    ob_spawn(r, args, env);
+    free(args);
+}
+
 int ob_stop(ob_run *r, int seconds)
 {
     kill(r->pid, SIGTERM);
+    return ob_wait_exit(r, seconds);
+}
+
+int ob_wait_exit(ob_run *r, int seconds)
+{
     int rc = proc_wait(r->pid, seconds);
     r->pid = 0;
+    return rc;
+}
+
+int ob_exited(ob_run *r)
+{
+    int rc = proc_try_wait(r->pid);
+    if (rc >= 0)
+        r->pid = 0;
     return rc;
 }
 
@@ -108,6 +134,16 @@ int ob_file_contains_nocase(const char *path, const char *needle)
     return found;
 }
 
+int ob_file_count(const char *path, const char *needle)
+{
+    char *text = tu_read_file(path, NULL);
+    int n = 0;
+    for (const char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
 static char *read_or_none(const char *path)
 {
     char *text = tu_read_file(path, NULL);
@@ -123,14 +159,4 @@ void ob_fail_with_logs(ob_run *r, const char *fmt, ...)
     va_end(ap);
     char *log = read_or_none(r->fs.log), *err = read_or_none(r->err);
     fail_msg("%s\nserver log:\n%.4000s\norderbook stderr:\n%.4000s", what, log, err);
-}
-
-void ob_wait_for_text(ob_run *r, const char *path, const char *needle, int seconds)
-{
-    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
-    while (!ob_file_contains_nocase(path, needle)) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(r, "no \"%s\" in %s within %d s", needle, path, seconds);
-        tu_pause();
-    }
 }

@@ -40,17 +40,31 @@ void ob_start_server(ob_run *r, const char *cert, const char *scenario);
  * also asserts a clean memcheck. */
 void ob_spawn(ob_run *r, char *const args[], char *const env[]);
 
-/* SIGTERM; the exit status, or -1 if it did not exit within `seconds`. */
+/* orderbook -q -c r->conf SYMBOL... (n of them), with `env` as in ob_spawn. */
+void ob_start(ob_run *r, char *const env[], int n, char *const symbols[]);
+
+/* SIGTERM; the exit status, or -1 if it did not exit within `seconds` (then it is killed). */
 int ob_stop(ob_run *r, int seconds);
+
+/* Wait (bounded) for orderbook to exit by itself: its exit status, or -1 (killed). */
+int ob_wait_exit(ob_run *r, int seconds);
+
+/* Has orderbook exited? Its exit status (128+signal if killed), or -1 while it runs. Does not
+ * block; for tests that must keep doing something (draining a pty, a FIFO) until it exits. */
+int ob_exited(ob_run *r);
 
 /* Does the file hold `needle` (exactly, or in any case)? */
 int ob_file_contains(const char *path, const char *needle);
 int ob_file_contains_nocase(const char *path, const char *needle);
 
+/* How often the file holds `needle` (0 when it cannot be read). */
+int ob_file_count(const char *path, const char *needle);
+
 /* Fail with the message and what the server and orderbook said. */
 void ob_fail_with_logs(ob_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Poll until the file holds `needle` (any case), for at most `seconds`, else fail with logs. */
-void ob_wait_for_text(ob_run *r, const char *path, const char *needle, int seconds);
+/* Waiting (ob_wait_for_text and the rest) was declared here before; files that include only
+ * this header keep it. */
+#include "ob_wait.h"
 
 #endif

@@ -41,15 +41,23 @@ pid_t proc_spawn(char *const argv[], const char *err_path, char *const env[])
     _exit(127);
 }
 
+int proc_try_wait(pid_t pid)
+{
+    int status;
+    if (waitpid(pid, &status, WNOHANG) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int proc_wait(pid_t pid, int seconds)
 {
     int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
     for (;;) {
-        int status;
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        int rc = proc_try_wait(pid);
+        if (rc >= 0)
+            return rc;
         if (tu_mono_ns() > deadline) {
+            int status;
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             return -1;

@@ -33,6 +33,10 @@ pid_t proc_spawn(char *const argv[], const char *err_path, char *const env[]);
  * killed, or -1 on timeout (then it is killed). */
 int proc_wait(pid_t pid, int seconds);
 
+/* Has the process exited? Its exit status (128+signal if killed), or -1 while it runs (or
+ * when it is no child of ours). Does not block. */
+int proc_try_wait(pid_t pid);
+
 /* Make the test certificates into dir (via make_certs.sh). Returns 0 or -1. */
 int proc_make_certs(const char *dir);
 

@@ -1,7 +1,6 @@
 /*
- * What the integration tests compare: the records orderbook wrote (every file of its log
- * directory, in the order they were written) and the fake Binance's truth (the book after
- * every event it produced), and the accounting of one against the other.
+ * The records orderbook wrote: every file of its log directory, in the order they were
+ * written. What they are compared with is in truth.h.
  */
 #ifndef RECORDS_H
 #define RECORDS_H
@@ -9,6 +8,7 @@
 #include <stddef.h>
 
 typedef struct tr_record {
+    char ts[40];     /* as written: "2026-11-25T03:15:42.217886Z" */
     char event[16];  /* depth, snapshot, resync, connected, disconnected, ... */
     char s[24];      /* the symbol, "" for records without one */
     double u;        /* depth: u; snapshot: lastUpdateId; else 0 */
@@ -22,11 +22,25 @@ typedef struct tr_records {
 } tr_records;
 
 /* Every record of every file in `logs`, files in period order and lines in file order: the
- * order orderbook wrote them. Returns 0, or -1 with the first line that is not a JSON record
- * in `err` (the records read so far are kept; free them either way). A missing directory is
- * no records. */
+ * order orderbook wrote them; for once orderbook has stopped: a file that ends in half a line
+ * is an error. Returns 0, or -1 with the first problem (a line that is not a JSON record,
+ * half a line) in `err` (the records read so far are kept; free them either way). A missing
+ * directory is no records. */
 int tr_read_records(tr_records *rs, const char *logs, char *err, size_t errlen);
+
+/* The same while orderbook may still be writing: a file's unfinished last line (its write
+ * still under way) is not read. */
+int tr_read_records_now(tr_records *rs, const char *logs, char *err, size_t errlen);
 void tr_records_free(tr_records *rs);
+
+/* The symbol's records in the order orderbook wrote them, as pointers into rs (malloc'ed,
+ * *n of them; free it; NULL when there are none). Files hold records by their own ts, so an
+ * event that waited for its snapshot lands in the file of its receive time, before the
+ * snapshot's file when a period ended meanwhile; file order is then not write order. Within
+ * a symbol the update ids say it: a depth record goes by its u, a snapshot by lastUpdateId
+ * (before the depth records on top of it), any other record right after what came before it
+ * in file order. */
+const tr_record **tr_symbol_records(const tr_records *rs, const char *symbol, size_t *n);
 
 /* Records of this event, symbol (NULL: any) and reason containing `reason` (NULL: any). */
 size_t tr_count(const tr_records *rs, const char *event, const char *symbol, const char *reason);
@@ -37,42 +51,8 @@ size_t tr_count(const tr_records *rs, const char *event, const char *symbol, con
  * once orderbook has stopped. */
 int tr_files_have_u(const char *logs, const char *symbol, double u);
 
-typedef struct tr_event {
-    char s[24];
-    double u;
-    char *book; /* as in tr_record */
-} tr_event;
-
-typedef struct tr_truth {
-    tr_event *e; /* in the order produced: u grows per symbol */
-    size_t n;
-} tr_truth;
-
-/* Read the fake server's truth file. Returns 0, or -1 (message in err). */
-int tr_read_truth(tr_truth *t, const char *path, char *err, size_t errlen);
-void tr_truth_free(tr_truth *t);
-
-/* The number of events of a symbol in the truth, and the u of its last (-1: none). */
-size_t tr_truth_count(const tr_truth *t, const char *symbol);
-double tr_truth_last_u(const tr_truth *t, const char *symbol);
-
-typedef struct tr_account {
-    size_t truth;      /* events of the symbol the server produced */
-    size_t recorded;   /* depth records equal to the truth at their u */
-    size_t covered;    /* events folded into a snapshot that started the book, before the
-                        * first one or after a resync: accounted, not recorded one by one */
-    size_t lost;       /* events skipped without a resync, or jumped over by a snapshot
-                        * that no resync explains */
-    size_t mismatched; /* depth records that differ from the truth, or have no such u */
-    size_t tail;       /* events after the last record: not (yet) received */
-    size_t resyncs;    /* resync records */
-    size_t snapshots;  /* snapshot records */
-} tr_account;
-
-/* Walk one symbol's records, in order, against its truth and count every event in exactly
- * one of recorded, covered, lost or tail. The first problem found is described in msg ("" if
- * none). */
-void tr_account_symbol(const tr_records *rs, const tr_truth *t, const char *symbol, tr_account *out,
-                       char *msg, size_t msglen);
+/* The truth and the accounting were declared here before; files that include only this
+ * header keep them. */
+#include "truth.h"
 
 #endif

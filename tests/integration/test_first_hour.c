@@ -267,11 +267,10 @@ static void test_first_hour_lost_records_are_said_first_and_exit_3(void **state)
     assert_int_equal(mkdir(r->logs, 0755), 0);
     time_t now = time(NULL);
     for (int i = 0; i < 2; i++) {
-        time_t day = now + i * 86400; /* tomorrow's too, should the test straddle midnight */
-        struct tm tm;
-        gmtime_r(&day, &tm);
+        /* Tomorrow's too, should the test straddle midnight. */
+        int64_t day_ns = ((int64_t)now + i * 86400) * 1000000000LL;
         char name[32], path[PATH_MAX + 64];
-        strftime(name, sizeof name, "%Y%m%d.txt", &tm);
+        alog_file_name(day_ns, ALOG_ROLL_DAILY, 1, ALOG_COMPRESS_NONE, name, sizeof name);
         snprintf(path, sizeof path, "%s/%s", r->logs, name);
         assert_int_equal(mkdir(path, 0755), 0);
     }
@@ -279,7 +278,7 @@ static void test_first_hour_lost_records_are_said_first_and_exit_3(void **state)
     write_config(r, "rollover = daily\nclock = utc");
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
-    ob_wait_for_text(r, r->err, "RECORDS LOST: ", 30); /* a status line, every 10 s */
+    ob_wait_for_text(r, r->err, "RECORDS BEING LOST: ", 30); /* a status line, every 10 s */
     int rc = ob_stop(r, 30);
     char *text = tu_read_file(r->err, NULL);
     const char *lost = text ? strstr(text, "orderbook: RECORDS LOST: ") : NULL;

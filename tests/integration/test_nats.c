@@ -3,6 +3,11 @@
  * record stored exactly once, also when two publishers send the same events, through a node
  * killed and restarted, and through the whole cluster down for seconds; a stream with other
  * subjects and an unreachable server are told clearly; the publish rate is measured.
+ * Then the real binaries against the fake Binance: two orderbook processes capturing the same
+ * symbols into the cluster while a node is killed and restarted (the stream holds each event
+ * once, equal to the truth; each process's files are complete), an unreachable or malformed
+ * URL, and orderbook-archive killed and restarted (its files hold every record, each in the
+ * file of its ts, duplicates at most one unacknowledged batch).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -19,14 +24,25 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "alog.h"
 #include "nats.h"
 #include "nats_cluster.h"
 #include "nats_stream.h"
+#include "ob_run.h"
+#include "records.h"
+#include "symbol.h"
+#include "stamp.h"
 #include "test_util.h"
 
 typedef struct fixture {
     char dir[PATH_MAX];
     ncl_cluster c;
+    ob_run *a, *b; /* two orderbook processes (a also runs the fake Binance) */
+    pid_t archive;
     pthread_mutex_t lock;
     char problems[16384]; /* what the publishers told, one line each */
 } fixture;
@@ -36,6 +52,11 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     tu_mkdtemp(f->dir, sizeof f->dir);
     pthread_mutex_init(&f->lock, NULL);
+    void *r;
+    ob_run_setup(&r);
+    f->a = r;
+    ob_run_setup(&r);
+    f->b = r;
     *state = f;
     return 0;
 }
@@ -43,6 +64,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
+    if (f->archive > 0) {
+        kill(f->archive, SIGKILL);
+        proc_wait(f->archive, 5);
+    }
+    void *r = f->a;
+    ob_run_teardown(&r);
+    r = f->b;
+    ob_run_teardown(&r);
     ncl_stop(&f->c);
     if (getenv("DEPTHLOG_KEEP") == NULL)
         tu_rm_rf(f->dir);
@@ -320,6 +349,407 @@ static void test_nats_publish_rate_r3(void **state)
     npub_destroy(p);
 }
 
+/* ---- the real binaries ---- */
+
+/* orderbook's (or orderbook-archive's) configuration for the fake Binance of `a`, logging
+ * into `logs`, with `nats` lines in [nats]. */
+static void write_conf(fixture *f, const char *path, const char *logs, const char *nats)
+{
+    FILE *c = fopen(path, "w");
+    assert_non_null(c);
+    fprintf(c,
+            "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n\n[binance]\n"
+            "ws_url = wss://localhost:%d\nrest_url = https://localhost:%d\nsnapshot_limit = 100\n"
+            "ca_file = %s/ca.pem\n\n[nats]\n%s\n",
+            logs, f->a->fs.port, f->a->fs.port, ob_certs, nats);
+    fclose(c);
+}
+
+static void spawn_orderbook(ob_run *r)
+{
+    char *args[] = {"-c", r->conf, "BTCUSDT", "ETHUSDT", NULL};
+    ob_spawn(r, args, NULL);
+}
+
+static const char *OB_SYMS[] = {"BTCUSDT", "ETHUSDT"};
+
+/* Wait until the fake Binance is done and `logs` hold its last event of these symbols. */
+static void wait_captured_of(ob_run *r, const char *logs, const char *const *syms, int n,
+                             int seconds)
+{
+    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
+    for (;;) {
+        if (ob_file_contains(r->fs.log, "done")) {
+            tr_truth t;
+            char err[256];
+            assert_int_equal(tr_read_truth(&t, r->fs.truth, err, sizeof err), 0);
+            int all = 1;
+            for (int i = 0; i < n && all; i++)
+                all = tr_files_have_u(logs, syms[i], tr_truth_last_u(&t, syms[i]));
+            tr_truth_free(&t);
+            if (all)
+                return;
+        }
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(r, "%s does not hold the last events within %d s", logs, seconds);
+        usleep(100000);
+    }
+}
+
+static void wait_captured(ob_run *r, const char *logs, int seconds)
+{
+    wait_captured_of(r, logs, OB_SYMS, 2, seconds);
+}
+
+/* Each process's own files: every event of these symbols recorded or accounted for, none
+ * lost or wrong, and no record of another symbol. */
+static void assert_files_complete_of(ob_run *r, const char *logs, const char *const *syms, int n)
+{
+    tr_records rs;
+    tr_truth t;
+    char err[512];
+    assert_int_equal(tr_read_records(&rs, logs, err, sizeof err), 0);
+    assert_int_equal(tr_read_truth(&t, r->fs.truth, err, sizeof err), 0);
+    for (int i = 0; i < n; i++) {
+        tr_account acc;
+        char msg[512];
+        tr_account_symbol(&rs, &t, syms[i], &acc, msg, sizeof msg);
+        if (acc.lost != 0 || acc.mismatched != 0 || acc.tail != 0 || acc.recorded == 0)
+            ob_fail_with_logs(r, "%s %s: %zu recorded, %zu lost, %zu mismatched, %zu tail: %s",
+                              logs, syms[i], acc.recorded, acc.lost, acc.mismatched, acc.tail, msg);
+    }
+    for (size_t i = 0; i < rs.n; i++) {
+        int mine = rs.r[i].s[0] == '\0';
+        for (int k = 0; k < n && !mine; k++)
+            mine = strcmp(rs.r[i].s, syms[k]) == 0;
+        if (!mine)
+            ob_fail_with_logs(r, "%s holds a %s record of %s", logs, rs.r[i].event, rs.r[i].s);
+    }
+    tr_records_free(&rs);
+    tr_truth_free(&t);
+}
+
+static void assert_files_complete(ob_run *r, const char *logs)
+{
+    assert_files_complete_of(r, logs, OB_SYMS, 2);
+}
+
+/* The stream's records, read as files are (a directory holding one file of them). */
+static void read_stream_records(fixture *f, tr_records *rs, size_t *n_msgs)
+{
+    ns_msgs ms;
+    assert_int_equal(ns_read_all(f->c.url, "DEPTHLOG", &ms), 0);
+    char dir[PATH_MAX + 16], path[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/stream", f->dir);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/20000101.txt", dir);
+    FILE *out = fopen(path, "w");
+    for (size_t i = 0; i < ms.n; i++)
+        fprintf(out, "%s\n", ms.m[i].data);
+    fclose(out);
+    *n_msgs = ms.n;
+    ns_msgs_free(&ms);
+    char err[512];
+    assert_int_equal(tr_read_records(rs, dir, err, sizeof err), 0);
+}
+
+/* The stream holds every event of these symbols from the first one published on, once each,
+ * equal to the truth. Returns the number of messages. */
+static size_t assert_stream_equals_truth(fixture *f, const char *const *syms, int n)
+{
+    tr_records rs;
+    size_t n_msgs;
+    read_stream_records(f, &rs, &n_msgs);
+    tr_truth t;
+    char err[256];
+    assert_int_equal(tr_read_truth(&t, f->a->fs.truth, err, sizeof err), 0);
+    for (int k = 0; k < n; k++) {
+        const char *sym = syms[k];
+        size_t n_truth = tr_truth_count(&t, sym);
+        double last = tr_truth_last_u(&t, sym), first = -1;
+        unsigned char *seen = calloc((size_t)last + 1, 1);
+        size_t depth = 0;
+        for (size_t i = 0; i < rs.n; i++) {
+            const tr_record *x = &rs.r[i];
+            if (strcmp(x->event, "depth") != 0 || strcmp(x->s, sym) != 0)
+                continue;
+            depth++;
+            size_t u = (size_t)x->u;
+            if (u > (size_t)last)
+                fail_msg("%s u=%zu is past the truth's last %.0f", sym, u, last);
+            if (seen[u])
+                fail_msg("%s u=%zu is in the stream twice", sym, u);
+            seen[u] = 1;
+            if (first < 0 || x->u < first)
+                first = x->u;
+            const tr_event *e = NULL;
+            for (size_t j = 0; j < t.n && e == NULL; j++)
+                if (t.e[j].u == x->u && strcmp(t.e[j].s, sym) == 0)
+                    e = &t.e[j];
+            if (e == NULL || strcmp(e->book, x->book) != 0)
+                fail_msg("%s u=%zu in the stream differs from the truth", sym, u);
+        }
+        size_t missing = 0;
+        for (size_t j = 0; j < t.n; j++)
+            if (strcmp(t.e[j].s, sym) == 0 && t.e[j].u >= first && !seen[(size_t)t.e[j].u])
+                missing++;
+        print_message("%s: %zu events in the truth, %zu depth records in the stream (from u=%.0f), "
+                      "%zu missing\n",
+                      sym, n_truth, depth, first, missing);
+        assert_int_equal(missing, 0);
+        assert_true(depth > n_truth / 2);
+        free(seen);
+    }
+    tr_truth_free(&t);
+    tr_records_free(&rs);
+    return n_msgs;
+}
+
+/* Two orderbook processes capture the same symbols into an R3 stream while its leader is
+ * killed and restarted: each event is in the stream exactly once, equal to the truth, from
+ * the first one published to the last; each process's own files are complete. */
+static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 600\n");
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s\nreplicas = 3", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0; /* a's server: a stops it */
+    spawn_orderbook(f->a);
+    spawn_orderbook(f->b);
+    sleep(4);
+    char leader[32];
+    if (ns_leader(f->c.url, "DEPTHLOG", leader, sizeof leader) != 0)
+        ob_fail_with_logs(f->a, "no stream leader after 4 s");
+    int killed = node_of(leader);
+    ncl_kill(&f->c, killed);
+    sleep(3);
+    assert_int_equal(ncl_restart(&f->c, killed), 0);
+    wait_captured(f->a, f->a->logs, 60);
+    wait_captured(f->a, f->b->logs, 60);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
+        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
+    assert_true(ob_file_contains(f->a->err, "nats: ") && ob_file_contains(f->b->err, "nats: "));
+    if (!ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
+        ob_fail_with_logs(f->a, "records left unpublished (b: %s)", f->b->err);
+    assert_files_complete(f->a, f->a->logs);
+    assert_files_complete(f->a, f->b->logs);
+
+    size_t n_msgs = assert_stream_equals_truth(f, OB_SYMS, 2);
+    print_message("stream: %zu messages from two processes\n", n_msgs);
+}
+
+/* --shard 1/2 and 2/2 on two processes given the same list: their files are disjoint, and
+ * the stream holds every event of every symbol once. */
+static void test_nats_two_shards_disjoint_and_complete(void **state)
+{
+    fixture *f = *state;
+    static const char *pool[] = {"BTCUSDT", "ETHUSDT", "BNBBTC",   "XRPUSDT",
+                                 "SOLUSDT", "ADAUSDT", "DOGEUSDT", "LTCBTC"};
+    const char *one[2], *two[2], *all[4];
+    int n1 = 0, n2 = 0;
+    for (size_t i = 0; i < sizeof pool / sizeof *pool; i++) {
+        if (sym_in_shard(pool[i], 1, 2) && n1 < 2)
+            one[n1++] = pool[i];
+        else if (sym_in_shard(pool[i], 2, 2) && n2 < 2)
+            two[n2++] = pool[i];
+    }
+    assert_true(n1 == 2 && n2 == 2);
+    all[0] = one[0], all[1] = two[0], all[2] = one[1], all[3] = two[1];
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    char scenario[256];
+    snprintf(scenario, sizeof scenario, "symbols %s %s %s %s\nrate 50\nevents 200\n", all[0],
+             all[1], all[2], all[3]);
+    ob_start_server(f->a, "localhost", scenario);
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0;
+    char names[4][16];
+    for (int i = 0; i < 4; i++)
+        snprintf(names[i], sizeof names[i], "%s", all[i]);
+    char *args_a[] = {"-c",     f->a->conf, "--shard", "1/2", names[0],
+                      names[1], names[2],   names[3],  NULL};
+    char *args_b[] = {"-c",     f->b->conf, "--shard", "2/2", names[0],
+                      names[1], names[2],   names[3],  NULL};
+    ob_spawn(f->a, args_a, NULL);
+    ob_spawn(f->b, args_b, NULL);
+    wait_captured_of(f->a, f->a->logs, one, 2, 60);
+    wait_captured_of(f->a, f->b->logs, two, 2, 60);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
+        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
+    assert_files_complete_of(f->a, f->a->logs, one, 2);
+    assert_files_complete_of(f->a, f->b->logs, two, 2);
+    size_t n_msgs = assert_stream_equals_truth(f, all, 4);
+    print_message("stream: %zu messages from two shards\n", n_msgs);
+}
+
+/* An unreachable [nats] url at start: a clear message, and the capture goes on. */
+static void test_nats_orderbook_unreachable_url_capture_goes_on(void **state)
+{
+    fixture *f = *state;
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 100\n");
+    write_conf(f, f->a->conf, f->a->logs, "url = nats://127.0.0.1:1");
+    spawn_orderbook(f->a);
+    ob_wait_for_text(f->a, f->a->err, "NATS: cannot connect to nats://127.0.0.1:1", 20);
+    wait_captured(f->a, f->a->logs, 60);
+    if (ob_stop(f->a, 30) != 0)
+        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
+    assert_files_complete(f->a, f->a->logs);
+    if (!ob_file_contains(f->a->err, "nats: 0 published"))
+        ob_fail_with_logs(f->a, "the summary does not say nothing was published");
+}
+
+/* A malformed [nats] url: exit 2 naming the key. */
+static void test_nats_orderbook_malformed_url_exit_2(void **state)
+{
+    fixture *f = *state;
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 10\n");
+    write_conf(f, f->a->conf, f->a->logs, "url = nats//127.0.0.1:4222");
+    spawn_orderbook(f->a);
+    int rc = proc_wait(f->a->pid, 20);
+    f->a->pid = 0;
+    if (rc != 2 || !ob_file_contains(f->a->err, "[nats] url"))
+        ob_fail_with_logs(f->a, "exit %d, expected 2 and a message naming [nats] url", rc);
+}
+
+static pid_t spawn_archive(char *conf, const char *err)
+{
+    char *argv[] = {DEPTHLOG_ARCHIVE, "-c", conf, NULL};
+    pid_t pid = proc_spawn(argv, err, NULL);
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* Lines of every file in dir (sorted), and whether each is in the file of its ts. */
+typedef struct lines {
+    char **l;
+    size_t n;
+} lines;
+
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static lines read_lines(const char *dir, int check_files)
+{
+    lines ls = {NULL, 0};
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *text = tu_read_file(path, NULL);
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            if (check_files) {
+                int64_t ns;
+                char want[64];
+                assert_int_equal(stamp_of(line, strlen(line), &ns), 0);
+                alog_file_name(ns, ALOG_ROLL_5SEC, 1, ALOG_COMPRESS_NONE, want, sizeof want);
+                if (strcmp(want, e->d_name) != 0)
+                    fail_msg("a record stamped for %s is in %s: %.120s", want, e->d_name, line);
+            }
+            ls.l = realloc(ls.l, (ls.n + 1) * sizeof *ls.l);
+            ls.l[ls.n++] = strdup(line);
+        }
+        free(text);
+    }
+    closedir(d);
+    if (ls.n > 1)
+        qsort(ls.l, ls.n, sizeof *ls.l, by_str);
+    return ls;
+}
+
+static void lines_free(lines *ls)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        free(ls->l[i]);
+    free(ls->l);
+}
+
+/* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
+ * wrote (and published), each in the file of its ts, and no more duplicates than one
+ * unacknowledged batch. */
+static void test_nats_archive_killed_and_restarted_keeps_everything(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 100\nevents 1000\n");
+    char nats[512], arch_logs[PATH_MAX + 16], arch_conf[PATH_MAX + 16], arch_err[PATH_MAX + 16];
+    snprintf(nats, sizeof nats, "url = %s", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    snprintf(arch_logs, sizeof arch_logs, "%s/archive", f->dir);
+    snprintf(arch_conf, sizeof arch_conf, "%s/archive.conf", f->dir);
+    write_conf(f, arch_conf, arch_logs, nats);
+    spawn_orderbook(f->a);
+    snprintf(arch_err, sizeof arch_err, "%s/archive1.err", f->dir);
+    f->archive = spawn_archive(arch_conf, arch_err);
+    sleep(4);
+    kill(f->archive, SIGKILL);
+    proc_wait(f->archive, 10);
+    sleep(2);
+    snprintf(arch_err, sizeof arch_err, "%s/archive2.err", f->dir);
+    f->archive = spawn_archive(arch_conf, arch_err);
+    wait_captured(f->a, f->a->logs, 60);
+    if (ob_stop(f->a, 30) != 0 || !ob_file_contains(f->a->err, "0 pending"))
+        ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
+    wait_captured(f->a, arch_logs, 30);
+    /* The archive has the last events; the batch its first run took and never acknowledged
+     * comes back after the consumer's ack wait (10 s). */
+    int64_t deadline = tu_mono_ns() + 40LL * 1000000000LL;
+    lines mine = read_lines(f->a->logs, 1), arch = {NULL, 0};
+    for (;;) {
+        arch = read_lines(arch_logs, 1);
+        size_t have = 0;
+        for (size_t i = 0, j = 0; i < mine.n && j < arch.n;) {
+            int c = strcmp(mine.l[i], arch.l[j]);
+            if (c == 0) {
+                have++;
+                i++;
+                while (j < arch.n && strcmp(arch.l[j], mine.l[i - 1]) == 0)
+                    j++;
+            } else if (c < 0) {
+                i++;
+            } else {
+                j++;
+            }
+        }
+        if (have == mine.n)
+            break;
+        if (tu_mono_ns() > deadline)
+            fail_msg("the archive holds %zu of orderbook's %zu records", have, mine.n);
+        lines_free(&arch);
+        usleep(200000);
+    }
+    kill(f->archive, SIGTERM);
+    assert_int_equal(proc_wait(f->archive, 30), 0);
+    f->archive = 0;
+    lines_free(&arch);
+    arch = read_lines(arch_logs, 1);
+    size_t dups = 0;
+    for (size_t j = 1; j < arch.n; j++)
+        if (strcmp(arch.l[j], arch.l[j - 1]) == 0)
+            dups++;
+    print_message("archive: %zu lines for orderbook's %zu records, %zu written twice\n", arch.n,
+                  mine.n, dups);
+    assert_int_equal(arch.n - dups, mine.n);
+    assert_true(dups <= 1000);
+    if (!ob_file_contains(arch_err, "lag"))
+        fail_msg("the archive's status line shows no lag");
+    lines_free(&arch);
+    lines_free(&mine);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,8 +761,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_stream_with_other_subjects_is_an_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_publish_rate_r3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_two_orderbooks_one_copy_equal_to_the_truth, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_two_shards_disjoint_and_complete, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_orderbook_unreachable_url_capture_goes_on, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_orderbook_malformed_url_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_archive_killed_and_restarted_keeps_everything,
+                                        setup, teardown),
     };
     if (getenv("DEPTHLOG_TEST_FILTER") != NULL)
         cmocka_set_test_filter(getenv("DEPTHLOG_TEST_FILTER"));
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }

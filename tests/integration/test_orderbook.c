@@ -19,282 +19,35 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "ob_run.h"
-#include "records.h"
+#include "harness.h"
 #include "test_util.h"
 
 typedef ob_run run;
 
-typedef struct records {
-    cJSON **r;
-    size_t n;
-} records;
-
-/* A config for the fake server: `extra` lines are appended to [log] and [binance]. */
-static void write_config(run *r, const char *log_extra, const char *binance_extra, int with_ca)
-{
-    FILE *f = fopen(r->conf, "w");
-    fprintf(f,
-            "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
-            "rest_url = https://localhost:%d\nsnapshot_limit = 100\n",
-            r->logs, log_extra, r->fs.port, r->fs.port);
-    if (with_ca)
-        fprintf(f, "ca_file = %s/ca.pem\n", ob_certs);
-    fprintf(f, "%s\n", binance_extra);
-    fclose(f);
-}
-
-static void start_orderbook(run *r, char *const env[], char *sym1, char *sym2)
-{
-    char *args[] = {"-q", "-c", r->conf, sym1, sym2, NULL};
-    ob_spawn(r, args, env);
-}
-
-static int stop_orderbook(run *r)
-{
-    return ob_stop(r, 30);
-}
-
-static int count_in_file(const char *path, const char *needle)
-{
-    char *text = tu_read_file(path, NULL);
-    int n = 0;
-    for (char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p++)
-        n++;
-    free(text);
-    return n;
-}
-
-static void records_free(records *rs)
-{
-    for (size_t i = 0; i < rs->n; i++)
-        cJSON_Delete(rs->r[i]);
-    free(rs->r);
-    rs->r = NULL;
-    rs->n = 0;
-}
-
-static int by_ts(const void *a, const void *b)
-{
-    const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
-    return strcmp(cJSON_GetObjectItemCaseSensitive(x, "ts")->valuestring,
-                  cJSON_GetObjectItemCaseSensitive(y, "ts")->valuestring);
-}
-
-/* Every record of every file, in time order; each line must be one JSON object. While the
- * program runs (`running`), a file may end in the part of a line whose write() is still
- * under way: only complete lines count. Once it has stopped, every file ends in a whole line. */
-static records read_records_of(const char *logs, int running)
-{
-    records rs = {NULL, 0};
-    DIR *d = opendir(logs);
-    if (d == NULL)
-        return rs;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", logs, e->d_name);
-        size_t len = 0;
-        char *text = tu_read_file(path, &len);
-        if (text == NULL)
-            fail_msg("cannot read %s", path);
-        char *end = strrchr(text, '\n');
-        if (running)
-            *(end ? end : text) = '\0';
-        else if (len > 0 && (end == NULL || end[1] != '\0'))
-            fail_msg("%s ends in half a line: %s", e->d_name, end ? end + 1 : text);
-        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-            cJSON *j = cJSON_Parse(line);
-            if (j == NULL)
-                fail_msg("not JSON in %s: %s", e->d_name, line);
-            rs.r = realloc(rs.r, (rs.n + 1) * sizeof *rs.r);
-            rs.r[rs.n++] = j;
-        }
-        free(text);
-    }
-    closedir(d);
-    /* A stable order by receive time (equal ts keep file order is not needed here). */
-    if (rs.n > 1) /* no records yet is a NULL array, which qsort may not be given */
-        qsort(rs.r, rs.n, sizeof *rs.r, by_ts);
-    return rs;
-}
-
-static records read_records(const char *logs)
-{
-    return read_records_of(logs, 0);
-}
-
-static const char *event_of(const cJSON *r)
-{
-    return cJSON_GetObjectItemCaseSensitive(r, "event")->valuestring;
-}
-
-static int has_depth_u(const records *rs, const char *symbol, double u)
-{
-    for (size_t i = 0; i < rs->n; i++) {
-        const cJSON *x = rs->r[i];
-        if (strcmp(event_of(x), "depth") == 0 &&
-            strcmp(cJSON_GetObjectItemCaseSensitive(x, "s")->valuestring, symbol) == 0 &&
-            cJSON_GetObjectItemCaseSensitive(x, "u")->valuedouble == u)
-            return 1;
-    }
-    return 0;
-}
-
-/* Wait until the server sent everything and the last event of each symbol is recorded. */
-static void wait_until_captured(run *r, const char *const *symbols, int n)
-{
-    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
-    for (;;) {
-        if (tu_mono_ns() > deadline) {
-            char *log = tu_read_file(r->fs.log, NULL), *err = tu_read_file(r->err, NULL);
-            fail_msg("not captured in 60 s\nserver log:\n%s\norderbook stderr:\n%s",
-                     log ? log : "(none)", err ? err : "(none)");
-        }
-        if (ob_file_contains(r->fs.log, "done")) {
-            /* The truth is complete once the server says done: read it once per look. */
-            tr_truth truth = {NULL, 0};
-            char err[512];
-            if (tr_read_truth(&truth, r->fs.truth, err, sizeof err) != 0)
-                fail_msg("%s", err);
-            records rs = read_records_of(r->logs, 1);
-            int all = 1;
-            for (int i = 0; i < n && all; i++)
-                all = has_depth_u(&rs, symbols[i], tr_truth_last_u(&truth, symbols[i]));
-            records_free(&rs);
-            tr_truth_free(&truth);
-            if (all)
-                return;
-        }
-        tu_pause();
-    }
-}
-
-/* Every depth record equals the truth at its (s, u); returns how many were checked. */
-static size_t check_depth_against_truth(run *r, const records *rs)
-{
-    char *text = tu_read_file(r->fs.truth, NULL);
-    size_t n_truth = 0, cap = 0;
-    cJSON **truth = NULL;
-    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        if (n_truth == cap) {
-            cap = cap ? cap * 2 : 256;
-            truth = realloc(truth, cap * sizeof *truth);
-        }
-        truth[n_truth++] = cJSON_Parse(line);
-    }
-    free(text);
-    size_t checked = 0;
-    for (size_t i = 0; i < rs->n; i++) {
-        const cJSON *x = rs->r[i];
-        if (strcmp(event_of(x), "depth") != 0)
-            continue;
-        const char *s = cJSON_GetObjectItemCaseSensitive(x, "s")->valuestring;
-        double u = cJSON_GetObjectItemCaseSensitive(x, "u")->valuedouble;
-        const cJSON *t = NULL;
-        for (size_t k = 0; k < n_truth && t == NULL; k++)
-            if (strcmp(cJSON_GetObjectItemCaseSensitive(truth[k], "s")->valuestring, s) == 0 &&
-                cJSON_GetObjectItemCaseSensitive(truth[k], "u")->valuedouble == u)
-                t = truth[k];
-        if (t == NULL)
-            fail_msg("%s u=%.0f: no such event in the truth", s, u);
-        char *got = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(x, "bids"));
-        char *want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(t, "bids"));
-        if (strcmp(got, want) != 0)
-            fail_msg("%s u=%.0f bids: %s, truth %s", s, u, got, want);
-        free(got);
-        free(want);
-        got = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(x, "asks"));
-        want = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(t, "asks"));
-        if (strcmp(got, want) != 0)
-            fail_msg("%s u=%.0f asks: %s, truth %s", s, u, got, want);
-        free(got);
-        free(want);
-        checked++;
-    }
-    for (size_t k = 0; k < n_truth; k++)
-        cJSON_Delete(truth[k]);
-    free(truth);
-    return checked;
-}
-
-static int count_events(const records *rs, const char *event, const char *symbol,
-                        const char *reason)
-{
-    int n = 0;
-    for (size_t i = 0; i < rs->n; i++) {
-        const cJSON *x = rs->r[i];
-        if (strcmp(event_of(x), event) != 0)
-            continue;
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(x, "s");
-        const cJSON *why = cJSON_GetObjectItemCaseSensitive(x, "reason");
-        if (symbol != NULL && (s == NULL || strcmp(s->valuestring, symbol) != 0))
-            continue;
-        if (reason != NULL && (why == NULL || strstr(why->valuestring, reason) == NULL))
-            continue;
-        n++;
-    }
-    return n;
-}
-
-/* The counters of orderbook's exit summary. */
-typedef struct summary {
-    unsigned long long records, written, refused, lost, discarded;
-} summary;
-
-static summary read_summary(const char *err_path)
-{
-    summary s;
-    char *text = tu_read_file(err_path, NULL);
-    const char *p = text ? strstr(text, "summary: ") : NULL;
-    if (p == NULL || sscanf(p,
-                            "summary: %*u messages, %*u malformed, %llu records; files: %llu "
-                            "lines written, %llu refused (queue full), %llu lost to I/O, "
-                            "%llu discarded",
-                            &s.records, &s.written, &s.refused, &s.lost, &s.discarded) != 5)
-        fail_msg("no summary in:\n%s", text ? text : "(nothing)");
-    free(text);
-    return s;
-}
-
-static size_t count_depth_records(const char *logs)
-{
-    records rs = read_records_of(logs, 1);
-    size_t n = (size_t)count_events(&rs, "depth", NULL, NULL);
-    records_free(&rs);
-    return n;
-}
-
 /* In the order written, a symbol's depth records come only after a snapshot, and none
  * between a resync and the next snapshot; the last resync is followed by a snapshot. */
-static void assert_resyncs_followed_by_snapshots(const char *logs, const char *symbol)
+static void assert_resyncs_followed_by_snapshots(const tr_records *rs, const char *symbol)
 {
-    tr_records rs = {NULL, 0};
-    char err[512];
-    if (tr_read_records(&rs, logs, err, sizeof err) != 0)
-        fail_msg("%s", err);
+    size_t n;
+    const tr_record **own = tr_symbol_records(rs, symbol, &n);
     int synced = 0;
-    for (size_t i = 0; i < rs.n; i++) {
-        const tr_record *x = &rs.r[i];
-        if (strcmp(x->s, symbol) != 0)
-            continue;
+    for (size_t i = 0; i < n; i++) {
+        const tr_record *x = own[i];
         if (strcmp(x->event, "snapshot") == 0)
             synced = 1;
         else if (strcmp(x->event, "resync") == 0)
             synced = 0;
         else if (strcmp(x->event, "depth") == 0 && !synced)
-            fail_msg("%s: depth record %zu has no snapshot before it", symbol, i);
+            fail_msg("%s: depth record %zu (u=%.0f) has no snapshot before it", symbol, i, x->u);
     }
-    tr_records_free(&rs);
+    free(own);
     assert_true(synced);
 }
 
-static const char *const two[] = {"BTCUSDT", "ETHUSDT"};
+static char *const two[] = {"BTCUSDT", "ETHUSDT"};
+static char *const btc[] = {"BTCUSDT"};
 
 static void test_orderbook_records_equal_truth_through_every_fault(void **state)
 {
@@ -303,28 +56,29 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 200\ngap ETHUSDT 150\n"
                     "duplicate BTCUSDT 20\noverlap BTCUSDT 30\nmalformed 40\nbinary 41\n"
                     "wrongtype 42\nfragment 64\nstale BTCUSDT 1\nrest429 2 1\nclose 170\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "btcusdt", "ETHUSDT");
-    wait_until_captured(r, two, 2);
-    assert_int_equal(stop_orderbook(r), 0);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 2, (char *[]){"btcusdt", "ETHUSDT"});
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
 
-    records rs = read_records(r->logs);
-    size_t checked = check_depth_against_truth(r, &rs);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    size_t checked = ob_check_depth(r, &rs);
     assert_true(checked > 200); /* of 400 events: the rest fell in resync windows */
     /* The gap resynced ETHUSDT, and only it; the stale snapshot was fetched again, not
      * applied; malformed frames were skipped; the cut connection came back and both books
      * resynced on it. */
-    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "gap"), 1);
-    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "gap"), 0);
-    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
-    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
+    assert_int_equal(tr_count(&rs, "resync", "ETHUSDT", "gap"), 1);
+    assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "gap"), 0);
+    assert_int_equal(tr_count(&rs, "resync", "ETHUSDT", "disconnect"), 1);
+    assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "disconnect"), 1);
     /* Every resync is followed by a fresh snapshot (a disconnect may come before the first
      * snapshot loaded, when the 429s and a slow start delay it: then there is one fewer). */
-    assert_true(count_events(&rs, "snapshot", "ETHUSDT", NULL) >= 2);
-    assert_true(count_events(&rs, "snapshot", "BTCUSDT", NULL) >= 1);
-    assert_resyncs_followed_by_snapshots(r->logs, "ETHUSDT");
-    assert_resyncs_followed_by_snapshots(r->logs, "BTCUSDT");
-    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
+    assert_true(tr_count(&rs, "snapshot", "ETHUSDT", NULL) >= 2);
+    assert_true(tr_count(&rs, "snapshot", "BTCUSDT", NULL) >= 1);
+    assert_resyncs_followed_by_snapshots(&rs, "ETHUSDT");
+    assert_resyncs_followed_by_snapshots(&rs, "BTCUSDT");
+    assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 2);
     /* The first 429's Retry-After (1 s) was honoured before the next request. Two requests
      * may be in flight at once, so both of the first two get a 429: a request already on its
      * way when the first 429 arrived cannot be held back, and is not a success too early. */
@@ -345,7 +99,7 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
     assert_true(t429 >= 0 && next >= 0);
     assert_true(next - t429 >= 1000);
     assert_true(ob_file_contains(r->err, "HTTP 429"));
-    records_free(&rs);
+    tr_records_free(&rs);
 }
 
 /* Two symbols through a scenario that drops the first connection once (`fault`): one
@@ -356,18 +110,19 @@ static void assert_reconnected_once(run *r, const char *fault)
     snprintf(scenario, sizeof scenario, "symbols BTCUSDT ETHUSDT\nrate 40\nevents 100\n%s\n",
              fault);
     ob_start_server(r, "localhost", scenario);
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
-    wait_until_captured(r, two, 2);
-    assert_int_equal(stop_orderbook(r), 0);
-    records rs = read_records(r->logs);
-    assert_true(check_depth_against_truth(r, &rs) > 100);
-    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 2);
-    assert_int_equal(count_events(&rs, "disconnected", NULL, NULL), 1);
-    assert_int_equal(count_events(&rs, "resync", "BTCUSDT", "disconnect"), 1);
-    assert_int_equal(count_events(&rs, "resync", "ETHUSDT", "disconnect"), 1);
-    assert_int_equal(count_in_file(r->fs.log, "ws "), 2);
-    records_free(&rs);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_true(ob_check_depth(r, &rs) > 100);
+    assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 2);
+    assert_int_equal(tr_count(&rs, "disconnected", NULL, NULL), 1);
+    assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "disconnect"), 1);
+    assert_int_equal(tr_count(&rs, "resync", "ETHUSDT", "disconnect"), 1);
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 2);
+    tr_records_free(&rs);
 }
 
 static void test_orderbook_reconnects_after_abrupt_close(void **state)
@@ -379,17 +134,17 @@ static void test_orderbook_replaces_stalled_connection(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
-    write_config(r, "", "", 1);
+    ob_write_config(r, NULL);
     char *env[] = {"ORDERBOOK_PING_S=1", "ORDERBOOK_HANGUP_S=2", NULL};
-    start_orderbook(r, env, "BTCUSDT", NULL);
-    const char *one[] = {"BTCUSDT"};
-    wait_until_captured(r, one, 1);
-    assert_int_equal(stop_orderbook(r), 0);
-    records rs = read_records(r->logs);
-    check_depth_against_truth(r, &rs);
-    assert_true(count_events(&rs, "disconnected", NULL, NULL) >= 1);
-    assert_true(count_in_file(r->fs.log, "ws ") >= 2);
-    records_free(&rs);
+    ob_start(r, env, 1, btc);
+    ob_wait_captured(r, btc, 1, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    ob_check_depth(r, &rs);
+    assert_true(tr_count(&rs, "disconnected", NULL, NULL) >= 1);
+    assert_true(fake_log_count(&r->fs, "ws") >= 2);
+    tr_records_free(&rs);
 }
 
 static void test_orderbook_sigterm_drains_every_received_event(void **state)
@@ -397,23 +152,21 @@ static void test_orderbook_sigterm_drains_every_received_event(void **state)
     run *r = *state;
     /* Still streaming when the signal comes: 2 x 200 events/s for 20 s. */
     ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 200\nevents 4000\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "BTCUSDT", "ETHUSDT");
-    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (count_depth_records(r->logs) < 300) {
-        assert_true(tu_mono_ns() < deadline);
-        tu_pause();
-    }
-    assert_int_equal(stop_orderbook(r), 0);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_for_records(r, "depth", NULL, 300, 20);
+    assert_int_equal(ob_stop(r, 30), 0);
     /* Every record the pipeline made from what was received is in the files. */
-    summary sum = read_summary(r->err);
+    ob_summary sum;
+    ob_read_summary(r, &sum);
     assert_true(sum.records > 300);
     assert_int_equal(sum.written, sum.records);
-    assert_int_equal(sum.refused + sum.lost + sum.discarded, 0);
-    records rs = read_records(r->logs);
+    assert_int_equal(sum.refused + sum.lost_io + sum.discarded, 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
     assert_int_equal(rs.n, sum.records);
-    check_depth_against_truth(r, &rs);
-    records_free(&rs);
+    ob_check_depth(r, &rs);
+    tr_records_free(&rs);
 }
 
 static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
@@ -434,7 +187,7 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
         assert_int_equal(mkfifo(fifo[i], 0644), 0);
     }
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 2000\n");
-    write_config(r, "rollover = daily\nclock = utc", "", 1);
+    ob_write_config(r, "log.rollover = daily", "log.clock = utc", NULL);
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
     ob_wait_for_text(r, r->fs.log, "rest ", 20);
@@ -447,26 +200,25 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
     int rd[2];
     for (int i = 0; i < 2; i++)
         rd[i] = open(fifo[i], O_RDONLY | O_NONBLOCK);
+    ob_poll p = ob_poll_start(20);
     int rc = -1;
-    int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (rc < 0) {
+    for (;;) {
         char buf[65536];
         for (int i = 0; i < 2; i++)
             while (read(rd[i], buf, sizeof buf) > 0)
                 ;
-        int status;
-        if (waitpid(r->pid, &status, WNOHANG) == r->pid)
-            rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        assert_true(tu_mono_ns() < deadline);
-        tu_pause();
+        rc = ob_exited(r);
+        if (rc >= 0)
+            break;
+        ob_poll_next(r, &p, "no exit within %d s of the second SIGINT", p.seconds);
     }
-    r->pid = 0;
     for (int i = 0; i < 2; i++)
         close(rd[i]);
     assert_int_equal(rc, 3); /* records were discarded: exit 3 says so */
-    summary sum = read_summary(r->err);
+    ob_summary sum;
+    ob_read_summary(r, &sum);
     assert_true(sum.discarded > 0);
-    assert_int_equal(sum.written + sum.discarded + sum.lost, sum.records);
+    assert_int_equal(sum.written + sum.discarded + sum.lost_io, sum.records);
 }
 
 static void test_orderbook_server_shutdown_reconnects_and_resyncs(void **state)
@@ -478,10 +230,10 @@ static void test_orderbook_region_block_names_the_alternatives(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\nrest451\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, btc);
     ob_wait_for_text(r, r->err, "HTTP 451", 20);
-    assert_int_equal(stop_orderbook(r), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
     assert_true(ob_file_contains(r->err, "Binance blocks this region"));
     assert_true(ob_file_contains(r->err, "api.binance.us"));
     assert_true(ob_file_contains(r->err, "data-stream.binance.vision"));
@@ -491,11 +243,11 @@ static void test_orderbook_status_line_names_symbol_and_file(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 200\n");
-    write_config(r, "", "", 1);
+    ob_write_config(r, NULL);
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
     ob_wait_for_text(r, r->err, "orderbook: BTCUSDT ", 20);
-    assert_int_equal(stop_orderbook(r), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
     char want[PATH_MAX + 32];
     snprintf(want, sizeof want, "| %s/", r->logs);
     assert_true(ob_file_contains(r->err, want));
@@ -528,7 +280,7 @@ static void test_orderbook_status_line_on_a_terminal_redraws_every_second(void *
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 1500\n");
-    write_config(r, "", "", 1);
+    ob_write_config(r, NULL);
     int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
     assert_true(master >= 0);
     assert_int_equal(grantpt(master), 0);
@@ -551,15 +303,14 @@ static void test_orderbook_status_line_on_a_terminal_redraws_every_second(void *
     kill(r->pid, SIGTERM);
     int rc = -1;
     deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    while (rc < 0) {
+    for (;;) {
         drain_pty(master, out, sizeof out, &len); /* a full pty would block its writes */
-        int status;
-        if (waitpid(r->pid, &status, WNOHANG) == r->pid)
-            rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        rc = ob_exited(r);
+        if (rc >= 0)
+            break;
         assert_true(tu_mono_ns() < deadline);
         tu_pause();
     }
-    r->pid = 0;
     drain_pty(master, out, sizeof out, &len);
     close(master);
     assert_int_equal(rc, 0);
@@ -572,11 +323,10 @@ static void test_orderbook_quiet_prints_no_status_line(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 60\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "BTCUSDT", NULL);
-    const char *one[] = {"BTCUSDT"};
-    wait_until_captured(r, one, 1); /* over a second: a status line would have been due */
-    assert_int_equal(stop_orderbook(r), 0);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_captured(r, btc, 1, 60); /* over a second: a status line would have been due */
+    assert_int_equal(ob_stop(r, 30), 0);
     assert_false(ob_file_contains(r->err, "ev/s"));
     assert_false(ob_file_contains(r->err, "capturing"));
     assert_true(ob_file_contains(r->err, "summary: "));
@@ -586,12 +336,11 @@ static void test_orderbook_daily_utc_file_names_from_config(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
-    write_config(r, "rollover = daily\nclock = utc", "", 1);
+    ob_write_config(r, "log.rollover = daily", "log.clock = utc", NULL);
     time_t before = time(NULL);
-    start_orderbook(r, NULL, "BTCUSDT", NULL);
-    const char *one[] = {"BTCUSDT"};
-    wait_until_captured(r, one, 1);
-    assert_int_equal(stop_orderbook(r), 0);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_captured(r, btc, 1, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
     time_t after = time(NULL);
     char want[2][64];
     struct tm tm;
@@ -610,22 +359,23 @@ static void test_orderbook_daily_utc_file_names_from_config(void **state)
     }
     closedir(d);
     assert_true(files >= 1);
-    records rs = read_records(r->logs);
-    const char *ts = cJSON_GetObjectItemCaseSensitive(rs.r[0], "ts")->valuestring;
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_true(rs.n > 0);
+    const char *ts = rs.r[0].ts;
     assert_int_equal(strlen(ts), strlen("2026-11-25T03:15:42.217886Z"));
     assert_int_equal(ts[strlen(ts) - 1], 'Z');
-    records_free(&rs);
+    tr_records_free(&rs);
 }
 
 static void test_orderbook_5sec_file_names(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "BTCUSDT", NULL);
-    const char *one[] = {"BTCUSDT"};
-    wait_until_captured(r, one, 1);
-    assert_int_equal(stop_orderbook(r), 0);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_captured(r, btc, 1, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
     DIR *d = opendir(r->logs);
     struct dirent *e;
     int files = 0;
@@ -647,12 +397,9 @@ static void test_orderbook_5sec_file_names(void **state)
 static void test_orderbook_bad_config_exits_2_naming_the_line(void **state)
 {
     run *r = *state;
-    FILE *f = fopen(r->conf, "w");
-    fputs("[log]\ndir = x\nrollover = weekly\n", f);
-    fclose(f);
-    start_orderbook(r, NULL, "BTCUSDT", NULL);
-    assert_int_equal(proc_wait(r->pid, 30), 2);
-    r->pid = 0;
+    ob_write_file(r->conf, "[log]\ndir = x\nrollover = weekly\n");
+    ob_start(r, NULL, 1, btc);
+    assert_int_equal(ob_wait_exit(r, 30), 2);
     char want[PATH_MAX + 100];
     snprintf(want, sizeof want, "%s:3: [log] rollover = weekly: expected 5sec or daily", r->conf);
     assert_true(ob_file_contains(r->err, want));
@@ -662,10 +409,9 @@ static void test_orderbook_unknown_symbol_exits_1_naming_it(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
-    write_config(r, "", "", 1);
-    start_orderbook(r, NULL, "NOSUCHCOIN", NULL);
-    assert_int_equal(proc_wait(r->pid, 30), 1);
-    r->pid = 0;
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, (char *[]){"NOSUCHCOIN"});
+    assert_int_equal(ob_wait_exit(r, 30), 1);
     assert_true(ob_file_contains(r->err, "Binance does not know the symbol NOSUCHCOIN"));
 }
 
@@ -674,14 +420,18 @@ static void test_orderbook_unknown_symbol_exits_1_naming_it(void **state)
 static void assert_tls_refused(run *r, const char *cert, int with_ca, const char *problem)
 {
     ob_start_server(r, cert, "symbols BTCUSDT\nrate 50\nevents 20\n");
-    write_config(r, "", "", with_ca);
-    start_orderbook(r, NULL, "BTCUSDT", NULL);
+    if (with_ca)
+        ob_write_config(r, NULL);
+    else
+        ob_write_config(r, "binance.ca_file =", NULL);
+    ob_start(r, NULL, 1, btc);
     ob_wait_for_text(r, r->err, "certificate verify failed", 20);
-    assert_int_equal(stop_orderbook(r), 0);
+    assert_int_equal(ob_stop(r, 30), 0);
     assert_true(ob_file_contains(r->err, problem));
-    records rs = read_records(r->logs);
-    assert_int_equal(count_events(&rs, "connected", NULL, NULL), 0);
-    records_free(&rs);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 0);
+    tr_records_free(&rs);
 }
 
 static void test_orderbook_refuses_server_without_trusted_ca(void **state)
@@ -706,16 +456,16 @@ static void test_orderbook_replays_real_binance_capture(void **state)
     ob_start_server(r, "localhost",
                     "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
                     "\n");
-    write_config(r, "", "", 1);
-    char *args[] = {"-q", "-c", r->conf, "NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR", NULL};
-    ob_spawn(r, args, NULL);
-    const char *four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
-    wait_until_captured(r, four, 4);
-    assert_int_equal(stop_orderbook(r), 0);
-    records rs = read_records(r->logs);
-    assert_true(check_depth_against_truth(r, &rs) > 100);
-    assert_int_equal(count_events(&rs, "resync", NULL, NULL), 0);
-    records_free(&rs);
+    ob_write_config(r, NULL);
+    char *const four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
+    ob_start(r, NULL, 4, four);
+    ob_wait_captured(r, four, 4, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_true(ob_check_depth(r, &rs) > 100);
+    assert_int_equal(tr_count(&rs, "resync", NULL, NULL), 0);
+    tr_records_free(&rs);
 }
 
 int main(void)

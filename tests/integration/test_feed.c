@@ -1,0 +1,208 @@
+/*
+ * The real orderbook binary against the fake Binance, for what the network side promises
+ * beyond the records: a stop closes each websocket with a close frame (1000), a snapshot
+ * that stays stale is refetched with backoff and said once, and the reasons given for a
+ * failure name it (a name that does not resolve, a connection that went silent, no
+ * descriptor left for a snapshot request).
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "ob_run.h"
+#include "records.h"
+#include "test_util.h"
+
+typedef ob_run run;
+
+/* A config for the fake server (or the given URLs when not NULL); `more` goes at the end of
+ * [binance]. */
+static void write_config(run *r, const char *ws_url, const char *rest_url, const char *more)
+{
+    FILE *f = fopen(r->conf, "w");
+    assert_non_null(f);
+    char ws[512], rest[512];
+    snprintf(ws, sizeof ws, "wss://localhost:%d", r->fs.port);
+    snprintf(rest, sizeof rest, "https://localhost:%d", r->fs.port);
+    fprintf(f,
+            "[log]\ndir = %s\n[binance]\nws_url = %s\nrest_url = %s\nsnapshot_limit = 100\n"
+            "ca_file = %s/ca.pem\n%s\n",
+            r->logs, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs, more);
+    fclose(f);
+}
+
+/* orderbook -q -c CONF symbols..., with `env` (NULL-terminated, may be NULL) added. */
+static void start_orderbook(run *r, char *const env[], char *const *symbols, int n)
+{
+    char **args = calloc((size_t)n + 4, sizeof *args);
+    assert_non_null(args);
+    args[0] = "-q";
+    args[1] = "-c";
+    args[2] = r->conf;
+    for (int i = 0; i < n; i++)
+        args[3 + i] = symbols[i];
+    ob_spawn(r, args, env);
+    free(args);
+}
+
+/* Lines of the server log that start with `word` and a space. */
+static int count_log(const run *r, const char *word)
+{
+    char *text = tu_read_file(r->fs.log, NULL);
+    int n = 0;
+    size_t len = strlen(word);
+    for (char *line = text; line != NULL && *line != '\0';) {
+        if (strncmp(line, word, len) == 0 && line[len] == ' ')
+            n++;
+        char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return n;
+}
+
+/* How often `needle` occurs in the file. */
+static int count_text(const char *path, const char *needle)
+{
+    char *text = tu_read_file(path, NULL);
+    int n = 0;
+    for (const char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    free(text);
+    return n;
+}
+
+static void wait_for_log_lines(run *r, const char *word, int n, int seconds)
+{
+    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
+    while (count_log(r, word) < n) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(r, "fewer than %d \"%s\" lines in the server log", n, word);
+        tu_pause();
+    }
+}
+
+static void sleep_s(int s)
+{
+    struct timespec ts = {s, 0};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static char *const btc[] = {"BTCUSDT"};
+
+/* SIGTERM: the server sees every websocket end with a close frame carrying 1000, on each of
+ * the connections 90 symbols of 16 characters need (68 streams fit one request line). */
+static void test_feed_stop_closes_each_websocket_with_1000(void **state)
+{
+    run *r = *state;
+    enum { N = 90 };
+    static char names[N][24];
+    char *symbols[N];
+    char scenario[N * 24 + 128] = "symbols";
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "S%03dLONGNAMEUSDT", i);
+        symbols[i] = names[i];
+        strcat(scenario, " ");
+        strcat(scenario, names[i]);
+    }
+    strcat(scenario, "\nrate 2\nevents 1000\n");
+    ob_start_server(r, "localhost", scenario);
+    write_config(r, NULL, NULL, "");
+    start_orderbook(r, NULL, symbols, N);
+    wait_for_log_lines(r, "ws", 2, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    wait_for_log_lines(r, "closed", 2, 10);
+
+    char *log = tu_read_file(r->fs.log, NULL);
+    int closed = 0;
+    for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        long ms, sent;
+        int conn, code;
+        if (sscanf(line, "closed %ld %d %ld %d", &ms, &conn, &sent, &code) != 4)
+            continue;
+        closed++;
+        if (code != 1000)
+            ob_fail_with_logs(r, "connection %d closed with %d, not 1000", conn, code);
+    }
+    free(log);
+    assert_int_equal(closed, 2);
+}
+
+/* A symbol whose snapshots are all stale (older than its stream) is fetched again with a
+ * growing delay, not every spacing (62 ms at 100 levels) for ever, and stderr says so once.
+ * The server always serves the initial book: fine on the first connection (the market starts
+ * with it), stale from the second on (`close 20` cuts the first after a second). */
+static void test_feed_stale_snapshot_is_refetched_with_backoff(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT\nrate 20\nevents 100000\nstale BTCUSDT 100000\n"
+                    "close 20\ntimeout 60\n");
+    write_config(r, NULL, NULL, "");
+    start_orderbook(r, NULL, btc, 1);
+    wait_for_log_lines(r, "ws", 2, 30);
+    sleep_s(12);
+    int requests = count_text(r->fs.log, " BTCUSDT 200");
+    assert_int_equal(ob_stop(r, 30), 0);
+    print_message("%d snapshots served\n", requests);
+    /* One on the first connection; on the second at once, then after 1, 2 and 4 s (plus up
+     * to 25% jitter) and 8 s, past the end: 5 in all, where every spacing would be ~200. */
+    assert_true(requests >= 4);
+    assert_true(requests <= 6);
+    assert_int_equal(count_text(r->err, "were stale"), 1);
+    assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
+}
+
+/* A stream host that does not resolve is named as such, and retried. */
+static void test_feed_unresolvable_host_is_named(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\n");
+    write_config(r, "wss://nonexistent.invalid:9443", NULL, "");
+    start_orderbook(r, NULL, btc, 1);
+    ob_wait_for_text(r, r->err, "cannot resolve nonexistent.invalid", 20);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_false(ob_file_contains(r->err, "cannot start a connection"));
+}
+
+/* A connection that opens and then says nothing (pings unanswered) is recorded as
+ * disconnected for "no data for N s", not as "connection closed". */
+static void test_feed_silent_connection_is_recorded_as_no_data(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 200\nsilent 1\n");
+    write_config(r, NULL, NULL, "ping_s = 1\nhangup_s = 3");
+    start_orderbook(r, NULL, btc, 1);
+    wait_for_log_lines(r, "ws", 2, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    char err[512];
+    assert_int_equal(tr_read_records(&rs, r->logs, err, sizeof err), 0);
+    size_t silent = tr_count(&rs, "disconnected", NULL, "no data for ");
+    size_t any = tr_count(&rs, "disconnected", NULL, NULL);
+    tr_records_free(&rs);
+    if (silent != 1 || any != 1)
+        ob_fail_with_logs(r, "%zu disconnected records, %zu of them \"no data for\"", any, silent);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_feed_stop_closes_each_websocket_with_1000),
+        T(test_feed_stale_snapshot_is_refetched_with_backoff),
+        T(test_feed_unresolvable_host_is_named),
+        T(test_feed_silent_connection_is_recorded_as_no_data),
+    };
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
+}
