@@ -50,6 +50,8 @@ typedef struct rp_summary {
     uint64_t checked_snapshot;
     uint64_t checked_resync;
     uint64_t uncheckable; /* recorded before their symbol's first snapshot in the files */
+    uint64_t unrecorded;  /* rebuilt for a symbol with no snapshot in the files, without a
+                           * recorded twin: a symbol the capture was not capturing */
     uint64_t problems;    /* records that could not be used */
     int diverged;         /* verify found a divergence: `divergence` says where and what */
     char divergence[2048];
