@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -24,9 +25,9 @@
 
 typedef ob_run run;
 
-/* A config for the fake server (or the given URLs when not NULL); `more` goes at the end of
- * [binance]. */
-static void write_config(run *r, const char *ws_url, const char *rest_url, const char *more)
+/* The same with `log_extra` in [log]. */
+static void write_config_log(run *r, const char *log_extra, const char *ws_url,
+                             const char *rest_url, const char *more)
 {
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
@@ -34,10 +35,17 @@ static void write_config(run *r, const char *ws_url, const char *rest_url, const
     snprintf(ws, sizeof ws, "wss://localhost:%d", r->fs.port);
     snprintf(rest, sizeof rest, "https://localhost:%d", r->fs.port);
     fprintf(f,
-            "[log]\ndir = %s\n[binance]\nws_url = %s\nrest_url = %s\nsnapshot_limit = 100\n"
+            "[log]\ndir = %s\n%s\n[binance]\nws_url = %s\nrest_url = %s\nsnapshot_limit = 100\n"
             "ca_file = %s/ca.pem\n%s\n",
-            r->logs, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs, more);
+            r->logs, log_extra, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs, more);
     fclose(f);
+}
+
+/* A config for the fake server (or the given URLs when not NULL); `more` goes at the end of
+ * [binance]. */
+static void write_config(run *r, const char *ws_url, const char *rest_url, const char *more)
+{
+    write_config_log(r, "", ws_url, rest_url, more);
 }
 
 /* orderbook -q -c CONF symbols..., with `env` (NULL-terminated, may be NULL) added. */
@@ -96,6 +104,27 @@ static void sleep_s(int s)
     struct timespec ts = {s, 0};
     while (nanosleep(&ts, &ts) != 0)
         ;
+}
+
+/* The lowest descriptor number free in process `pid`: with RLIMIT_NOFILE at it, the process
+ * can open nothing more. */
+static int lowest_free_fd(pid_t pid)
+{
+    for (int fd = 0;; fd++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+        if (lstat(path, &st) != 0)
+            return fd;
+    }
+}
+
+static void set_soft_nofile(pid_t pid, rlim_t soft)
+{
+    struct rlimit lim;
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &lim), 0);
+    lim.rlim_cur = soft;
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &lim, NULL), 0);
 }
 
 static char *const btc[] = {"BTCUSDT"};
@@ -195,6 +224,52 @@ static void test_feed_silent_connection_is_recorded_as_no_data(void **state)
         ob_fail_with_logs(r, "%zu disconnected records, %zu of them \"no data for\"", any, silent);
 }
 
+/* A snapshot request that finds no descriptor left is said ("no file descriptor left", not
+ * a lookup failure) and retried with backoff, and the book syncs once descriptors are back,
+ * instead of "(syncing)" for ever. The limit drops to what is open once the first snapshot
+ * came; the gap at event 120 asks for another. Daily files: the logger needs no new one. */
+static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT\nrate 20\nevents 100000\ngap BTCUSDT 120\ntimeout 90\n");
+    write_config_log(r, "rollover = daily", NULL, NULL, "");
+    start_orderbook(r, NULL, btc, 1);
+    wait_for_log_lines(r, "rest", 1, 30);
+    struct rlimit before;
+    assert_int_equal(prlimit(r->pid, RLIMIT_NOFILE, NULL, &before), 0);
+    /* Again and again: a descriptor closed meanwhile (the first request's) must not be left
+     * under the limit for the next request to take. */
+    int64_t deadline = tu_mono_ns() + 30 * 1000000000LL;
+    while (!ob_file_contains(r->err, "no file descriptor left")) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(r, "no \"no file descriptor left\" within 30 s");
+        set_soft_nofile(r->pid, (rlim_t)lowest_free_fd(r->pid));
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    }
+    assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
+    assert_false(ob_file_contains(r->err, "cannot resolve"));
+    assert_int_equal(count_log(r, "rest"), 1);
+    set_soft_nofile(r->pid, before.rlim_cur);
+    wait_for_log_lines(r, "rest", 2, 40);
+    /* The second snapshot loaded: its record is written. */
+    size_t snapshots = 0, gaps = 0;
+    deadline = tu_mono_ns() + 20 * 1000000000LL;
+    while (snapshots < 2 && tu_mono_ns() < deadline) {
+        tr_records rs;
+        char err[512];
+        if (tr_read_records(&rs, r->logs, err, sizeof err) == 0) {
+            snapshots = tr_count(&rs, "snapshot", "BTCUSDT", NULL);
+            gaps = tr_count(&rs, "resync", "BTCUSDT", "gap");
+        }
+        tr_records_free(&rs);
+        tu_pause();
+    }
+    assert_int_equal(ob_stop(r, 30), 0);
+    if (snapshots != 2 || gaps != 1)
+        ob_fail_with_logs(r, "%zu snapshots and %zu gap resyncs, not 2 and 1", snapshots, gaps);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -203,6 +278,7 @@ int main(void)
         T(test_feed_stale_snapshot_is_refetched_with_backoff),
         T(test_feed_unresolvable_host_is_named),
         T(test_feed_silent_connection_is_recorded_as_no_data),
+        T(test_feed_snapshot_without_descriptors_is_said_and_retried),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
