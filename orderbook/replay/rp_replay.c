@@ -698,6 +698,8 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
         return 1;
     r->sum.records++;
     r->cur = rec;
+    if (r->o.utc < 0)
+        r->o.utc = rec->h.rest[-1] == 'Z'; /* the ts ends right before rest */
     if (file_at(r, rec->file_index, rec->file) == NULL) {
         problem(r, "out of memory");
         return 0;
@@ -793,7 +795,7 @@ size_t rp_print_books(rp_replay *r, FILE *out, int64_t at_ns)
         qsort(v, r->n_sym, sizeof *v, by_name);
     }
     rec_writer w;
-    rec_init(&w, r->o.depth, r->o.utc);
+    rec_init(&w, r->o.depth, r->o.utc != 0);
     char ts[REC_TS_MAX];
     rec_timestamp(&w, at_ns, ts);
     rec_free(&w);

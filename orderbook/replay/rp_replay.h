@@ -26,7 +26,7 @@
 
 typedef struct rp_options {
     size_t depth;   /* levels per side in rebuilt records (and --at books) */
-    int utc;        /* rebuilt records' ts in UTC, else local time */
+    int utc;        /* rebuilt records' ts: 1 UTC ("Z"), 0 local time, -1 as the first record's */
     int verify;     /* compare rebuilt records with the recorded ones */
     int keep_books; /* keep each book's last rebuilt levels, for rp_print_books */
     /* Rebuilt records (depth, snapshot, resync) and the records passed through as they are
