@@ -325,6 +325,32 @@ static const char *lack(int err, char *buf, size_t len)
     return buf;
 }
 
+/* The feed knows no configuration file: it takes the endpoints as host, port and path. */
+static feed_config feed_options(const app *a)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    feed_config fc = {.ws = {a->conf.ws.host, a->conf.ws.port, a->conf.ws.path, 1},
+                      .rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1},
+                      .market = market[a->conf.market],
+                      .ca_file = a->conf.ca_file,
+                      .speed_ms = a->conf.speed_ms,
+                      .snapshot_limit = a->conf.snapshot_limit,
+                      .ping_s = a->conf.ping_s,
+                      .hangup_s = a->conf.hangup_s,
+                      .symbols = a->symbols,
+                      .n_symbols = a->args.n_symbols};
+    /* The integration tests still set these through the environment; to go once they write
+     * [binance] ping_s and hangup_s into their configuration. */
+    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
+    if (ping != NULL)
+        fc.ping_s = (unsigned)atoi(ping);
+    if (hangup != NULL)
+        fc.hangup_s = (unsigned)atoi(hangup);
+    return fc;
+}
+
 /* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
 static int start(app *a)
 {
@@ -360,22 +386,7 @@ static int start(app *a)
         con_say("cannot start: out of memory");
         goto fail;
     }
-    feed_config fc = {.ws = a->conf.ws,
-                      .rest = a->conf.rest,
-                      .ca_file = a->conf.ca_file,
-                      .speed_ms = a->conf.speed_ms,
-                      .snapshot_limit = a->conf.snapshot_limit,
-                      .ping_s = a->conf.ping_s,
-                      .hangup_s = a->conf.hangup_s,
-                      .symbols = a->symbols,
-                      .n_symbols = a->args.n_symbols};
-    /* The integration tests still set these through the environment; to go once they write
-     * [binance] ping_s and hangup_s into their configuration. */
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    if (ping != NULL)
-        fc.ping_s = (unsigned)atoi(ping);
-    if (hangup != NULL)
-        fc.hangup_s = (unsigned)atoi(hangup);
+    feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};
     a->net = feed_create(&fc, &fh);

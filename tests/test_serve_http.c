@@ -404,8 +404,10 @@ static void test_ws_client_that_never_reads_slows_nobody(void **state)
         free(m);
     }
     assert_true(got);
-    /* Publishing (a view is ~10 KiB a symbol) never waited for the server: well under 50 ms. */
-    assert_true(worst < 50000000LL);
+    /* Publishing (a view is ~10 KiB a symbol) never waited for the stuck client, which would
+     * have held it for the whole run; the bound leaves room for a loaded machine and TSan. */
+    if (worst >= 500000000LL)
+        fail_msg("a publish took %lld ms", (long long)(worst / 1000000));
     reply r = get(f, "/metrics");
     assert_int_equal(r.status, 200);
     free(r.text);

@@ -11,20 +11,20 @@
 
 #include "streams.h"
 
-static void test_feed_stream_path_lowercases_and_joins_combined_streams(void **state)
+static void test_streams_path_lowercases_and_joins_combined_streams(void **state)
 {
     (void)state;
     const char *symbols[] = {"BTCUSDT", "ETH-BTC.X_1"};
-    char *p = feed_stream_path("", 100, symbols, 2);
+    char *p = streams_path("", 100, symbols, 2);
     assert_string_equal(p, "/stream?streams=btcusdt@depth@100ms/eth-btc.x_1@depth@100ms");
     free(p);
 }
 
-static void test_feed_stream_path_uses_plain_depth_for_1000ms(void **state)
+static void test_streams_path_uses_plain_depth_for_1000ms(void **state)
 {
     (void)state;
     const char *symbols[] = {"BNBBTC"};
-    char *p = feed_stream_path("/base", 1000, symbols, 1);
+    char *p = streams_path("/base", 1000, symbols, 1);
     assert_string_equal(p, "/base/stream?streams=bnbbtc@depth");
     free(p);
 }
@@ -34,14 +34,14 @@ static size_t split(const char *const *symbols, size_t n, size_t *per_conn, size
 {
     size_t conns = 0;
     for (size_t done = 0; done < n && conns < max_conns; conns++) {
-        size_t k = feed_streams_that_fit("", 100, symbols + done, n - done);
+        size_t k = streams_that_fit("", 100, symbols + done, n - done);
         assert_true(k >= 1);
-        char *p = feed_stream_path("", 100, symbols + done, k);
-        assert_true(strlen(p) <= FEED_PATH_MAX);
+        char *p = streams_path("", 100, symbols + done, k);
+        assert_true(strlen(p) <= STREAMS_PATH_MAX);
         if (done + k < n) {
             /* As many as fit: one more would not have. */
-            char *longer = feed_stream_path("", 100, symbols + done, k + 1);
-            assert_true(strlen(longer) > FEED_PATH_MAX);
+            char *longer = streams_path("", 100, symbols + done, k + 1);
+            assert_true(strlen(longer) > STREAMS_PATH_MAX);
             free(longer);
         }
         free(p);
@@ -51,7 +51,7 @@ static size_t split(const char *const *symbols, size_t n, size_t *per_conn, size
     return conns;
 }
 
-static void test_feed_streams_that_fit_keep_each_path_under_the_request_line_bound(void **state)
+static void test_streams_that_fit_keep_each_path_under_the_request_line_bound(void **state)
 {
     (void)state;
     static char names[200][12];
@@ -69,48 +69,48 @@ static void test_feed_streams_that_fit_keep_each_path_under_the_request_line_bou
     assert_int_equal(per_conn[2], 36);
 }
 
-static void test_feed_streams_that_fit_take_one_and_count_the_base_path(void **state)
+static void test_streams_that_fit_take_one_and_count_the_base_path(void **state)
 {
     (void)state;
     const char *symbols[] = {"BTCUSDT", "ETHUSDT"};
-    assert_int_equal(feed_streams_that_fit("", 100, symbols, 2), 2);
-    assert_int_equal(feed_streams_that_fit("", 100, symbols, 1), 1);
-    assert_int_equal(feed_streams_that_fit("", 100, symbols, 0), 0);
-    char base[FEED_PATH_MAX];
+    assert_int_equal(streams_that_fit("", 100, symbols, 2), 2);
+    assert_int_equal(streams_that_fit("", 100, symbols, 1), 1);
+    assert_int_equal(streams_that_fit("", 100, symbols, 0), 0);
+    char base[STREAMS_PATH_MAX];
     memset(base, 'b', sizeof base - 1);
     base[sizeof base - 1] = '\0';
     /* A base path that leaves no room still carries one stream: never zero. */
-    assert_int_equal(feed_streams_that_fit(base, 100, symbols, 2), 1);
+    assert_int_equal(streams_that_fit(base, 100, symbols, 2), 1);
 }
 
-static void test_feed_stream_path_holds_1024_longest_symbols(void **state)
+static void test_streams_path_holds_1024_longest_symbols(void **state)
 {
     (void)state;
-    static char names[FEED_STREAMS_PER_CONN][21];
-    const char *symbols[FEED_STREAMS_PER_CONN];
-    for (int i = 0; i < FEED_STREAMS_PER_CONN; i++) {
+    static char names[STREAMS_PER_CONN][21];
+    const char *symbols[STREAMS_PER_CONN];
+    for (int i = 0; i < STREAMS_PER_CONN; i++) {
         snprintf(names[i], sizeof names[i], "S%019d", i);
         symbols[i] = names[i];
     }
-    char *p = feed_stream_path("", 100, symbols, FEED_STREAMS_PER_CONN);
+    char *p = streams_path("", 100, symbols, STREAMS_PER_CONN);
     size_t streams = 0;
     for (const char *c = p; (c = strstr(c, "@depth@100ms")) != NULL; c++)
         streams++;
-    assert_int_equal(streams, FEED_STREAMS_PER_CONN);
+    assert_int_equal(streams, STREAMS_PER_CONN);
     assert_non_null(strstr(p, "/s0000000000000001023@depth@100ms"));
     /* 20 characters and "@depth@100ms" per stream, '/' between them: nothing cut short. */
-    assert_int_equal(strlen(p), strlen("/stream?streams=") + FEED_STREAMS_PER_CONN * 33 - 1);
+    assert_int_equal(strlen(p), strlen("/stream?streams=") + STREAMS_PER_CONN * 33 - 1);
     free(p);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_feed_stream_path_lowercases_and_joins_combined_streams),
-        cmocka_unit_test(test_feed_stream_path_uses_plain_depth_for_1000ms),
-        cmocka_unit_test(test_feed_streams_that_fit_keep_each_path_under_the_request_line_bound),
-        cmocka_unit_test(test_feed_streams_that_fit_take_one_and_count_the_base_path),
-        cmocka_unit_test(test_feed_stream_path_holds_1024_longest_symbols),
+        cmocka_unit_test(test_streams_path_lowercases_and_joins_combined_streams),
+        cmocka_unit_test(test_streams_path_uses_plain_depth_for_1000ms),
+        cmocka_unit_test(test_streams_that_fit_keep_each_path_under_the_request_line_bound),
+        cmocka_unit_test(test_streams_that_fit_take_one_and_count_the_base_path),
+        cmocka_unit_test(test_streams_path_holds_1024_longest_symbols),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

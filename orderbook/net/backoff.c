@@ -1,24 +1,25 @@
 #include "backoff.h"
 
-uint32_t feed_backoff_ms(unsigned attempt, uint32_t random)
+const backoff_policy backoff_reconnect = {500, 30000};
+const backoff_policy backoff_refetch = {1000, 30000};
+
+uint32_t backoff_ms(const backoff_policy *p, unsigned attempt, uint32_t random)
 {
-    uint32_t base = FEED_BACKOFF_BASE_MS;
-    for (unsigned i = 0; i < attempt && base < FEED_BACKOFF_CAP_MS; i++)
+    uint32_t base = p->base_ms;
+    for (unsigned i = 0; i < attempt && base < p->cap_ms; i++)
         base *= 2;
-    if (base > FEED_BACKOFF_CAP_MS)
-        base = FEED_BACKOFF_CAP_MS;
+    if (base > p->cap_ms)
+        base = p->cap_ms;
     uint32_t jitter = random % (base / 4 + 1);
     uint32_t d = base + jitter;
-    return d > FEED_BACKOFF_CAP_MS ? FEED_BACKOFF_CAP_MS : d;
+    return d > p->cap_ms ? p->cap_ms : d;
 }
 
-unsigned feed_depth_weight(int limit)
+uint32_t backoff_rand(uint32_t *state)
 {
-    if (limit <= 100)
-        return 5;
-    if (limit <= 500)
-        return 25;
-    if (limit <= 1000)
-        return 50;
-    return 250;
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
 }

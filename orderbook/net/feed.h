@@ -10,11 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "url.h"
+#include "binance_rest.h"
+
+typedef struct feed_endpoint {
+    const char *host; /* a name or an address (IPv6 without []); copied */
+    int port;
+    const char *path; /* the URL's own path, "" or "/prefix"; copied */
+    int tls;          /* 1: wss/https, peer and host name always verified; 0: plain */
+} feed_endpoint;
 
 typedef struct feed_config {
-    url_parts ws;               /* the stream endpoint */
-    url_parts rest;             /* the REST endpoint */
+    feed_endpoint ws;           /* the stream endpoint */
+    feed_endpoint rest;         /* the REST endpoint */
+    brest_market market;        /* endpoints and weights (BREST_SPOT: 0) */
     const char *ca_file;        /* NULL or "": system trust only; else trust this PEM too */
     int speed_ms;               /* 100 | 1000 */
     int snapshot_limit;         /* 1..5000 */
@@ -43,15 +51,17 @@ typedef struct feed_handlers {
 
 typedef struct feed feed;
 
-/* Returns NULL with errno (ENOMEM, or EINVAL for no symbols) on failure. Copies cfg and h
- * but not the symbol strings. Creates the lws context (and its TLS setup). */
+/* Returns NULL with errno (ENOMEM, or EINVAL for no symbols or a host or path too long) on
+ * failure. Copies cfg (its strings too) and h but not the symbol strings. Creates the lws
+ * context (and its TLS setup). */
 feed *feed_create(const feed_config *cfg, const feed_handlers *h);
 
 /* Ask for a snapshot of `symbol`. Requests are queued, spaced under the REST weight budget
  * and retried; a symbol already queued or in flight is not asked twice. Feed thread only. */
 void feed_request_snapshot(feed *f, const char *symbol);
 
-/* Run the connections on this thread until feed_stop. Returns 0. */
+/* Run the connections on this thread until feed_stop; then close each websocket with a
+ * close frame (1000), waiting for that at most about two seconds. Returns 0. */
 int feed_run(feed *f);
 
 /* Make feed_run return soon. Any thread (an atomic flag and lws_cancel_service). */

@@ -8,7 +8,7 @@
 
 /* The shortest stream, "x@depth/", is 8 bytes: the path bound alone keeps every connection
  * under Binance's stream limit. */
-_Static_assert(FEED_PATH_MAX / 8 <= FEED_STREAMS_PER_CONN, "path bound allows too many streams");
+_Static_assert(STREAMS_PATH_MAX / 8 <= STREAMS_PER_CONN, "path bound allows too many streams");
 
 static const char *suffix_for(int speed_ms)
 {
@@ -21,14 +21,14 @@ static size_t symbol_len(const char *symbol)
     return n < SYMBOL_MAX ? n : SYMBOL_MAX;
 }
 
-size_t feed_streams_that_fit(const char *base, int speed_ms, const char *const *symbols, size_t n)
+size_t streams_that_fit(const char *base, int speed_ms, const char *const *symbols, size_t n)
 {
     size_t suffix = strlen(suffix_for(speed_ms));
     size_t len = strlen(base) + strlen("/stream?streams=");
     size_t k = 0;
     while (k < n) {
         size_t more = (size_t)(k > 0) + symbol_len(symbols[k]) + suffix;
-        if (k > 0 && len + more > FEED_PATH_MAX)
+        if (k > 0 && len + more > STREAMS_PATH_MAX)
             break;
         len += more;
         k++;
@@ -36,7 +36,7 @@ size_t feed_streams_that_fit(const char *base, int speed_ms, const char *const *
     return k;
 }
 
-char *feed_stream_path(const char *base, int speed_ms, const char *const *symbols, size_t n)
+char *streams_path(const char *base, int speed_ms, const char *const *symbols, size_t n)
 {
     const char *suffix = suffix_for(speed_ms);
     size_t cap = strlen(base) + 32 + n * (SYMBOL_MAX + 16);

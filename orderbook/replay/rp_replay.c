@@ -565,10 +565,13 @@ static void derived(rp_replay *r, rp_sym *s, int side, const rp_head *h, size_t 
         r->rebuilt_waiting++;
     while (s->n_pend > PEND_MAX && !r->sum.diverged) {
         pend *old = s->head;
-        if (old->side == RECORDED && s->snapshots == 0) {
+        if (s->snapshots == 0) {
+            if (old->side == RECORDED)
+                r->sum.uncheckable++;
+            else
+                r->sum.unrecorded++;
             pend_unlink(r, s, NULL, old);
             free(old);
-            r->sum.uncheckable++;
         } else {
             unmatched(r, s, old, " (too many records waiting for their twin)");
         }
@@ -580,11 +583,22 @@ static void check_rebuilt(rp_replay *r, size_t file_index)
 {
     for (size_t i = 0; i < r->n_sym && r->rebuilt_waiting > 0 && !r->sum.diverged; i++) {
         rp_sym *s = r->sym[i];
-        for (pend *p = s->head; p != NULL; p = p->next) {
-            if (p->side == REBUILT && (file_index == SIZE_MAX || p->file_index == file_index)) {
+        pend *prev = NULL, *p = s->head;
+        while (p != NULL) {
+            pend *next = p->next;
+            if (p->side != REBUILT || (file_index != SIZE_MAX && p->file_index != file_index)) {
+                prev = p;
+            } else if (s->snapshots == 0) {
+                /* A resync of a symbol that never had a snapshot in the files: the capture
+                 * may not have been capturing it at all (its frames were only passing). */
+                pend_unlink(r, s, prev, p);
+                free(p);
+                r->sum.unrecorded++;
+            } else {
                 unmatched(r, s, p, "");
                 return;
             }
+            p = next;
         }
     }
 }
@@ -684,6 +698,8 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
         return 1;
     r->sum.records++;
     r->cur = rec;
+    if (r->o.utc < 0)
+        r->o.utc = rec->h.rest[-1] == 'Z'; /* the ts ends right before rest */
     if (file_at(r, rec->file_index, rec->file) == NULL) {
         problem(r, "out of memory");
         return 0;
@@ -740,7 +756,12 @@ int rp_finish(rp_replay *r)
         if (s->head == NULL)
             continue;
         if (s->snapshots == 0) {
-            r->sum.uncheckable += s->n_pend;
+            for (const pend *p = s->head; p != NULL; p = p->next) {
+                if (p->side == RECORDED)
+                    r->sum.uncheckable++;
+                else
+                    r->sum.unrecorded++;
+            }
             pend_clear(s);
         } else {
             unmatched(r, s, s->head, " (the files end before it was)");
@@ -769,10 +790,12 @@ size_t rp_print_books(rp_replay *r, FILE *out, int64_t at_ns)
     rp_sym **v = malloc((r->n_sym ? r->n_sym : 1) * sizeof *v);
     if (v == NULL)
         return 0;
-    memcpy(v, r->sym, r->n_sym * sizeof *v);
-    qsort(v, r->n_sym, sizeof *v, by_name);
+    if (r->n_sym > 0) {
+        memcpy(v, r->sym, r->n_sym * sizeof *v);
+        qsort(v, r->n_sym, sizeof *v, by_name);
+    }
     rec_writer w;
-    rec_init(&w, r->o.depth, r->o.utc);
+    rec_init(&w, r->o.depth, r->o.utc != 0);
     char ts[REC_TS_MAX];
     rec_timestamp(&w, at_ns, ts);
     rec_free(&w);

@@ -10,7 +10,8 @@
  * `tlsstall` the never-answering plain TCP port follows it on the same line. The log gets
  * one line per REST request ("rest <ms> <symbol> <status>"), per websocket connection
  * ("ws <ms> <n> <streams it asked for>"), per websocket connection closed ("closed <ms> <n>
- * <frames sent>"), per TCP connection to the stalling port ("tcp <ms> <n>"), and once every
+ * <frames sent> <close code>", the code the client's close frame carried: 1005 for a close
+ * frame without one, 1006 for no close frame at all), per TCP connection to the stalling port ("tcp <ms> <n>"), and once every
  * scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
  * and then "done <ms>". The market starts with the first websocket connection.
  */
@@ -54,6 +55,7 @@ typedef struct session {
     long queued; /* frames in the queue */
     long frames_sent;
     int stalled; /* the stall already happened */
+    int close_code; /* from the client's close frame; 0 before any */
     struct session *next_ws;
     struct lws *wsi;
     /* http */
@@ -342,7 +344,8 @@ static void ws_close(session *s)
             break;
         }
     }
-    log_line("closed %ld %d %ld\n", ms_since_start(), s->conn_no, s->frames_sent);
+    log_line("closed %ld %d %ld %d\n", ms_since_start(), s->conn_no, s->frames_sent,
+             s->close_code ? s->close_code : 1006);
     drop_queue(s);
     free(s->subscribed);
     s->subscribed = NULL;
@@ -418,6 +421,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_RECEIVE:
         return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+        /* The close frame's payload starts with the code, big-endian. */
+        const unsigned char *p = in;
+        s->close_code = len >= 2 ? p[0] << 8 | p[1] : 1005;
+        return 0;
+    }
     default:
         break;
     }

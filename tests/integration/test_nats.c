@@ -34,6 +34,7 @@
 #include "nats_stream.h"
 #include "ob_run.h"
 #include "records.h"
+#include "symbol.h"
 #include "stamp.h"
 #include "test_util.h"
 
@@ -372,8 +373,9 @@ static void spawn_orderbook(ob_run *r)
 
 static const char *OB_SYMS[] = {"BTCUSDT", "ETHUSDT"};
 
-/* Wait until the fake Binance is done and `logs` hold its last event of every symbol. */
-static void wait_captured(ob_run *r, const char *logs, int seconds)
+/* Wait until the fake Binance is done and `logs` hold its last event of these symbols. */
+static void wait_captured_of(ob_run *r, const char *logs, const char *const *syms, int n,
+                             int seconds)
 {
     int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
     for (;;) {
@@ -382,8 +384,8 @@ static void wait_captured(ob_run *r, const char *logs, int seconds)
             char err[256];
             assert_int_equal(tr_read_truth(&t, r->fs.truth, err, sizeof err), 0);
             int all = 1;
-            for (int i = 0; i < 2 && all; i++)
-                all = tr_files_have_u(logs, OB_SYMS[i], tr_truth_last_u(&t, OB_SYMS[i]));
+            for (int i = 0; i < n && all; i++)
+                all = tr_files_have_u(logs, syms[i], tr_truth_last_u(&t, syms[i]));
             tr_truth_free(&t);
             if (all)
                 return;
@@ -394,25 +396,42 @@ static void wait_captured(ob_run *r, const char *logs, int seconds)
     }
 }
 
-/* Each process's own files: every event recorded or accounted for, none lost or wrong. */
-static void assert_files_complete(ob_run *r, const char *logs)
+static void wait_captured(ob_run *r, const char *logs, int seconds)
+{
+    wait_captured_of(r, logs, OB_SYMS, 2, seconds);
+}
+
+/* Each process's own files: every event of these symbols recorded or accounted for, none
+ * lost or wrong, and no record of another symbol. */
+static void assert_files_complete_of(ob_run *r, const char *logs, const char *const *syms, int n)
 {
     tr_records rs;
     tr_truth t;
     char err[512];
     assert_int_equal(tr_read_records(&rs, logs, err, sizeof err), 0);
     assert_int_equal(tr_read_truth(&t, r->fs.truth, err, sizeof err), 0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < n; i++) {
         tr_account acc;
         char msg[512];
-        tr_account_symbol(&rs, &t, OB_SYMS[i], &acc, msg, sizeof msg);
+        tr_account_symbol(&rs, &t, syms[i], &acc, msg, sizeof msg);
         if (acc.lost != 0 || acc.mismatched != 0 || acc.tail != 0 || acc.recorded == 0)
             ob_fail_with_logs(r, "%s %s: %zu recorded, %zu lost, %zu mismatched, %zu tail: %s",
-                              logs, OB_SYMS[i], acc.recorded, acc.lost, acc.mismatched, acc.tail,
-                              msg);
+                              logs, syms[i], acc.recorded, acc.lost, acc.mismatched, acc.tail, msg);
+    }
+    for (size_t i = 0; i < rs.n; i++) {
+        int mine = rs.r[i].s[0] == '\0';
+        for (int k = 0; k < n && !mine; k++)
+            mine = strcmp(rs.r[i].s, syms[k]) == 0;
+        if (!mine)
+            ob_fail_with_logs(r, "%s holds a %s record of %s", logs, rs.r[i].event, rs.r[i].s);
     }
     tr_records_free(&rs);
     tr_truth_free(&t);
+}
+
+static void assert_files_complete(ob_run *r, const char *logs)
+{
+    assert_files_complete_of(r, logs, OB_SYMS, 2);
 }
 
 /* The stream's records, read as files are (a directory holding one file of them). */
@@ -432,6 +451,58 @@ static void read_stream_records(fixture *f, tr_records *rs, size_t *n_msgs)
     ns_msgs_free(&ms);
     char err[512];
     assert_int_equal(tr_read_records(rs, dir, err, sizeof err), 0);
+}
+
+/* The stream holds every event of these symbols from the first one published on, once each,
+ * equal to the truth. Returns the number of messages. */
+static size_t assert_stream_equals_truth(fixture *f, const char *const *syms, int n)
+{
+    tr_records rs;
+    size_t n_msgs;
+    read_stream_records(f, &rs, &n_msgs);
+    tr_truth t;
+    char err[256];
+    assert_int_equal(tr_read_truth(&t, f->a->fs.truth, err, sizeof err), 0);
+    for (int k = 0; k < n; k++) {
+        const char *sym = syms[k];
+        size_t n_truth = tr_truth_count(&t, sym);
+        double last = tr_truth_last_u(&t, sym), first = -1;
+        unsigned char *seen = calloc((size_t)last + 1, 1);
+        size_t depth = 0;
+        for (size_t i = 0; i < rs.n; i++) {
+            const tr_record *x = &rs.r[i];
+            if (strcmp(x->event, "depth") != 0 || strcmp(x->s, sym) != 0)
+                continue;
+            depth++;
+            size_t u = (size_t)x->u;
+            if (u > (size_t)last)
+                fail_msg("%s u=%zu is past the truth's last %.0f", sym, u, last);
+            if (seen[u])
+                fail_msg("%s u=%zu is in the stream twice", sym, u);
+            seen[u] = 1;
+            if (first < 0 || x->u < first)
+                first = x->u;
+            const tr_event *e = NULL;
+            for (size_t j = 0; j < t.n && e == NULL; j++)
+                if (t.e[j].u == x->u && strcmp(t.e[j].s, sym) == 0)
+                    e = &t.e[j];
+            if (e == NULL || strcmp(e->book, x->book) != 0)
+                fail_msg("%s u=%zu in the stream differs from the truth", sym, u);
+        }
+        size_t missing = 0;
+        for (size_t j = 0; j < t.n; j++)
+            if (strcmp(t.e[j].s, sym) == 0 && t.e[j].u >= first && !seen[(size_t)t.e[j].u])
+                missing++;
+        print_message("%s: %zu events in the truth, %zu depth records in the stream (from u=%.0f), "
+                      "%zu missing\n",
+                      sym, n_truth, depth, first, missing);
+        assert_int_equal(missing, 0);
+        assert_true(depth > n_truth / 2);
+        free(seen);
+    }
+    tr_truth_free(&t);
+    tr_records_free(&rs);
+    return n_msgs;
 }
 
 /* Two orderbook processes capture the same symbols into an R3 stream while its leader is
@@ -468,52 +539,55 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
     assert_files_complete(f->a, f->a->logs);
     assert_files_complete(f->a, f->b->logs);
 
-    tr_records rs;
-    size_t n_msgs;
-    read_stream_records(f, &rs, &n_msgs);
-    tr_truth t;
-    char err[256];
-    assert_int_equal(tr_read_truth(&t, f->a->fs.truth, err, sizeof err), 0);
-    for (int k = 0; k < 2; k++) {
-        const char *sym = OB_SYMS[k];
-        size_t n_truth = tr_truth_count(&t, sym);
-        double last = tr_truth_last_u(&t, sym), first = -1;
-        unsigned char *seen = calloc((size_t)last + 1, 1);
-        size_t depth = 0;
-        for (size_t i = 0; i < rs.n; i++) {
-            const tr_record *x = &rs.r[i];
-            if (strcmp(x->event, "depth") != 0 || strcmp(x->s, sym) != 0)
-                continue;
-            depth++;
-            size_t u = (size_t)x->u;
-            if (u > (size_t)last)
-                fail_msg("%s u=%zu is past the truth's last %.0f", sym, u, last);
-            if (seen[u])
-                fail_msg("%s u=%zu is in the stream twice", sym, u);
-            seen[u] = 1;
-            if (first < 0 || x->u < first)
-                first = x->u;
-            const tr_event *e = NULL;
-            for (size_t j = 0; j < t.n && e == NULL; j++)
-                if (t.e[j].u == x->u && strcmp(t.e[j].s, sym) == 0)
-                    e = &t.e[j];
-            if (e == NULL || strcmp(e->book, x->book) != 0)
-                fail_msg("%s u=%zu in the stream differs from the truth", sym, u);
-        }
-        size_t missing = 0;
-        for (size_t j = 0; j < t.n; j++)
-            if (strcmp(t.e[j].s, sym) == 0 && t.e[j].u >= first && !seen[(size_t)t.e[j].u])
-                missing++;
-        print_message("%s: %zu events in the truth, %zu depth records in the stream (from u=%.0f), "
-                      "%zu missing\n",
-                      sym, n_truth, depth, first, missing);
-        assert_int_equal(missing, 0);
-        assert_true(depth > n_truth / 2);
-        free(seen);
-    }
+    size_t n_msgs = assert_stream_equals_truth(f, OB_SYMS, 2);
     print_message("stream: %zu messages from two processes\n", n_msgs);
-    tr_truth_free(&t);
-    tr_records_free(&rs);
+}
+
+/* --shard 1/2 and 2/2 on two processes given the same list: their files are disjoint, and
+ * the stream holds every event of every symbol once. */
+static void test_nats_two_shards_disjoint_and_complete(void **state)
+{
+    fixture *f = *state;
+    static const char *pool[] = {"BTCUSDT", "ETHUSDT", "BNBBTC",   "XRPUSDT",
+                                 "SOLUSDT", "ADAUSDT", "DOGEUSDT", "LTCBTC"};
+    const char *one[2], *two[2], *all[4];
+    int n1 = 0, n2 = 0;
+    for (size_t i = 0; i < sizeof pool / sizeof *pool; i++) {
+        if (sym_in_shard(pool[i], 1, 2) && n1 < 2)
+            one[n1++] = pool[i];
+        else if (sym_in_shard(pool[i], 2, 2) && n2 < 2)
+            two[n2++] = pool[i];
+    }
+    assert_true(n1 == 2 && n2 == 2);
+    all[0] = one[0], all[1] = two[0], all[2] = one[1], all[3] = two[1];
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    char scenario[256];
+    snprintf(scenario, sizeof scenario, "symbols %s %s %s %s\nrate 50\nevents 200\n", all[0],
+             all[1], all[2], all[3]);
+    ob_start_server(f->a, "localhost", scenario);
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0;
+    char names[4][16];
+    for (int i = 0; i < 4; i++)
+        snprintf(names[i], sizeof names[i], "%s", all[i]);
+    char *args_a[] = {"-c",     f->a->conf, "--shard", "1/2", names[0],
+                      names[1], names[2],   names[3],  NULL};
+    char *args_b[] = {"-c",     f->b->conf, "--shard", "2/2", names[0],
+                      names[1], names[2],   names[3],  NULL};
+    ob_spawn(f->a, args_a, NULL);
+    ob_spawn(f->b, args_b, NULL);
+    wait_captured_of(f->a, f->a->logs, one, 2, 60);
+    wait_captured_of(f->a, f->b->logs, two, 2, 60);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
+        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
+    assert_files_complete_of(f->a, f->a->logs, one, 2);
+    assert_files_complete_of(f->a, f->b->logs, two, 2);
+    size_t n_msgs = assert_stream_equals_truth(f, all, 4);
+    print_message("stream: %zu messages from two shards\n", n_msgs);
 }
 
 /* An unreachable [nats] url at start: a clear message, and the capture goes on. */
@@ -688,6 +762,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_publish_rate_r3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_orderbooks_one_copy_equal_to_the_truth, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_two_shards_disjoint_and_complete, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_unreachable_url_capture_goes_on, setup,
                                         teardown),

@@ -536,6 +536,45 @@ static void test_replay_usage_errors_exit_2(void **state)
     assert_true(ob_file_contains(out, "--at yesterday"));
 }
 
+/* A record = both file of BTCUSDT made here: a snapshot, then `n` events (no orderbook). */
+static void synthetic_capture(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"ts\":\"2026-01-01T00:00:00.000000Z\",\"event\":\"rest\",\"s\":\"BTCUSDT\","
+               "\"data\":{\"lastUpdateId\":1000,\"bids\":[[\"1.00\",\"1\"]],\"asks\":[[\"2.00\","
+               "\"1\"]]}}\n");
+    for (int i = 1; i <= n; i++)
+        fprintf(
+            f,
+            "{\"ts\":\"2026-01-01T00:%02d:%02d.%06dZ\",\"event\":\"frame\",\"data\":{\"stream\":"
+            "\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\","
+            "\"U\":%d,\"u\":%d,\"b\":[[\"1.%02d\",\"%d\"]],\"a\":[]}}}\n",
+            i / 60000 % 60, i / 1000 % 60, i % 1000 * 1000, 1000 + i, 1000 + i, i % 100, i % 3);
+    fclose(f);
+}
+
+static void test_replay_progress_line_on_a_terminal_only(void **state)
+{
+    run *r = *state;
+    char file[PATH_MAX + 32], out[PATH_MAX + 32];
+    snprintf(file, sizeof file, "%s/cap.txt", r->dir);
+    snprintf(out, sizeof out, "%s/replay.out", r->dir);
+    synthetic_capture(file, 400000);
+    /* On a terminal (script(1) gives it a pty): the line, redrawn in place. */
+    sh("script -qfec '%s %s' /dev/null > '%s' 2>&1", DEPTHLOG_REPLAY, file, out);
+    if (!ob_file_contains(out, "\r\033[Korderbook-replay: file 1 of 1 | ") ||
+        !ob_file_contains(out, " MB/s | ") || !ob_file_contains(out, " k events/s | ") ||
+        !ob_file_contains(out, "% | ETA "))
+        fail_with(out, "no progress line on a terminal");
+    /* Not a terminal: no progress line, the summary only. */
+    char *f[] = {file};
+    char *none[] = {NULL};
+    assert_int_equal(replay(out, none, f, 1), 0);
+    if (ob_file_contains(out, "ETA") || !ob_file_contains(out, "400000 frames"))
+        fail_with(out, "a progress line without a terminal, or no summary");
+}
+
 static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
 {
     run *r = *state;
@@ -570,6 +609,7 @@ int main(void)
         T(test_replay_at_equals_the_truth_at_that_time),
         T(test_replay_bad_input_is_named_and_the_rest_is_read),
         T(test_replay_usage_errors_exit_2),
+        T(test_replay_progress_line_on_a_terminal_only),
         T(test_replay_verify_passes_on_the_real_binance_capture),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);

@@ -469,9 +469,14 @@ static void test_serve_clients_that_never_read_do_not_slow_the_capture(void **st
     }
     tr_records_free(&rs);
     tr_truth_free(&t);
-    /* Memory stays bounded: no queue of updates grew for the stuck clients. */
+    /* Memory stays bounded: no queue of updates grew for the stuck clients (the 64 MiB queue
+     * and the books are most of it; sanitizer builds have shadow memory of their own). */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     if (hwm > 0 && hwm > 200 * 1024)
         fail_msg("orderbook's peak memory %ld kB", hwm);
+#else
+    (void)hwm;
+#endif
 }
 
 int main(void)

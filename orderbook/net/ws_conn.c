@@ -1,0 +1,279 @@
+/* One websocket connection: connect, reassemble, reconnect with backoff, close with 1000. */
+#include "ws_conn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backoff.h"
+#include "conn_why.h"
+
+#define MAX_MESSAGE (8u << 20) /* a bigger websocket message drops the connection */
+
+struct ws_conn {
+    ws_conn_endpoint ep;
+    ws_conn_events ev;
+    const char *const *symbols; /* the slice of the feed's symbols it carries */
+    size_t n;
+    char *path;      /* "/stream?streams=..." */
+    struct lws *wsi; /* NULL while not connected */
+    char *msg;       /* the message being reassembled */
+    size_t len, cap;
+    int skipping;           /* the current message is binary or too large: dropped */
+    int up;                 /* ESTABLISHED seen and not yet reported down */
+    int closing;            /* ws_conn_close was called: no reconnect, no events */
+    unsigned attempts;      /* failed connects since the last success */
+    uint32_t rand;          /* jitter state */
+    int64_t last_rx_us;     /* monotonic: the last data or pong received */
+    int peer_code;          /* the close code the server sent, 0 before any */
+    char why[200];          /* set before a close we start ourselves: the reason reported */
+    char verify_error[200]; /* the certificate problem of the handshake in progress */
+    lws_sorted_usec_list_t retry;
+};
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void problem(ws_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void problem(ws_conn *c, const char *fmt, ...)
+{
+    if (c->closing || c->ev.problem == NULL)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->ev.problem(c->ev.ctx, msg);
+}
+
+static void retry_cb(lws_sorted_usec_list_t *sul)
+{
+    ws_conn *c = lws_container_of(sul, ws_conn, retry);
+    if (!c->closing)
+        ws_conn_open(c);
+}
+
+static uint32_t schedule_reconnect(ws_conn *c)
+{
+    uint32_t ms = backoff_ms(&backoff_reconnect, c->attempts++, backoff_rand(&c->rand));
+    lws_sul_schedule(c->ep.lws, 0, &c->retry, retry_cb, (lws_usec_t)ms * 1000);
+    return ms;
+}
+
+/* The connection is gone (failed or closed): report it once and come back later. */
+static void went_down(ws_conn *c, const char *why)
+{
+    c->wsi = NULL;
+    c->len = 0;
+    c->skipping = 0;
+    if (c->up && !c->closing)
+        c->ev.down(c->ev.ctx, c->symbols, c->n, why);
+    c->up = 0;
+    if (!c->closing)
+        schedule_reconnect(c);
+}
+
+void ws_conn_open(ws_conn *c)
+{
+    struct lws_client_connect_info i;
+    memset(&i, 0, sizeof i);
+    i.context = c->ep.lws;
+    i.address = c->ep.host;
+    i.port = c->ep.port;
+    i.path = c->path;
+    i.host = c->ep.host;
+    i.origin = c->ep.host;
+    /* Peer and host name verified: no LCCSCF_ALLOW_* flag, ever. */
+    i.ssl_connection = c->ep.tls ? LCCSCF_USE_SSL : 0;
+    i.protocol = NULL;
+    i.local_protocol_name = ws_conn_protocol.name;
+    i.userdata = c;
+    i.pwsi = &c->wsi;
+    i.retry_and_idle_policy = c->ep.idle;
+    c->verify_error[0] = '\0';
+    c->why[0] = '\0';
+    c->peer_code = 0;
+    unsigned before = c->attempts;
+    if (lws_client_connect_via_info(&i) == NULL) {
+        c->wsi = NULL;
+        /* A failure lws reported through the callback is retried there already. */
+        if (c->attempts == before && !c->closing) {
+            char why[300];
+            why_start_failed(c->ep.host, errno, why, sizeof why);
+            uint32_t ms = schedule_reconnect(c);
+            problem(c, "cannot connect to %s:%d: %s; retrying in %.1f s", c->ep.host, c->ep.port,
+                    why, ms / 1000.0);
+        }
+    }
+}
+
+static int receive(ws_conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    c->last_rx_us = now_us();
+    if (lws_is_first_fragment(wsi)) {
+        c->len = 0;
+        c->skipping = lws_frame_is_binary(wsi);
+    }
+    if (!c->skipping) {
+        if (c->len + len > MAX_MESSAGE) {
+            snprintf(c->why, sizeof c->why, "a message larger than %u bytes", MAX_MESSAGE);
+            problem(c, "a message from %s is larger than %u bytes: reconnecting", c->ep.host,
+                    MAX_MESSAGE);
+            return -1;
+        }
+        if (c->len + len + 1 > c->cap) {
+            size_t cap = c->cap ? c->cap : 65536;
+            while (cap < c->len + len + 1)
+                cap *= 2;
+            char *m = realloc(c->msg, cap);
+            if (m == NULL) {
+                snprintf(c->why, sizeof c->why, "out of memory for a message");
+                return -1;
+            }
+            c->msg = m;
+            c->cap = cap;
+        }
+        memcpy(c->msg + c->len, in, len);
+        c->len += len;
+    }
+    /* lws may hand one frame over in pieces, and a message may span several frames. */
+    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        if (!c->skipping) {
+            c->msg[c->len] = '\0';
+            c->ev.message(c->ev.ctx, c->msg, c->len);
+        }
+        c->len = 0;
+        c->skipping = 0;
+    }
+    return 0;
+}
+
+static void connect_failed(ws_conn *c, const char *in)
+{
+    char why[300];
+    why_connect(in, c->verify_error, errno, c->ep.host, why, sizeof why);
+    c->verify_error[0] = '\0';
+    if (c->closing) {
+        c->wsi = NULL;
+        return;
+    }
+    /* went_down schedules the retry; say when it comes. */
+    unsigned attempt = c->attempts;
+    went_down(c, why);
+    problem(c, "connection to %s:%d failed: %s; retrying (attempt %u)", c->ep.host, c->ep.port, why,
+            attempt + 1);
+}
+
+static void closed(ws_conn *c)
+{
+    char why[200];
+    if (c->why[0] != '\0') {
+        snprintf(why, sizeof why, "%s", c->why);
+    } else {
+        unsigned hangup = c->ep.idle != NULL ? c->ep.idle->secs_since_valid_hangup : 0;
+        why_closed(c->peer_code, (now_us() - c->last_rx_us) / 1000, hangup, why, sizeof why);
+    }
+    went_down(c, why);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    ws_conn *c = user;
+    switch (reason) {
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        /* Forwarded by the context's first protocol: here `user` is the X509_STORE_CTX. */
+        c = lws_wsi_user(wsi);
+        if (c != NULL)
+            why_note_verify(user, len, c->verify_error, sizeof c->verify_error);
+        return 0;
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        c->attempts = 0;
+        c->up = 1;
+        c->len = 0;
+        c->last_rx_us = now_us();
+        if (c->closing)
+            lws_callback_on_writable(wsi);
+        else
+            c->ev.up(c->ev.ctx, c->symbols, c->n);
+        return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        return receive(c, wsi, in, len);
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        c->last_rx_us = now_us();
+        return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* The payload starts with the status code, big-endian. */
+        c->peer_code =
+            len >= 2 ? ((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1] : 1005;
+        return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (c->closing) {
+            unsigned char bye[] = "stopping";
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, bye, sizeof bye - 1);
+            return -1;
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c != NULL)
+            connect_failed(c, in);
+        return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (c != NULL)
+            closed(c);
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+const struct lws_protocols ws_conn_protocol = {"depthlog-ws", callback, 0, 0, 0, NULL, 0};
+
+ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
+                        size_t n, const ws_conn_events *ev, uint32_t seed)
+{
+    ws_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        free(path);
+        return NULL;
+    }
+    c->ep = *ep;
+    c->ev = *ev;
+    c->path = path;
+    c->symbols = symbols;
+    c->n = n;
+    c->rand = seed ? seed : 1;
+    return c;
+}
+
+void ws_conn_close(ws_conn *c)
+{
+    c->closing = 1;
+    lws_sul_cancel(&c->retry);
+    if (c->wsi != NULL && c->up)
+        lws_callback_on_writable(c->wsi);
+}
+
+int ws_conn_closed(const ws_conn *c)
+{
+    return c->wsi == NULL || !c->up;
+}
+
+void ws_conn_destroy(ws_conn *c)
+{
+    if (c == NULL)
+        return;
+    free(c->path);
+    free(c->msg);
+    free(c);
+}

@@ -1,0 +1,57 @@
+/*
+ * One websocket connection to Binance's combined streams: connecting, reassembling whole
+ * messages, pinging and hanging up (lws's idle policy), reconnecting with backoff, and a
+ * normal close (1000) when asked. Its own lws protocol and callback; every function runs on
+ * the thread that services the lws context.
+ */
+#ifndef WS_CONN_H
+#define WS_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+typedef struct ws_conn ws_conn;
+
+typedef struct ws_conn_events {
+    void *ctx;
+    /* Came up / went down (never after ws_conn_close); `symbols` are the ones it carries. */
+    void (*up)(void *ctx, const char *const *symbols, size_t n);
+    void (*down)(void *ctx, const char *const *symbols, size_t n, const char *why);
+    /* One whole text message, NUL-terminated at msg[len]. */
+    void (*message)(void *ctx, const char *msg, size_t len);
+    /* Something a person should read (a failed connect, a refused certificate). */
+    void (*problem)(void *ctx, const char *what);
+} ws_conn_events;
+
+typedef struct ws_conn_endpoint {
+    struct lws_context *lws;
+    const char *host; /* kept, not copied: must outlive the connection */
+    int port;
+    int tls;                    /* 1: wss (peer and host name verified) */
+    const lws_retry_bo_t *idle; /* ping and hang-up; kept, never changed */
+} ws_conn_endpoint;
+
+/* The protocol the connections bind to; the context must list it. */
+extern const struct lws_protocols ws_conn_protocol;
+
+/* A connection carrying `symbols` (kept, not copied) on `path` (malloc'ed; taken over).
+ * `seed` (non-zero) starts its jitter. NULL when memory runs out (path is freed). */
+ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
+                        size_t n, const ws_conn_events *ev, uint32_t seed);
+
+/* Connect now; failures are retried with backoff until ws_conn_close. */
+void ws_conn_open(ws_conn *c);
+
+/* Stop reconnecting and close with a close frame (1000, "stopping"); no more events. */
+void ws_conn_close(ws_conn *c);
+
+/* Nothing established is left to close (the close frame went, or there was none to send). */
+int ws_conn_closed(const ws_conn *c);
+
+/* Free. After the lws context is destroyed (its callbacks may still reach the connection).
+ * NULL is a no-op. */
+void ws_conn_destroy(ws_conn *c);
+
+#endif

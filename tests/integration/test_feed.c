@@ -1,0 +1,200 @@
+/*
+ * The real orderbook binary against the fake Binance, for what the network side promises
+ * beyond the records: a stop closes each websocket with a close frame (1000), a snapshot
+ * that stays stale is refetched with backoff and said once, and the reasons given for a
+ * failure name it (a name that does not resolve, a connection that went silent, no
+ * descriptor left for a snapshot request).
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "test_util.h"
+
+typedef ob_run run;
+
+static void sleep_s(int s)
+{
+    struct timespec ts = {s, 0};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* The lowest descriptor number free in process `pid`: with RLIMIT_NOFILE at it, the process
+ * can open nothing more. */
+static int lowest_free_fd(pid_t pid)
+{
+    for (int fd = 0;; fd++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+        if (lstat(path, &st) != 0)
+            return fd;
+    }
+}
+
+static void set_soft_nofile(pid_t pid, rlim_t soft)
+{
+    struct rlimit lim;
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &lim), 0);
+    lim.rlim_cur = soft;
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &lim, NULL), 0);
+}
+
+static char *const btc[] = {"BTCUSDT"};
+
+/* SIGTERM: the server sees every websocket end with a close frame carrying 1000, on each of
+ * the connections 90 symbols of 16 characters need (68 streams fit one request line). */
+static void test_feed_stop_closes_each_websocket_with_1000(void **state)
+{
+    run *r = *state;
+    enum { N = 90 };
+    static char names[N][24];
+    char *symbols[N];
+    char scenario[N * 24 + 128] = "symbols";
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "S%03dLONGNAMEUSDT", i);
+        symbols[i] = names[i];
+        strcat(scenario, " ");
+        strcat(scenario, names[i]);
+    }
+    strcat(scenario, "\nrate 2\nevents 1000\n");
+    ob_start_server(r, "localhost", scenario);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, N, symbols);
+    ob_wait_for_log(r, "ws", 2, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    ob_wait_for_log(r, "closed", 2, 10);
+
+    char *log = tu_read_file(r->fs.log, NULL);
+    int closed = 0;
+    for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        long ms, sent;
+        int conn, code;
+        if (sscanf(line, "closed %ld %d %ld %d", &ms, &conn, &sent, &code) != 4)
+            continue;
+        closed++;
+        if (code != 1000)
+            ob_fail_with_logs(r, "connection %d closed with %d, not 1000", conn, code);
+    }
+    free(log);
+    assert_int_equal(closed, 2);
+}
+
+/* A symbol whose snapshots are all stale (older than its stream) is fetched again with a
+ * growing delay, not every spacing (62 ms at 100 levels) for ever, and stderr says so once.
+ * The server always serves the initial book: fine on the first connection (the market starts
+ * with it), stale from the second on (`close 20` cuts the first after a second). */
+static void test_feed_stale_snapshot_is_refetched_with_backoff(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT\nrate 20\nevents 100000\nstale BTCUSDT 100000\n"
+                    "close 20\ntimeout 60\n");
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "ws", 2, 30);
+    sleep_s(12);
+    int requests = ob_file_count(r->fs.log, " BTCUSDT 200");
+    assert_int_equal(ob_stop(r, 30), 0);
+    print_message("%d snapshots served\n", requests);
+    /* One on the first connection; on the second at once, then after 1, 2 and 4 s (plus up
+     * to 25% jitter) and 8 s, past the end: 5 in all, where every spacing would be ~200. */
+    assert_true(requests >= 4);
+    assert_true(requests <= 6);
+    assert_int_equal(ob_file_count(r->err, "were stale"), 1);
+    assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
+}
+
+/* A stream host that does not resolve is named as such, and retried. */
+static void test_feed_unresolvable_host_is_named(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\n");
+    ob_write_config(r, "binance.ws_url = wss://nonexistent.invalid:9443", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_text(r, r->err, "cannot resolve nonexistent.invalid", 20);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_false(ob_file_contains(r->err, "cannot start a connection"));
+}
+
+/* A connection that opens and then says nothing (pings unanswered) is recorded as
+ * disconnected for "no data for N s", not as "connection closed". */
+static void test_feed_silent_connection_is_recorded_as_no_data(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 200\nsilent 1\n");
+    ob_write_config(r, "binance.ping_s = 1", "binance.hangup_s = 3", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "ws", 2, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    size_t silent = tr_count(&rs, "disconnected", NULL, "no data for ");
+    size_t any = tr_count(&rs, "disconnected", NULL, NULL);
+    tr_records_free(&rs);
+    if (silent != 1 || any != 1)
+        ob_fail_with_logs(r, "%zu disconnected records, %zu of them \"no data for\"", any, silent);
+}
+
+/* A snapshot request that finds no descriptor left is said ("no file descriptor left", not
+ * a lookup failure) and retried with backoff, and the book syncs once descriptors are back,
+ * instead of "(syncing)" for ever. The limit drops to what is open once the first snapshot
+ * came; the gap at event 120 asks for another. Daily files: the logger needs no new one. */
+static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT\nrate 20\nevents 100000\ngap BTCUSDT 120\ntimeout 90\n");
+    ob_write_config(r, "log.rollover = daily", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "rest", 1, 30);
+    struct rlimit before;
+    assert_int_equal(prlimit(r->pid, RLIMIT_NOFILE, NULL, &before), 0);
+    /* Again and again: a descriptor closed meanwhile (the first request's) must not be left
+     * under the limit for the next request to take. */
+    int64_t deadline = tu_mono_ns() + 30 * 1000000000LL;
+    while (!ob_file_contains(r->err, "no file descriptor left")) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(r, "no \"no file descriptor left\" within 30 s");
+        set_soft_nofile(r->pid, (rlim_t)lowest_free_fd(r->pid));
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    }
+    assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
+    assert_false(ob_file_contains(r->err, "cannot resolve"));
+    assert_int_equal(fake_log_count(&r->fs, "rest"), 1);
+    set_soft_nofile(r->pid, before.rlim_cur);
+    ob_wait_for_log(r, "rest", 2, 40);
+    /* The second snapshot loaded: its record is written. */
+    ob_wait_for_records(r, "snapshot", "BTCUSDT", 2, 20);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_int_equal(tr_count(&rs, "snapshot", "BTCUSDT", NULL), 2);
+    assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "gap"), 1);
+    tr_records_free(&rs);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_feed_stop_closes_each_websocket_with_1000),
+        T(test_feed_stale_snapshot_is_refetched_with_backoff),
+        T(test_feed_unresolvable_host_is_named),
+        T(test_feed_silent_connection_is_recorded_as_no_data),
+        T(test_feed_snapshot_without_descriptors_is_said_and_retried),
+    };
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
+}
