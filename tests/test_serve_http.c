@@ -213,13 +213,17 @@ static void test_http_bad_requests_get_a_status_and_a_message(void **state)
         int status;
         const char *says;
     } cases[] = {
-        {"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not found"},
-        {"GET /api/book?symbol=XRPUSDT HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not being captured"},
-        {"GET /api/book HTTP/1.1\r\nHost: x\r\n\r\n", 400, "symbol is required"},
-        {"GET /api/book?symbol=BTCUSDT&depth=1000 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "depth"},
-        {"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", 405, "read only"},
-        {"DELETE /api/book?symbol=BTCUSDT HTTP/1.1\r\nHost: x\r\n\r\n", 405, "read only"},
-        {"GET /live HTTP/1.1\r\nHost: x\r\n\r\n", 426, "websocket"},
+        {"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404, "not found"},
+        {"GET /api/book?symbol=XRPUSDT HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404,
+         "not being captured"},
+        {"GET /api/book HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, "symbol is required"},
+        {"GET /api/book?symbol=BTCUSDT&depth=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400,
+         "depth"},
+        {"POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc", 405,
+         "read only"},
+        {"DELETE /api/book?symbol=BTCUSDT HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405, "read only"},
+        {"GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 426, "websocket"},
+        {"GET /metrics HTTP/1.1\r\nHost: rebound.example:8080\r\n\r\n", 400, "loopback"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         reply r = request(f, cases[i].raw);
@@ -238,7 +242,7 @@ static void test_http_over_long_target_is_414_and_headers_431(void **state)
     char *raw = malloc(n + 200);
     size_t k = (size_t)snprintf(raw, 200, "GET /api/book?symbol=BTCUSDT&pad=");
     memset(raw + k, 'a', n);
-    snprintf(raw + k + n, 200, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    snprintf(raw + k + n, 200, " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     reply r = request(f, raw);
     assert_int_equal(r.status, 414);
     free(r.text);
@@ -246,7 +250,8 @@ static void test_http_over_long_target_is_414_and_headers_431(void **state)
     const char *names[] = {"User-Agent", "Cookie", "Accept"};
     for (size_t i = 0; i < 3; i++) {
         char *big = malloc(3 * n + 300);
-        size_t b = (size_t)snprintf(big, 300, "GET / HTTP/1.1\r\nHost: x\r\n%s: ", names[i]);
+        size_t b =
+            (size_t)snprintf(big, 300, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n%s: ", names[i]);
         memset(big + b, 'c', 3 * n);
         snprintf(big + b + 3 * n, 300, "\r\n\r\n");
         r = request(f, big);
@@ -363,7 +368,7 @@ static void test_ws_refuses_other_paths_and_origins(void **state)
 {
     fixture *f = *state;
     reply r =
-        request(f, "GET /metrics HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        request(f, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n");
     assert_int_not_equal(r.status, 101);
@@ -371,6 +376,13 @@ static void test_ws_refuses_other_paths_and_origins(void **state)
     r = request(f, "GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                    "Origin: http://evil.example\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n");
+    assert_int_not_equal(r.status, 101);
+    free(r.text);
+    /* DNS rebinding: a page served as rebound.example, now resolving to 127.0.0.1. */
+    r = request(f, "GET /live HTTP/1.1\r\nHost: rebound.example:8080\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Origin: http://rebound.example:8080\r\n"
                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n");
     assert_int_not_equal(r.status, 101);
     free(r.text);

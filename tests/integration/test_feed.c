@@ -19,85 +19,10 @@
 
 #include <cmocka.h>
 
-#include "ob_run.h"
-#include "records.h"
+#include "harness.h"
 #include "test_util.h"
 
 typedef ob_run run;
-
-/* The same with `log_extra` in [log]. */
-static void write_config_log(run *r, const char *log_extra, const char *ws_url,
-                             const char *rest_url, const char *more)
-{
-    FILE *f = fopen(r->conf, "w");
-    assert_non_null(f);
-    char ws[512], rest[512];
-    snprintf(ws, sizeof ws, "wss://localhost:%d", r->fs.port);
-    snprintf(rest, sizeof rest, "https://localhost:%d", r->fs.port);
-    fprintf(f,
-            "[log]\ndir = %s\n%s\n[binance]\nws_url = %s\nrest_url = %s\nsnapshot_limit = 100\n"
-            "ca_file = %s/ca.pem\n%s\n",
-            r->logs, log_extra, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs, more);
-    fclose(f);
-}
-
-/* A config for the fake server (or the given URLs when not NULL); `more` goes at the end of
- * [binance]. */
-static void write_config(run *r, const char *ws_url, const char *rest_url, const char *more)
-{
-    write_config_log(r, "", ws_url, rest_url, more);
-}
-
-/* orderbook -q -c CONF symbols..., with `env` (NULL-terminated, may be NULL) added. */
-static void start_orderbook(run *r, char *const env[], char *const *symbols, int n)
-{
-    char **args = calloc((size_t)n + 4, sizeof *args);
-    assert_non_null(args);
-    args[0] = "-q";
-    args[1] = "-c";
-    args[2] = r->conf;
-    for (int i = 0; i < n; i++)
-        args[3 + i] = symbols[i];
-    ob_spawn(r, args, env);
-    free(args);
-}
-
-/* Lines of the server log that start with `word` and a space. */
-static int count_log(const run *r, const char *word)
-{
-    char *text = tu_read_file(r->fs.log, NULL);
-    int n = 0;
-    size_t len = strlen(word);
-    for (char *line = text; line != NULL && *line != '\0';) {
-        if (strncmp(line, word, len) == 0 && line[len] == ' ')
-            n++;
-        char *nl = strchr(line, '\n');
-        line = nl ? nl + 1 : NULL;
-    }
-    free(text);
-    return n;
-}
-
-/* How often `needle` occurs in the file. */
-static int count_text(const char *path, const char *needle)
-{
-    char *text = tu_read_file(path, NULL);
-    int n = 0;
-    for (const char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    free(text);
-    return n;
-}
-
-static void wait_for_log_lines(run *r, const char *word, int n, int seconds)
-{
-    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
-    while (count_log(r, word) < n) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(r, "fewer than %d \"%s\" lines in the server log", n, word);
-        tu_pause();
-    }
-}
 
 static void sleep_s(int s)
 {
@@ -146,11 +71,11 @@ static void test_feed_stop_closes_each_websocket_with_1000(void **state)
     }
     strcat(scenario, "\nrate 2\nevents 1000\n");
     ob_start_server(r, "localhost", scenario);
-    write_config(r, NULL, NULL, "");
-    start_orderbook(r, NULL, symbols, N);
-    wait_for_log_lines(r, "ws", 2, 30);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, N, symbols);
+    ob_wait_for_log(r, "ws", 2, 30);
     assert_int_equal(ob_stop(r, 30), 0);
-    wait_for_log_lines(r, "closed", 2, 10);
+    ob_wait_for_log(r, "closed", 2, 10);
 
     char *log = tu_read_file(r->fs.log, NULL);
     int closed = 0;
@@ -177,18 +102,18 @@ static void test_feed_stale_snapshot_is_refetched_with_backoff(void **state)
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT\nrate 20\nevents 100000\nstale BTCUSDT 100000\n"
                     "close 20\ntimeout 60\n");
-    write_config(r, NULL, NULL, "");
-    start_orderbook(r, NULL, btc, 1);
-    wait_for_log_lines(r, "ws", 2, 30);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "ws", 2, 30);
     sleep_s(12);
-    int requests = count_text(r->fs.log, " BTCUSDT 200");
+    int requests = ob_file_count(r->fs.log, " BTCUSDT 200");
     assert_int_equal(ob_stop(r, 30), 0);
     print_message("%d snapshots served\n", requests);
     /* One on the first connection; on the second at once, then after 1, 2 and 4 s (plus up
      * to 25% jitter) and 8 s, past the end: 5 in all, where every spacing would be ~200. */
     assert_true(requests >= 4);
     assert_true(requests <= 6);
-    assert_int_equal(count_text(r->err, "were stale"), 1);
+    assert_int_equal(ob_file_count(r->err, "were stale"), 1);
     assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
 }
 
@@ -197,8 +122,8 @@ static void test_feed_unresolvable_host_is_named(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\n");
-    write_config(r, "wss://nonexistent.invalid:9443", NULL, "");
-    start_orderbook(r, NULL, btc, 1);
+    ob_write_config(r, "binance.ws_url = wss://nonexistent.invalid:9443", NULL);
+    ob_start(r, NULL, 1, btc);
     ob_wait_for_text(r, r->err, "cannot resolve nonexistent.invalid", 20);
     assert_int_equal(ob_stop(r, 30), 0);
     assert_false(ob_file_contains(r->err, "cannot start a connection"));
@@ -210,13 +135,12 @@ static void test_feed_silent_connection_is_recorded_as_no_data(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 200\nsilent 1\n");
-    write_config(r, NULL, NULL, "ping_s = 1\nhangup_s = 3");
-    start_orderbook(r, NULL, btc, 1);
-    wait_for_log_lines(r, "ws", 2, 30);
+    ob_write_config(r, "binance.ping_s = 1", "binance.hangup_s = 3", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "ws", 2, 30);
     assert_int_equal(ob_stop(r, 30), 0);
     tr_records rs;
-    char err[512];
-    assert_int_equal(tr_read_records(&rs, r->logs, err, sizeof err), 0);
+    ob_read_records(r, &rs);
     size_t silent = tr_count(&rs, "disconnected", NULL, "no data for ");
     size_t any = tr_count(&rs, "disconnected", NULL, NULL);
     tr_records_free(&rs);
@@ -233,9 +157,9 @@ static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **st
     run *r = *state;
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT\nrate 20\nevents 100000\ngap BTCUSDT 120\ntimeout 90\n");
-    write_config_log(r, "rollover = daily", NULL, NULL, "");
-    start_orderbook(r, NULL, btc, 1);
-    wait_for_log_lines(r, "rest", 1, 30);
+    ob_write_config(r, "log.rollover = daily", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "rest", 1, 30);
     struct rlimit before;
     assert_int_equal(prlimit(r->pid, RLIMIT_NOFILE, NULL, &before), 0);
     /* Again and again: a descriptor closed meanwhile (the first request's) must not be left
@@ -249,25 +173,17 @@ static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **st
     }
     assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
     assert_false(ob_file_contains(r->err, "cannot resolve"));
-    assert_int_equal(count_log(r, "rest"), 1);
+    assert_int_equal(fake_log_count(&r->fs, "rest"), 1);
     set_soft_nofile(r->pid, before.rlim_cur);
-    wait_for_log_lines(r, "rest", 2, 40);
+    ob_wait_for_log(r, "rest", 2, 40);
     /* The second snapshot loaded: its record is written. */
-    size_t snapshots = 0, gaps = 0;
-    deadline = tu_mono_ns() + 20 * 1000000000LL;
-    while (snapshots < 2 && tu_mono_ns() < deadline) {
-        tr_records rs;
-        char err[512];
-        if (tr_read_records(&rs, r->logs, err, sizeof err) == 0) {
-            snapshots = tr_count(&rs, "snapshot", "BTCUSDT", NULL);
-            gaps = tr_count(&rs, "resync", "BTCUSDT", "gap");
-        }
-        tr_records_free(&rs);
-        tu_pause();
-    }
+    ob_wait_for_records(r, "snapshot", "BTCUSDT", 2, 20);
     assert_int_equal(ob_stop(r, 30), 0);
-    if (snapshots != 2 || gaps != 1)
-        ob_fail_with_logs(r, "%zu snapshots and %zu gap resyncs, not 2 and 1", snapshots, gaps);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_int_equal(tr_count(&rs, "snapshot", "BTCUSDT", NULL), 2);
+    assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "gap"), 1);
+    tr_records_free(&rs);
 }
 
 int main(void)

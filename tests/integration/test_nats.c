@@ -240,6 +240,8 @@ static void test_nats_two_publishers_leader_killed_each_event_once(void **state)
                   (unsigned long long)ka.published, (unsigned long long)ka.duplicates,
                   (unsigned long long)ka.retried, (unsigned long long)kb.published,
                   (unsigned long long)kb.duplicates, (unsigned long long)kb.retried);
+    if (getenv("DEPTHLOG_NATS_VERBOSE") != NULL)
+        print_message("told:\n%s", f->problems);
     assert_int_equal(ka.failed + kb.failed, 0);
     assert_int_equal(ka.pending + kb.pending, 0);
     assert_true(ka.duplicates + kb.duplicates >= (uint64_t)total * 3);
