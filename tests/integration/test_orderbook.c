@@ -134,9 +134,8 @@ static void test_orderbook_replaces_stalled_connection(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
-    ob_write_config(r, NULL);
-    char *env[] = {"ORDERBOOK_PING_S=1", "ORDERBOOK_HANGUP_S=2", NULL};
-    ob_start(r, env, 1, btc);
+    ob_write_config(r, "binance.ping_s = 1", "binance.hangup_s = 2", NULL);
+    ob_start(r, NULL, 1, btc);
     ob_wait_captured(r, btc, 1, 60);
     assert_int_equal(ob_stop(r, 30), 0);
     tr_records rs;
