@@ -329,6 +329,36 @@ static void test_nats_stream_with_other_subjects_is_an_error(void **state)
     npub_destroy(p);
 }
 
+/* A full buffer refuses at once (never blocks) and counts what it refused as failed; what it
+ * kept is pending. */
+static void test_nats_full_buffer_counts_failed(void **state)
+{
+    fixture *f = *state;
+    npub *p = publisher(f, "nats://127.0.0.1:1", 1, 4096);
+    char line[1024];
+    int refused = 0, kept = 0;
+    int64_t t0 = tu_mono_ns();
+    for (long u = 1; u <= 100; u++) {
+        size_t n = record(line, sizeof line, 0, 0, u);
+        if (npub_put(p, line, n) == 0)
+            kept++;
+        else
+            refused++;
+    }
+    int64_t took = tu_mono_ns() - t0;
+    npub_counts k;
+    npub_get_counts(p, &k);
+    print_message("a 4 KiB buffer kept %d of 100 records, refused %d, in %lld us\n", kept, refused,
+                  (long long)(took / 1000));
+    assert_true(kept >= 4 && kept <= 9);
+    assert_int_equal(k.failed, (uint64_t)refused);
+    assert_int_equal(k.pending, (uint64_t)kept);
+    assert_true(took < 1000000000LL);
+    assert_true(told(f, "is full"));
+    assert_int_equal(npub_stop(p, 100), -1); /* nothing could be published */
+    npub_destroy(p);
+}
+
 /* The publish rate into an R3 stream on this machine (printed; README quotes it). */
 static void test_nats_publish_rate_r3(void **state)
 {
@@ -801,6 +831,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_stream_with_other_subjects_is_an_error, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_nats_full_buffer_counts_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_publish_rate_r3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_orderbooks_one_copy_equal_to_the_truth, setup,
                                         teardown),
