@@ -346,7 +346,8 @@ static const char *level_str(const cJSON *lv, int i)
 }
 
 /* The first difference of two levels arrays, or 0 when equal. */
-static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char *out, size_t room)
+static int levels_differ(const char *name, const cJSON *a, const cJSON *b, size_t depth, char *out,
+                         size_t room)
 {
     int na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
     for (int i = 0; i < na || i < nb; i++) {
@@ -357,6 +358,14 @@ static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char 
                      "%s: recorded %d levels, rebuilt %d (%s has [\"%s\",\"%s\"] at %s[%d])", name,
                      na, nb, x ? "recorded" : "rebuilt", level_str(more, 0), level_str(more, 1),
                      name, i);
+            if (x != NULL && (size_t)nb == depth) {
+                /* The capture keeps more levels than the replay was told. */
+                size_t n = strlen(out);
+                snprintf(out + n, room - n,
+                         "; the capture's depth is larger than %zu: give its configuration "
+                         "(-c) or --depth",
+                         depth);
+            }
             return 1;
         }
         const char *px = level_str(x, 0), *py = level_str(y, 0);
@@ -376,7 +385,7 @@ static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char 
 }
 
 /* What differs between a recorded record and its rebuilt twin, in words. */
-static void describe(const pend *rec, const pend *reb, char *out, size_t room)
+static void describe(const pend *rec, const pend *reb, size_t depth, char *out, size_t room)
 {
     if (rec->ts_ns != reb->ts_ns) {
         char a[48], b[48];
@@ -399,7 +408,7 @@ static void describe(const pend *rec, const pend *reb, char *out, size_t room)
                 break;
             }
             if (cJSON_IsArray(x) && cJSON_IsArray(y)) {
-                if (levels_differ(y->string, x, y, out, room))
+                if (levels_differ(y->string, x, y, depth, out, room))
                     break;
                 continue;
             }
@@ -509,7 +518,7 @@ static void matched(rp_replay *r, rp_sym *s, const pend *rec, const pend *reb)
     if (rec->ts_ns != reb->ts_ns || rec->len != reb->len ||
         memcmp(rec->text, reb->text, rec->len) != 0) {
         char what[1024];
-        describe(rec, reb, what, sizeof what);
+        describe(rec, reb, r->o.depth, what, sizeof what);
         diverge(r, rec->file_index, rec->line, s, rec->kind, rec->key, "%s", what);
         return;
     }
