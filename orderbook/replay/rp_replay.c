@@ -54,8 +54,10 @@ struct rp_replay {
     size_t n_sym, cap_sym;
     rp_sym **table; /* open addressing by name; table_cap is a power of two */
     size_t table_cap;
-    cap *misc;   /* the pipeline of frames that name no symbol */
-    int link_up; /* the last connection record said up (or there was none) */
+    cap *misc;      /* the pipeline of frames that name no symbol */
+    int link_up;    /* some connection is up (assumed until a connection record says) */
+    int link_known; /* a connection record was read */
+    int n_up;       /* connections up: connected records minus disconnected ones */
     file_info *files;
     size_t n_files;
     uint64_t seq;             /* input records fed */
@@ -686,10 +688,27 @@ static void feed_rest(rp_replay *r, const rp_rec *rec)
     cap_on_snapshot(s->c, s->name, data, len, rec->h.ts_ns);
 }
 
+/*
+ * A connection came up or went down. Books drop only when no connection is left: with two
+ * legs (or a make-before-break replacement) one connection going down leaves the books to the
+ * other. Files that start in the middle of a capture begin with one connection assumed up;
+ * the first connection record replaces the assumption.
+ */
 static void feed_link(rp_replay *r, const rp_rec *rec, int up)
 {
     pass_through(r, rec);
-    r->link_up = up;
+    if (!r->link_known) {
+        r->link_known = 1;
+        r->n_up = up ? 0 : 1;
+    }
+    int change;
+    if (up)
+        change = r->n_up++ == 0;
+    else
+        change = r->n_up > 0 && --r->n_up == 0;
+    r->link_up = r->n_up > 0;
+    if (!change)
+        return;
     for (size_t i = 0; i < r->n_sym; i++) {
         rp_sym *s = r->sym[i];
         const char *names[1] = {s->name};
