@@ -54,8 +54,10 @@ struct rp_replay {
     size_t n_sym, cap_sym;
     rp_sym **table; /* open addressing by name; table_cap is a power of two */
     size_t table_cap;
-    cap *misc;   /* the pipeline of frames that name no symbol */
-    int link_up; /* the last connection record said up (or there was none) */
+    cap *misc;      /* the pipeline of frames that name no symbol */
+    int link_up;    /* some connection is up (assumed until a connection record says) */
+    int link_known; /* a connection record was read */
+    int n_up;       /* connections up: connected records minus disconnected ones */
     file_info *files;
     size_t n_files;
     uint64_t seq;             /* input records fed */
@@ -346,7 +348,8 @@ static const char *level_str(const cJSON *lv, int i)
 }
 
 /* The first difference of two levels arrays, or 0 when equal. */
-static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char *out, size_t room)
+static int levels_differ(const char *name, const cJSON *a, const cJSON *b, size_t depth, char *out,
+                         size_t room)
 {
     int na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
     for (int i = 0; i < na || i < nb; i++) {
@@ -357,6 +360,14 @@ static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char 
                      "%s: recorded %d levels, rebuilt %d (%s has [\"%s\",\"%s\"] at %s[%d])", name,
                      na, nb, x ? "recorded" : "rebuilt", level_str(more, 0), level_str(more, 1),
                      name, i);
+            if (x != NULL && (size_t)nb == depth) {
+                /* The capture keeps more levels than the replay was told. */
+                size_t n = strlen(out);
+                snprintf(out + n, room - n,
+                         "; the capture's depth is larger than %zu: give its configuration "
+                         "(-c) or --depth",
+                         depth);
+            }
             return 1;
         }
         const char *px = level_str(x, 0), *py = level_str(y, 0);
@@ -376,7 +387,7 @@ static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char 
 }
 
 /* What differs between a recorded record and its rebuilt twin, in words. */
-static void describe(const pend *rec, const pend *reb, char *out, size_t room)
+static void describe(const pend *rec, const pend *reb, size_t depth, char *out, size_t room)
 {
     if (rec->ts_ns != reb->ts_ns) {
         char a[48], b[48];
@@ -399,7 +410,7 @@ static void describe(const pend *rec, const pend *reb, char *out, size_t room)
                 break;
             }
             if (cJSON_IsArray(x) && cJSON_IsArray(y)) {
-                if (levels_differ(y->string, x, y, out, room))
+                if (levels_differ(y->string, x, y, depth, out, room))
                     break;
                 continue;
             }
@@ -509,7 +520,7 @@ static void matched(rp_replay *r, rp_sym *s, const pend *rec, const pend *reb)
     if (rec->ts_ns != reb->ts_ns || rec->len != reb->len ||
         memcmp(rec->text, reb->text, rec->len) != 0) {
         char what[1024];
-        describe(rec, reb, what, sizeof what);
+        describe(rec, reb, r->o.depth, what, sizeof what);
         diverge(r, rec->file_index, rec->line, s, rec->kind, rec->key, "%s", what);
         return;
     }
@@ -677,10 +688,27 @@ static void feed_rest(rp_replay *r, const rp_rec *rec)
     cap_on_snapshot(s->c, s->name, data, len, rec->h.ts_ns);
 }
 
+/*
+ * A connection came up or went down. Books drop only when no connection is left: with two
+ * legs (or a make-before-break replacement) one connection going down leaves the books to the
+ * other. Files that start in the middle of a capture begin with one connection assumed up;
+ * the first connection record replaces the assumption.
+ */
 static void feed_link(rp_replay *r, const rp_rec *rec, int up)
 {
     pass_through(r, rec);
-    r->link_up = up;
+    if (!r->link_known) {
+        r->link_known = 1;
+        r->n_up = up ? 0 : 1;
+    }
+    int change;
+    if (up)
+        change = r->n_up++ == 0;
+    else
+        change = r->n_up > 0 && --r->n_up == 0;
+    r->link_up = r->n_up > 0;
+    if (!change)
+        return;
     for (size_t i = 0; i < r->n_sym; i++) {
         rp_sym *s = r->sym[i];
         const char *names[1] = {s->name};

@@ -1,8 +1,9 @@
 /*
  * The replay: records of capture files (in the order rp_merge gives them) fed through the
  * capture pipeline exactly as the live network feeds it (cap_on_message for every `frame`,
- * cap_on_snapshot for every `rest`, cap_on_connected/cap_on_disconnected for the connection
- * records), one pipeline per symbol, created when the symbol first appears. The records it
+ * cap_on_snapshot for every `rest`, cap_on_connected/cap_on_disconnected when the first
+ * connection comes up and the last one goes down), one pipeline per symbol, created when the
+ * symbol first appears. The records it
  * rebuilds (depth, snapshot, resync) can be compared with the recorded ones (--verify),
  * handed on (--out), and the books printed as of a time (--at). Pure: no I/O of its own.
  *

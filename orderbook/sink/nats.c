@@ -53,7 +53,8 @@ struct npub {
     int sent_any;  /* js_PublishMsgAsync has taken a message */
 
     _Atomic uint64_t published, duplicates, failed, retried;
-    _Atomic uint64_t inflight; /* taken from the buffer, not yet acknowledged or failed */
+    _Atomic uint64_t inflight;    /* taken from the buffer, not yet acknowledged or failed */
+    _Atomic int64_t last_fail_ns; /* when a send last failed (no leader, timeout, ...) */
     _Atomic int64_t last_report[4];
 };
 
@@ -105,9 +106,10 @@ static const char *last_error(natsStatus s)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-    (void)nc;
     npub *p = closure;
     atomic_store(&p->connected, 0);
+    if (natsConnection_IsClosed(nc))
+        return; /* our own close at the end, not an outage */
     tell(p,
          "NATS: disconnected; records wait in memory (up to %zu MiB) and are published "
          "when it is back",
@@ -146,9 +148,11 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
         natsMsg_Destroy(msg);
         return;
     }
+    atomic_store(&p->last_fail_ns, mono_ns());
     if (pae != NULL && report_due(p, REPORT_SEND))
-        tell(p, "NATS: publishing: %s%s%s; sending again", natsStatus_GetText(pae->Err),
-             pae->ErrText ? ": " : "", pae->ErrText ? pae->ErrText : "");
+        tell(p, "NATS: publishing: %s; sending again",
+             pae->ErrText != NULL && pae->ErrText[0] != '\0' ? pae->ErrText
+                                                             : natsStatus_GetText(pae->Err));
     pthread_mutex_lock(&p->retry_lock);
     if (p->n_retry == p->cap_retry) {
         size_t cap = p->cap_retry ? p->cap_retry * 2 : 64;
@@ -433,6 +437,12 @@ static void *publisher(void *arg)
             else
                 retry_ms = RETRY_MIN_MS;
             next_retry = now + retry_ms * 1000000LL;
+        }
+        /* Sends are failing (the stream has no leader yet, ...): new records wait in the
+         * buffer until a resend goes through, instead of failing alongside. */
+        if (now - atomic_load(&p->last_fail_ns) < retry_ms * 1000000LL) {
+            sleep_ms(10);
+            continue;
         }
         if (send_from_buffer(p) == 0) {
             if (p->held != NULL || ring_count(p->rb) != 0)

@@ -88,9 +88,9 @@ static void test_hostile_silent_connection_is_replaced(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 200\nsilent 1\n");
-    write_config(r, 100, 0, 0, NULL);
-    char *env[] = {"ORDERBOOK_PING_S=" PING_S, "ORDERBOOK_HANGUP_S=" HANGUP_S, NULL};
-    ob_start(r, env, 1, btc);
+    write_config(r, 100, 0, 0,
+                 (const char *[]){"binance.ping_s = " PING_S, "binance.hangup_s = " HANGUP_S, NULL});
+    ob_start(r, NULL, 1, btc);
     ob_wait_captured(r, btc, 1, 60);
     assert_int_equal(ob_stop(r, 30), 0);
 

@@ -240,6 +240,8 @@ static void test_nats_two_publishers_leader_killed_each_event_once(void **state)
                   (unsigned long long)ka.published, (unsigned long long)ka.duplicates,
                   (unsigned long long)ka.retried, (unsigned long long)kb.published,
                   (unsigned long long)kb.duplicates, (unsigned long long)kb.retried);
+    if (getenv("DEPTHLOG_NATS_VERBOSE") != NULL)
+        print_message("told:\n%s", f->problems);
     assert_int_equal(ka.failed + kb.failed, 0);
     assert_int_equal(ka.pending + kb.pending, 0);
     assert_true(ka.duplicates + kb.duplicates >= (uint64_t)total * 3);
@@ -324,6 +326,36 @@ static void test_nats_stream_with_other_subjects_is_an_error(void **state)
     assert_int_equal(k.published, 0);
     assert_int_equal(k.failed, 30);
     assert_int_equal(ns_count(f->c.url, "DEPTHLOG"), 0);
+    npub_destroy(p);
+}
+
+/* A full buffer refuses at once (never blocks) and counts what it refused as failed; what it
+ * kept is pending. */
+static void test_nats_full_buffer_counts_failed(void **state)
+{
+    fixture *f = *state;
+    npub *p = publisher(f, "nats://127.0.0.1:1", 1, 4096);
+    char line[1024];
+    int refused = 0, kept = 0;
+    int64_t t0 = tu_mono_ns();
+    for (long u = 1; u <= 100; u++) {
+        size_t n = record(line, sizeof line, 0, 0, u);
+        if (npub_put(p, line, n) == 0)
+            kept++;
+        else
+            refused++;
+    }
+    int64_t took = tu_mono_ns() - t0;
+    npub_counts k;
+    npub_get_counts(p, &k);
+    print_message("a 4 KiB buffer kept %d of 100 records, refused %d, in %lld us\n", kept, refused,
+                  (long long)(took / 1000));
+    assert_true(kept >= 4 && kept <= 9);
+    assert_int_equal(k.failed, (uint64_t)refused);
+    assert_int_equal(k.pending, (uint64_t)kept);
+    assert_true(took < 1000000000LL);
+    assert_true(told(f, "is full"));
+    assert_int_equal(npub_stop(p, 100), -1); /* nothing could be published */
     npub_destroy(p);
 }
 
@@ -521,10 +553,15 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
     f->b->fs.pid = 0; /* a's server: a stops it */
     spawn_orderbook(f->a);
     spawn_orderbook(f->b);
-    sleep(4);
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    while (ns_count(f->c.url, "DEPTHLOG") < 200) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(f->a, "nothing published within 60 s");
+        usleep(200000);
+    }
     char leader[32];
     if (ns_leader(f->c.url, "DEPTHLOG", leader, sizeof leader) != 0)
-        ob_fail_with_logs(f->a, "no stream leader after 4 s");
+        ob_fail_with_logs(f->a, "no stream leader");
     int killed = node_of(leader);
     ncl_kill(&f->c, killed);
     sleep(3);
@@ -541,6 +578,40 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
 
     size_t n_msgs = assert_stream_equals_truth(f, OB_SYMS, 2);
     print_message("stream: %zu messages from two processes\n", n_msgs);
+}
+
+/* orderbook capturing while every node of the cluster is down for a few seconds: its records
+ * wait, and afterwards the stream holds every event once, equal to the truth. */
+static void test_nats_orderbook_whole_cluster_down_nothing_lost(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 500\n");
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s\nreplicas = 3", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    spawn_orderbook(f->a);
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    while (ns_count(f->c.url, "DEPTHLOG") < 100) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(f->a, "nothing published within 60 s");
+        usleep(200000);
+    }
+    for (int i = 0; i < 3; i++)
+        ncl_kill(&f->c, i);
+    ob_wait_for_text(f->a, f->a->err, "NATS: disconnected", 10);
+    sleep(3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ncl_restart(&f->c, i), 0);
+    wait_captured(f->a, f->a->logs, 60);
+    ob_wait_for_text(f->a, f->a->err, "NATS: connected to", 30);
+    if (ob_stop(f->a, 40) != 0 || !ob_file_contains(f->a->err, "0 pending") ||
+        !ob_file_contains(f->a->err, " 0 failed"))
+        ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
+    assert_files_complete(f->a, f->a->logs);
+    assert_int_equal(ncl_wait_ready(&f->c, -1, 30), 0);
+    size_t n_msgs = assert_stream_equals_truth(f, OB_SYMS, 2);
+    print_message("stream: %zu messages after 3 s with no NATS\n", n_msgs);
 }
 
 /* --shard 1/2 and 2/2 on two processes given the same list: their files are disjoint, and
@@ -760,8 +831,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_stream_with_other_subjects_is_an_error, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_nats_full_buffer_counts_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_publish_rate_r3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_orderbooks_one_copy_equal_to_the_truth, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_orderbook_whole_cluster_down_nothing_lost, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_shards_disjoint_and_complete, setup,
                                         teardown),

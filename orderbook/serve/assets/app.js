@@ -107,7 +107,6 @@ function ladder(tbody, bids, asks) {
 
 function update(u) {
   const now = u.time;
-  let rate = 0, resyncs = 0;
   for (const s of u.symbols) {
     const c = card(s.symbol);
     const q = (sel) => c.el.querySelector(sel);
@@ -130,23 +129,25 @@ function update(u) {
     if (c.last && now > c.last.t) {
       const r = ((s.events - c.last.events) * 1000) / (now - c.last.t);
       q('.rate').textContent = r.toFixed(0);
-      rate += r;
     }
     if (!c.last || now > c.last.t) c.last = { t: now, events: s.events };
     q('.uid').textContent = s.state === 'live' ? String(s.lastUpdateId) : '-';
     q('.resyncs').textContent = String(s.resyncs);
-    resyncs += s.resyncs;
     ladder(q('.ladder tbody'), s.bids, s.asks);
     drawDepth(q('canvas.depth'), s.bids, s.asks);
     drawMid(q('canvas.mid'), c.mids, now);
   }
   const h = u.health;
-  if (lastHealth && now > lastHealth.t) $('h-rate').textContent = rate.toFixed(0);
-  lastHealth = { t: now };
+  if (lastHealth && now > lastHealth.t)
+    $('h-rate').textContent = (((h.events - lastHealth.events) * 1000) / (now - lastHealth.t)).toFixed(0);
+  lastHealth = { t: now, events: h.events };
   $('h-messages').textContent = h.messages;
   $('h-records').textContent = h.records;
   $('h-written').textContent = h.linesWritten;
-  $('h-resyncs').textContent = resyncs;
+  $('h-resyncs').textContent = h.resyncs;
+  $('h-synced').textContent = `${h.synced} of ${h.symbols}`;
+  $('more').textContent = h.symbols > u.symbols.length
+    ? `The first ${u.symbols.length} of ${h.symbols} symbols; every book is at /api/book?symbol=S.` : '';
   $('h-legs').textContent = figure(h.legsUp);
   $('h-weight').textContent = figure(h.restWeight);
   $('h-drops').textContent = h.drops;
