@@ -828,6 +828,29 @@ static void lines_free(lines *ls)
     free(ls->l);
 }
 
+/* orderbook-archive without a [nats] url, or with a malformed one: exit 2 with the reason. */
+static void test_nats_archive_bad_configuration_exit_2(void **state)
+{
+    fixture *f = *state;
+    char conf[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(conf, sizeof conf, "%s/archive.conf", f->dir);
+    snprintf(err, sizeof err, "%s/archive.err", f->dir);
+    const char *cases[][2] = {{"url =", "[nats] url is empty"},
+                              {"url = nats//127.0.0.1:4222", "[nats] url"}};
+    for (int i = 0; i < 2; i++) {
+        FILE *c = fopen(conf, "w");
+        fprintf(c, "[log]\ndir = %s/archive\n[nats]\n%s\n", f->dir, cases[i][0]);
+        fclose(c);
+        pid_t pid = spawn_archive(conf, err);
+        int rc = proc_wait(pid, 20);
+        char *text = tu_read_file(err, NULL);
+        if (rc != 2 || text == NULL || strstr(text, cases[i][1]) == NULL)
+            fail_msg("\"%s\": exit %d, expected 2 and \"%s\": %s", cases[i][0], rc, cases[i][1],
+                     text ? text : "(nothing)");
+        free(text);
+    }
+}
+
 /* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
  * wrote (and published), each in the file of its ts, and no more duplicates than one
  * unacknowledged batch. */
@@ -924,6 +947,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_orderbook_unreachable_url_capture_goes_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_malformed_url_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_archive_bad_configuration_exit_2, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nats_archive_killed_and_restarted_keeps_everything,
                                         setup, teardown),
     };
