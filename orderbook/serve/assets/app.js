@@ -83,12 +83,15 @@ function drawMid(cv, mids, now) {
   const { g, w, h } = setupCanvas(cv);
   g.fillStyle = '#8693a0';
   g.font = '11px system-ui';
-  g.fillText('mid, last ' + HISTORY_MS / 60000 + ' min', 4, 12);
+  // The span grows with the history kept, up to HISTORY_MS, so a new page has a line too.
+  const span = mids.length ? Math.min(HISTORY_MS, Math.max(30000, now - mids[0][0])) : 30000;
+  const label = span < 120000 ? Math.round(span / 1000) + ' s' : Math.round(span / 60000) + ' min';
+  g.fillText('mid, last ' + label, 4, 12);
   if (mids.length < 2) return;
   let lo = Infinity, hi = -Infinity;
   for (const [, m] of mids) { lo = Math.min(lo, m); hi = Math.max(hi, m); }
   if (hi === lo) { hi += 1e-9; lo -= 1e-9; }
-  const x = (t) => w - 4 - ((now - t) / HISTORY_MS) * (w - 8);
+  const x = (t) => w - 4 - ((now - t) / span) * (w - 8);
   const y = (m) => h - 6 - ((m - lo) / (hi - lo)) * (h - 24);
   g.beginPath();
   mids.forEach(([t, m], i) => (i ? g.lineTo(x(t), y(m)) : g.moveTo(x(t), y(m))));
