@@ -28,6 +28,7 @@ struct feed {
     /* Ping and hang-up, set once from the options and shared by every connection. 4.1.6's
      * defaults are 400/400: a ping and a hang-up at the same moment, every 400 s. */
     lws_retry_bo_t idle;
+    conn_budget budget; /* websocket connection attempts, every connection's */
     struct lws_context *ctx;
     atomic_int stop;
     int stopping; /* feed_run is ending: no more handler calls */
@@ -177,7 +178,7 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
-    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle};
+    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
     ws_conn_events ev = {f->h.ctx, f->h.on_connected, f->h.on_disconnected, f->h.on_message,
                          f->h.on_problem};
     const char *const *syms = cfg->symbols;
@@ -214,6 +215,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         return NULL;
     }
     set_idle_policy(f);
+    conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
     char **paths = calloc(cfg->n_symbols, sizeof *paths);
     size_t *counts = calloc(cfg->n_symbols, sizeof *counts);

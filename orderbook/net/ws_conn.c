@@ -96,6 +96,14 @@ static void went_down(ws_conn *c, const char *why)
 
 void ws_conn_open(ws_conn *c)
 {
+    int64_t wait_us = c->ep.budget ? conn_budget_take(c->ep.budget, now_us()) : 0;
+    if (wait_us > 0) {
+        lws_sul_schedule(c->ep.lws, 0, &c->retry, retry_cb, (lws_usec_t)wait_us);
+        problem(
+            c, "%d connection attempts in 5 minutes (Binance allows 300): the next to %s in %.0f s",
+            CONN_BUDGET_MAX, c->ep.host, (double)wait_us / 1e6);
+        return;
+    }
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof i);
     i.context = c->ep.lws;

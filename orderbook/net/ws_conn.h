@@ -13,6 +13,8 @@
 
 #include <libwebsockets.h>
 
+#include "conn_budget.h"
+
 typedef struct ws_conn ws_conn;
 
 typedef struct ws_conn_events {
@@ -32,6 +34,7 @@ typedef struct ws_conn_endpoint {
     int port;
     int tls;                    /* 1: wss (peer and host name verified) */
     const lws_retry_bo_t *idle; /* ping and hang-up; kept, never changed */
+    conn_budget *budget;        /* connection attempts, shared by every connection; kept */
 } ws_conn_endpoint;
 
 /* The protocol the connections bind to; the context must list it. */
