@@ -234,8 +234,13 @@ static int run(tool *t)
     if (!stopped)
         rp_finish(t->replay);
     clear_progress(t);
-    if (t->args.at && !printed)
-        rp_print_books(t->replay, stdout, t->args.at_ns);
+    if (t->args.at && !printed) {
+        /* Every record up to TIME was read, unless a divergence stopped the replay first. */
+        if (stopped)
+            fprintf(stderr, "orderbook-replay: --at: no books: the replay stopped before TIME\n");
+        else
+            rp_print_books(t->replay, stdout, t->args.at_ns);
+    }
     if (t->out_failed)
         rc = 1;
     if (t->out != NULL) {

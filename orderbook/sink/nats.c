@@ -525,6 +525,18 @@ void npub_get_counts(npub *p, npub_counts *out)
     out->pending = (uint64_t)ring_count(p->rb) + atomic_load(&p->inflight);
 }
 
+/* Forget the failed sends that wait for a resend. */
+static void drop_retries(npub *p)
+{
+    pthread_mutex_lock(&p->retry_lock);
+    for (size_t i = 0; i < p->n_retry; i++)
+        natsMsg_Destroy(p->retry[i]);
+    free(p->retry);
+    p->retry = NULL;
+    p->n_retry = p->cap_retry = 0;
+    pthread_mutex_unlock(&p->retry_lock);
+}
+
 /* The thread has ended: what the library still holds is never acknowledged now. */
 static void finish(npub *p)
 {
@@ -540,13 +552,7 @@ static void finish(npub *p)
         if (js_PublishAsyncGetPendingList(&pending, p->js) == NATS_OK)
             natsMsgList_Destroy(&pending);
     }
-    pthread_mutex_lock(&p->retry_lock);
-    for (size_t i = 0; i < p->n_retry; i++)
-        natsMsg_Destroy(p->retry[i]);
-    free(p->retry);
-    p->retry = NULL;
-    p->n_retry = p->cap_retry = 0;
-    pthread_mutex_unlock(&p->retry_lock);
+    drop_retries(p);
     jsCtx_Destroy(p->js);
     p->js = NULL;
     natsConnection_Destroy(p->nc);
@@ -573,8 +579,11 @@ void npub_destroy(npub *p)
     atomic_store(&p->quit, 1);
     ring_wake(p->rb);
     finish(p);
+    /* An acknowledgment or a connection event may still be running on a library thread with
+     * p as its closure: once the library's threads are gone, nothing refers to p. */
+    nats_CloseAndWait(5000);
+    drop_retries(p);
     ring_destroy(p->rb);
     pthread_mutex_destroy(&p->retry_lock);
     free(p);
-    nats_Close();
 }

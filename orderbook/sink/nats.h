@@ -62,7 +62,7 @@ void npub_get_counts(npub *p, npub_counts *out);
 int npub_stop(npub *p, int drain_ms);
 
 /* Stop without draining if still running, then free; also releases libnats's global state
- * (nats_Close): call it when the process is done with NATS. NULL is a harmless no-op. */
+ * (nats_CloseAndWait): call it when the process is done with NATS. NULL is a harmless no-op. */
 void npub_destroy(npub *p);
 
 #endif

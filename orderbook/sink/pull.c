@@ -237,6 +237,7 @@ void npull_close(npull *p)
     jsCtx_Destroy(p->js);
     natsConnection_Destroy(p->nc);
     natsOptions_Destroy(p->opts);
+    /* Connection events may still be running on a library thread with p as their closure. */
+    nats_CloseAndWait(5000);
     free(p);
-    nats_Close();
 }

@@ -57,6 +57,7 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
     sc->rate = 50;
     sc->events = 200;
     sc->stale_symbol = -1;
+    sc->refuse_symbol = -1;
     sc->timeout_s = 120;
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -135,6 +136,9 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
             sc->flood = 1;
         } else if (strcmp(word, "tlsstall") == 0 && n == 1) {
             sc->tlsstall = 1;
+        } else if (strcmp(word, "refuse") == 0 && n == 2) {
+            sc->refuse_symbol = sc_symbol(sc, a);
+            ok = sc->refuse_symbol >= 0;
         } else {
             ok = 0;
         }

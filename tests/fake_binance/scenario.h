@@ -36,6 +36,13 @@
  *                             never answers (a TLS handshake that never completes); its port
  *                             is the second number in the port file
  *
+ * Subscribing: a connection may name its streams in the URL (/stream?streams=a@depth/...) or
+ * send {"method":"SUBSCRIBE","params":[...],"id":N}, answered {"result":null,"id":N}. More
+ * than 5 such messages in a second on one connection, or more than 1024 streams on it, and
+ * the server closes it (as Binance does), logging "ratelimit" / answering an error.
+ *   refuse SYMBOL             a SUBSCRIBE naming SYMBOL's stream is refused whole:
+ *                             {"error":{"code":2,"msg":"Invalid request: ..."},"id":N}
+ *
  * `symbols` may be given on several lines (they add up), up to SC_MAX_SYMBOLS in all; lines
  * may be of any length.
  *
@@ -46,7 +53,7 @@
 
 #include <stddef.h>
 
-#define SC_MAX_SYMBOLS 1024 /* Binance's streams per connection: one connection's worth */
+#define SC_MAX_SYMBOLS 2048 /* two connections' worth of Binance's 1024 streams */
 #define SC_MAX_FAULTS  32
 
 typedef enum sc_fault_kind {
@@ -90,6 +97,7 @@ typedef struct scenario {
     size_t huge_bytes; /* the size of the `huge` frame */
     int flood;         /* events as fast as they can go out */
     int tlsstall;      /* run the never-answering TCP listener */
+    int refuse_symbol; /* -1: none; else SUBSCRIBEs naming its stream are refused */
 } scenario;
 
 /* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err.

@@ -11,8 +11,10 @@
  * one line per REST request ("rest <ms> <symbol> <status>"), per websocket connection
  * ("ws <ms> <n> <streams it asked for>"), per websocket connection closed ("closed <ms> <n>
  * <frames sent> <close code>", the code the client's close frame carried: 1005 for a close
- * frame without one, 1006 for no close frame at all), per TCP connection to the stalling port ("tcp <ms> <n>"), and once every
- * scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
+ * frame without one, 1006 for no close frame at all), per SUBSCRIBE ("sub <ms> <n> <streams
+ * it added> <id> <ok|refused|over>"), per connection closed for sending control messages too
+ * fast ("ratelimit <ms> <n>"), per TCP connection to the stalling port ("tcp <ms> <n>"), and once
+ * every scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
  * and then "done <ms>". The market starts with the first websocket connection.
  */
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cJSON.h>
 #include <libwebsockets.h>
 
 #include "market.h"
@@ -42,6 +45,7 @@ typedef struct out_frame {
     size_t sent; /* bytes already sent (fragments) */
     int binary;
     int close_after; /* cut the connection once this frame is out */
+    int control;     /* an answer to the client: not counted as a frame sent */
     struct out_frame *next;
 } out_frame;
 
@@ -54,8 +58,12 @@ typedef struct session {
     out_frame *head, *tail;
     long queued; /* frames in the queue */
     long frames_sent;
-    int stalled; /* the stall already happened */
+    int stalled;    /* the stall already happened */
     int close_code; /* from the client's close frame; 0 before any */
+    char *rx;       /* a message from the client being reassembled */
+    size_t rx_len, rx_cap;
+    long ctl_ms[5]; /* when the last 5 control messages came, oldest first */
+    int ctl_n;
     struct session *next_ws;
     struct lws *wsi;
     /* http */
@@ -100,7 +108,8 @@ static void log_line(const char *fmt, ...)
     fflush(g.log);
 }
 
-static void enqueue(session *s, const char *text, size_t len, int binary, int close_after)
+static void enqueue_frame(session *s, const char *text, size_t len, int binary, int close_after,
+                          int control)
 {
     out_frame *f = calloc(1, sizeof *f);
     f->buf = malloc(LWS_PRE + len + 1);
@@ -108,6 +117,7 @@ static void enqueue(session *s, const char *text, size_t len, int binary, int cl
     f->len = len;
     f->binary = binary;
     f->close_after = close_after;
+    f->control = control;
     if (s->tail)
         s->tail->next = f;
     else
@@ -115,6 +125,11 @@ static void enqueue(session *s, const char *text, size_t len, int binary, int cl
     s->tail = f;
     s->queued++;
     lws_callback_on_writable(s->wsi);
+}
+
+static void enqueue(session *s, const char *text, size_t len, int binary, int close_after)
+{
+    enqueue_frame(s, text, len, binary, close_after, 0);
 }
 
 static void drop_queue(session *s)
@@ -308,6 +323,120 @@ static void subscribe(session *s, const char *args)
     }
 }
 
+/* ---- SUBSCRIBE ---- */
+
+/* The symbol index of a depth stream name ("btcusdt@depth@100ms"), or -1. */
+static int stream_symbol(const char *name)
+{
+    size_t name_len = strcspn(name, "@");
+    if (strncmp(name + name_len, "@depth", 6) != 0)
+        return -1;
+    for (int i = 0; i < g.sc.n_symbols; i++) {
+        const char *sym = g.sc.symbols[i];
+        if (strlen(sym) == name_len && strncasecmp(sym, name, name_len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* A control message: more than 5 in a second closes the connection, as Binance does. */
+static int over_rate(session *s)
+{
+    long now = ms_since_start();
+    if (s->ctl_n == 5 && now - s->ctl_ms[0] < 1000) {
+        log_line("ratelimit %ld %d\n", now, s->conn_no);
+        return 1;
+    }
+    if (s->ctl_n == 5) {
+        memmove(s->ctl_ms, s->ctl_ms + 1, 4 * sizeof s->ctl_ms[0]);
+        s->ctl_n--;
+    }
+    s->ctl_ms[s->ctl_n++] = now;
+    return 0;
+}
+
+/* {"result":null,"id":N}, or {"error":{...},"id":N} when `refusal` is not NULL. */
+static void answer(session *s, long id, const char *refusal)
+{
+    char text[512];
+    int n;
+    if (refusal == NULL)
+        n = snprintf(text, sizeof text, "{\"result\":null,\"id\":%ld}", id);
+    else
+        n = snprintf(text, sizeof text,
+                     "{\"error\":{\"code\":2,\"msg\":\"Invalid request: %s\"},\"id\":%ld}", refusal,
+                     id);
+    enqueue_frame(s, text, (size_t)n, 0, 0, 1);
+}
+
+/* {"method":"SUBSCRIBE","params":[...],"id":N}: mark the streams, answer. -1: close. */
+static int control_message(session *s, const char *text, size_t len)
+{
+    if (over_rate(s))
+        return -1;
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(j, "method");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
+    long n_id = cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+    const char *verdict = "ok";
+    int added = 0, refused = 0, total = 0;
+    if (!cJSON_IsString(method) || strcmp(method->valuestring, "SUBSCRIBE") != 0 ||
+        !cJSON_IsArray(params) || n_id < 0) {
+        answer(s, n_id, "not a SUBSCRIBE");
+        cJSON_Delete(j);
+        return 0;
+    }
+    const cJSON *p;
+    cJSON_ArrayForEach(p, params)
+    {
+        int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring) : -1;
+        refused |= sym >= 0 && sym == g.sc.refuse_symbol;
+    }
+    for (int i = 0; i < g.sc.n_symbols; i++)
+        total += s->subscribed[i];
+    if (refused) {
+        verdict = "refused";
+        answer(s, n_id, "refused stream");
+    } else if (total + cJSON_GetArraySize(params) > 1024) {
+        verdict = "over";
+        answer(s, n_id, "over 1024 streams on this connection");
+    } else {
+        cJSON_ArrayForEach(p, params)
+        {
+            int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring) : -1;
+            if (sym >= 0 && !s->subscribed[sym]) {
+                s->subscribed[sym] = 1;
+                added++;
+            }
+        }
+        answer(s, n_id, NULL);
+    }
+    log_line("sub %ld %d %d %ld %s\n", ms_since_start(), s->conn_no, added, n_id, verdict);
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* A piece of a message from the client; whole ones go to control_message. */
+static int ws_receive(struct lws *wsi, session *s, const char *in, size_t len)
+{
+    if (s->rx_len + len + 1 > s->rx_cap) {
+        size_t cap = s->rx_cap ? s->rx_cap * 2 : 65536;
+        while (cap < s->rx_len + len + 1)
+            cap *= 2;
+        s->rx = realloc(s->rx, cap);
+        s->rx_cap = cap;
+    }
+    memcpy(s->rx + s->rx_len, in, len);
+    s->rx_len += len;
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+        return 0;
+    s->rx[s->rx_len] = '\0';
+    size_t n = s->rx_len;
+    s->rx_len = 0;
+    return control_message(s, s->rx, n);
+}
+
 static void ws_open(struct lws *wsi, session *s)
 {
     s->is_ws = 1;
@@ -349,6 +478,8 @@ static void ws_close(session *s)
     drop_queue(s);
     free(s->subscribed);
     s->subscribed = NULL;
+    free(s->rx);
+    s->rx = NULL;
 }
 
 static int ws_writable(struct lws *wsi, session *s)
@@ -375,11 +506,16 @@ static int ws_writable(struct lws *wsi, session *s)
     if (s->head == NULL)
         s->tail = NULL;
     s->queued--;
-    int close_now = f->close_after;
+    int close_now = f->close_after, control = f->control;
     free(f->buf);
     free(f);
     if (close_now)
         return -1;
+    if (control) { /* an answer: not a frame of the market, triggers no scripted fault */
+        if (s->head != NULL)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
     s->frames_sent++;
     if (s->conn_no == 1 && s->frames_sent == g.sc.close_after)
         return -1; /* abrupt: no close frame */
@@ -420,7 +556,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         ws_close(s);
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        return 0;
+        return s->silent ? 0 : ws_receive(wsi, s, in, len);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
         /* The close frame's payload starts with the code, big-endian. */
         const unsigned char *p = in;

@@ -55,25 +55,26 @@ static void set_soft_nofile(pid_t pid, rlim_t soft)
 static char *const btc[] = {"BTCUSDT"};
 
 /* SIGTERM: the server sees every websocket end with a close frame carrying 1000, on each of
- * the connections 90 symbols of 16 characters need (68 streams fit one request line). */
+ * the two connections 1100 symbols need (1024 a connection). */
 static void test_feed_stop_closes_each_websocket_with_1000(void **state)
 {
     run *r = *state;
-    enum { N = 90 };
+    enum { N = 1100 };
     static char names[N][24];
-    char *symbols[N];
-    char scenario[N * 24 + 128] = "symbols";
+    static char *symbols[N];
+    static char scenario[N * 24 + 128];
+    size_t used = (size_t)snprintf(scenario, sizeof scenario, "rate 1\nevents 20\nsymbols");
     for (int i = 0; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "S%03dLONGNAMEUSDT", i);
+        snprintf(names[i], sizeof names[i], "S%04dUSDT", i);
         symbols[i] = names[i];
-        strcat(scenario, " ");
-        strcat(scenario, names[i]);
+        used += (size_t)snprintf(scenario + used, sizeof scenario - used, " %s", names[i]);
     }
-    strcat(scenario, "\nrate 2\nevents 1000\n");
+    snprintf(scenario + used, sizeof scenario - used, "\n");
     ob_start_server(r, "localhost", scenario);
     ob_write_config(r, NULL);
     ob_start(r, NULL, N, symbols);
-    ob_wait_for_log(r, "ws", 2, 30);
+    ob_wait_for_log(r, "sub", 5, 30); /* 4 batches of 256 on the first, 1 on the second */
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 2);
     assert_int_equal(ob_stop(r, 30), 0);
     ob_wait_for_log(r, "closed", 2, 10);
 
@@ -186,6 +187,99 @@ static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **st
     tr_records_free(&rs);
 }
 
+/* The "sub" lines of the server log: how many, the streams they added, and the least time
+ * between two of them on one connection. */
+static int sub_lines(const run *r, long *streams, long *least_gap_ms, int *refused)
+{
+    char *log = tu_read_file(r->fs.log, NULL);
+    int n = 0;
+    long last_ms = -1;
+    *streams = 0;
+    *least_gap_ms = 1000000;
+    *refused = 0;
+    for (char *line = log ? strtok(log, "\n") : NULL; line != NULL; line = strtok(NULL, "\n")) {
+        long ms, id;
+        int conn, added;
+        char verdict[16];
+        if (sscanf(line, "sub %ld %d %d %ld %15s", &ms, &conn, &added, &id, verdict) != 5)
+            continue;
+        n++;
+        *streams += added;
+        *refused += strcmp(verdict, "ok") != 0;
+        if (last_ms >= 0 && ms - last_ms < *least_gap_ms)
+            *least_gap_ms = ms - last_ms;
+        last_ms = ms;
+    }
+    free(log);
+    return n;
+}
+
+/* 1024 symbols of the longest names on one connection: its URL is "/stream" whatever the
+ * list, and it subscribes in 4 SUBSCRIBEs of 256, paced under Binance's 5 control messages a
+ * second (the server closes a connection that sends faster), each answered; the books sync. */
+static void test_feed_1024_symbols_subscribe_on_one_connection(void **state)
+{
+    run *r = *state;
+    enum { N = 1024, SYNCED = 8 };
+    static char names[N][21];
+    static char *symbols[N];
+    size_t cap = 64 + (size_t)N * 21;
+    char *scenario = malloc(cap);
+    assert_non_null(scenario);
+    size_t used = (size_t)snprintf(scenario, cap, "rate 2\nevents 10\nsymbols");
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "S%04dLONGSYMBOLUSDT", i); /* 20 characters */
+        symbols[i] = names[i];
+        used += (size_t)snprintf(scenario + used, cap - used, " %s", names[i]);
+    }
+    snprintf(scenario + used, cap - used, "\n");
+    ob_start_server(r, "localhost", scenario);
+    free(scenario);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, N, symbols);
+    ob_wait_for_log(r, "sub", 4, 30);
+    ob_wait_captured(r, symbols, SYNCED, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    long streams, least_gap_ms;
+    int refused;
+    assert_int_equal(sub_lines(r, &streams, &least_gap_ms, &refused), 4);
+    print_message("4 SUBSCRIBEs, at least %ld ms apart\n", least_gap_ms);
+    assert_int_equal(streams, N);
+    assert_int_equal(refused, 0);
+    assert_true(least_gap_ms >= 200);
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 1);
+    assert_int_equal(fake_log_count(&r->fs, "ratelimit"), 0);
+    assert_false(ob_file_contains(r->err, "refused the streams"));
+    tr_records rs;
+    tr_truth t;
+    ob_read_records(r, &rs);
+    ob_read_truth(r, &t);
+    assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 1);
+    for (int i = 0; i < SYNCED; i++)
+        ob_check_symbol(r, &rs, &t, symbols[i]);
+    tr_records_free(&rs);
+    tr_truth_free(&t);
+}
+
+/* A SUBSCRIBE the server refuses is named on stderr with the streams it carried and the
+ * server's reason; the connection stays, and what was not refused is captured. */
+static void test_feed_refused_streams_are_named(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 20\nevents 40\nrefuse ETHUSDT\n");
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 2, (char *[]){"BTCUSDT", "ETHUSDT"});
+    ob_wait_for_text(r, r->err, "refused the streams", 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_true(ob_file_contains(r->err, "btcusdt@depth@100ms, ethusdt@depth@100ms"));
+    assert_true(ob_file_contains(r->err, "Invalid request: refused stream"));
+    long streams, least_gap_ms;
+    int refused;
+    assert_int_equal(sub_lines(r, &streams, &least_gap_ms, &refused), 1);
+    assert_int_equal(refused, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -195,6 +289,8 @@ int main(void)
         T(test_feed_unresolvable_host_is_named),
         T(test_feed_silent_connection_is_recorded_as_no_data),
         T(test_feed_snapshot_without_descriptors_is_said_and_retried),
+        T(test_feed_1024_symbols_subscribe_on_one_connection),
+        T(test_feed_refused_streams_are_named),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }

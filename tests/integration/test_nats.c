@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include <dirent.h>
@@ -580,6 +581,85 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
     print_message("stream: %zu messages from two processes\n", n_msgs);
 }
 
+/* Raw frames from two hosts (record = raw): the same frame has the same Msg-Id (stream name
+ * and u), so the stream holds each event's frame once. */
+static void test_nats_raw_frames_from_two_hosts_stored_once(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 200\n");
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    for (int i = 0; i < 2; i++) {
+        FILE *c = fopen(i ? f->b->conf : f->a->conf, "a");
+        fprintf(c, "\n[book]\nrecord = raw\n");
+        fclose(c);
+    }
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0;
+    spawn_orderbook(f->a);
+    spawn_orderbook(f->b);
+    tr_truth t;
+    char err[256];
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    while (!ob_file_contains(f->a->fs.log, "done")) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(f->a, "the fake Binance is not done within 60 s");
+        usleep(100000);
+    }
+    sleep(2);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0 ||
+        !ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
+        ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
+    assert_int_equal(tr_read_truth(&t, f->a->fs.truth, err, sizeof err), 0);
+    ns_msgs ms;
+    assert_int_equal(ns_read_all(f->c.url, "DEPTHLOG", &ms), 0);
+    for (int k = 0; k < 2; k++) {
+        const char *sym = OB_SYMS[k];
+        double last = tr_truth_last_u(&t, sym), first = -1;
+        unsigned char *seen = calloc((size_t)last + 1, 1);
+        char subject[64];
+        snprintf(subject, sizeof subject, "depthlog.spot.%s.frame", sym);
+        size_t frames = 0;
+        for (size_t i = 0; i < ms.n; i++) {
+            if (strcmp(ms.m[i].subject, subject) != 0)
+                continue;
+            cJSON *j = cJSON_Parse(ms.m[i].data);
+            const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+            const cJSON *ev = cJSON_GetObjectItemCaseSensitive(data, "data");
+            const cJSON *stream = cJSON_GetObjectItemCaseSensitive(data, "stream");
+            const cJSON *u = cJSON_GetObjectItemCaseSensitive(ev, "u");
+            assert_true(cJSON_IsNumber(u) && cJSON_IsString(stream));
+            char want[128];
+            snprintf(want, sizeof want, "spot:%s:frame:%s:%.0f", sym, stream->valuestring,
+                     u->valuedouble);
+            assert_string_equal(ms.m[i].msg_id, want);
+            size_t x = (size_t)u->valuedouble;
+            assert_true(x <= (size_t)last);
+            if (seen[x])
+                fail_msg("the frame of %s u=%zu is in the stream twice", sym, x);
+            seen[x] = 1;
+            if (first < 0 || u->valuedouble < first)
+                first = u->valuedouble;
+            frames++;
+            cJSON_Delete(j);
+        }
+        size_t missing = 0;
+        for (size_t j = 0; j < t.n; j++)
+            if (strcmp(t.e[j].s, sym) == 0 && t.e[j].u >= first && !seen[(size_t)t.e[j].u])
+                missing++;
+        print_message("%s: %zu frames in the stream from two hosts (from u=%.0f), %zu missing\n",
+                      sym, frames, first, missing);
+        assert_int_equal(missing, 0);
+        assert_true(frames >= tr_truth_count(&t, sym) / 2);
+        free(seen);
+    }
+    ns_msgs_free(&ms);
+    tr_truth_free(&t);
+}
+
 /* orderbook capturing while every node of the cluster is down for a few seconds: its records
  * wait, and afterwards the stream holds every event once, equal to the truth. */
 static void test_nats_orderbook_whole_cluster_down_nothing_lost(void **state)
@@ -748,6 +828,29 @@ static void lines_free(lines *ls)
     free(ls->l);
 }
 
+/* orderbook-archive without a [nats] url, or with a malformed one: exit 2 with the reason. */
+static void test_nats_archive_bad_configuration_exit_2(void **state)
+{
+    fixture *f = *state;
+    char conf[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(conf, sizeof conf, "%s/archive.conf", f->dir);
+    snprintf(err, sizeof err, "%s/archive.err", f->dir);
+    const char *cases[][2] = {{"url =", "[nats] url is empty"},
+                              {"url = nats//127.0.0.1:4222", "[nats] url"}};
+    for (int i = 0; i < 2; i++) {
+        FILE *c = fopen(conf, "w");
+        fprintf(c, "[log]\ndir = %s/archive\n[nats]\n%s\n", f->dir, cases[i][0]);
+        fclose(c);
+        pid_t pid = spawn_archive(conf, err);
+        int rc = proc_wait(pid, 20);
+        char *text = tu_read_file(err, NULL);
+        if (rc != 2 || text == NULL || strstr(text, cases[i][1]) == NULL)
+            fail_msg("\"%s\": exit %d, expected 2 and \"%s\": %s", cases[i][0], rc, cases[i][1],
+                     text ? text : "(nothing)");
+        free(text);
+    }
+}
+
 /* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
  * wrote (and published), each in the file of its ts, and no more duplicates than one
  * unacknowledged batch. */
@@ -835,6 +938,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_publish_rate_r3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_orderbooks_one_copy_equal_to_the_truth, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_nats_raw_frames_from_two_hosts_stored_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_whole_cluster_down_nothing_lost, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_shards_disjoint_and_complete, setup,
@@ -842,6 +947,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_orderbook_unreachable_url_capture_goes_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_malformed_url_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_archive_bad_configuration_exit_2, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nats_archive_killed_and_restarted_keeps_everything,
                                         setup, teardown),
     };
