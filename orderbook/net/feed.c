@@ -28,6 +28,7 @@ struct feed {
     /* Ping and hang-up, set once from the options and shared by every connection. 4.1.6's
      * defaults are 400/400: a ping and a hang-up at the same moment, every 400 s. */
     lws_retry_bo_t idle;
+    conn_budget budget; /* websocket connection attempts, every connection's */
     struct lws_context *ctx;
     atomic_int stop;
     int stopping; /* feed_run is ending: no more handler calls */
@@ -137,11 +138,12 @@ static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, si
     *longest = 0;
     for (size_t done = 0; done < cfg->n_symbols;) {
         size_t n = streams_for_conn(cfg->n_symbols - done);
-        size_t len = streams_conn_path(f->ws_path, NULL, 0);
+        streams_spec spec = {cfg->market, cfg->speed_ms};
+        size_t len = streams_conn_path(&spec, f->ws_path, NULL, 0);
         char *path = malloc(len + 1);
         if (path == NULL)
             return -1;
-        streams_conn_path(f->ws_path, path, len + 1);
+        streams_conn_path(&spec, f->ws_path, path, len + 1);
         if (strlen(path) > *longest)
             *longest = strlen(path);
         paths[*n_paths] = path;
@@ -177,13 +179,14 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
-    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle};
+    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
     ws_conn_events ev = {f->h.ctx, f->h.on_connected, f->h.on_disconnected, f->h.on_message,
                          f->h.on_problem};
     const char *const *syms = cfg->symbols;
+    streams_spec spec = {cfg->market, cfg->speed_ms};
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
-        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], cfg->speed_ms, &ev, seed);
+        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], &spec, &ev, seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;
@@ -214,6 +217,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         return NULL;
     }
     set_idle_policy(f);
+    conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
     char **paths = calloc(cfg->n_symbols, sizeof *paths);
     size_t *counts = calloc(cfg->n_symbols, sizeof *counts);

@@ -364,8 +364,11 @@ static void test_nats_full_buffer_counts_failed(void **state)
 static void test_nats_publish_rate_r3(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
-    npub *p = publisher(f, f->c.url, 3, 256u << 20);
+    /* DEPTHLOG_NATS_RATE_NODES=1: one node, R1, for the client's own ceiling. */
+    int nodes = getenv("DEPTHLOG_NATS_RATE_NODES") ? atoi(getenv("DEPTHLOG_NATS_RATE_NODES")) : 3;
+    nodes = nodes == 1 ? 1 : 3;
+    assert_int_equal(ncl_start(&f->c, f->dir, nodes), 0);
+    npub *p = publisher(f, f->c.url, nodes, 256u << 20);
     put_all(p, 0, 1, 10); /* the stream exists */
     wait_published(p, 30, 30);
     long n = getenv("DEPTHLOG_NATS_RATE_N") ? atol(getenv("DEPTHLOG_NATS_RATE_N")) : 30000;
@@ -375,9 +378,9 @@ static void test_nats_publish_rate_r3(void **state)
     double s = (double)(tu_mono_ns() - t0) / 1e9;
     char line[1024];
     size_t len = record(line, sizeof line, 0, 0, 1);
-    print_message("publish rate into an R3 stream: %.0f records/s (%ld records of %zu bytes in "
-                  "%.2f s)\n",
-                  (double)n * 3 / s, n * 3, len, s);
+    print_message("publish rate into an R%d stream: %.0f records/s (%ld records of %zu bytes "
+                  "in %.2f s)\n",
+                  nodes, (double)n * 3 / s, n * 3, len, s);
     assert_int_equal(npub_stop(p, 10000), 0);
     npub_destroy(p);
 }
@@ -828,6 +831,29 @@ static void lines_free(lines *ls)
     free(ls->l);
 }
 
+/* orderbook-archive without a [nats] url, or with a malformed one: exit 2 with the reason. */
+static void test_nats_archive_bad_configuration_exit_2(void **state)
+{
+    fixture *f = *state;
+    char conf[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(conf, sizeof conf, "%s/archive.conf", f->dir);
+    snprintf(err, sizeof err, "%s/archive.err", f->dir);
+    const char *cases[][2] = {{"url =", "[nats] url is empty"},
+                              {"url = nats//127.0.0.1:4222", "[nats] url"}};
+    for (int i = 0; i < 2; i++) {
+        FILE *c = fopen(conf, "w");
+        fprintf(c, "[log]\ndir = %s/archive\n[nats]\n%s\n", f->dir, cases[i][0]);
+        fclose(c);
+        pid_t pid = spawn_archive(conf, err);
+        int rc = proc_wait(pid, 20);
+        char *text = tu_read_file(err, NULL);
+        if (rc != 2 || text == NULL || strstr(text, cases[i][1]) == NULL)
+            fail_msg("\"%s\": exit %d, expected 2 and \"%s\": %s", cases[i][0], rc, cases[i][1],
+                     text ? text : "(nothing)");
+        free(text);
+    }
+}
+
 /* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
  * wrote (and published), each in the file of its ts, and no more duplicates than one
  * unacknowledged batch. */
@@ -924,6 +950,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_orderbook_unreachable_url_capture_goes_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_malformed_url_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_archive_bad_configuration_exit_2, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nats_archive_killed_and_restarted_keeps_everything,
                                         setup, teardown),
     };
