@@ -23,6 +23,11 @@ static void test_streams_name_lowercases_and_picks_the_speed(void **state)
     assert_string_equal(out, "eth-btc.x_1@depth@100ms");
     streams_name(1000, "BNBBTC", out, sizeof out);
     assert_string_equal(out, "bnbbtc@depth");
+    /* Futures: 250 ms is the plain stream, 500 ms has its own suffix. */
+    streams_name(250, "BTCUSD_PERP", out, sizeof out);
+    assert_string_equal(out, "btcusd_perp@depth");
+    streams_name(500, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@depth@500ms");
 }
 
 static void test_streams_conn_path_never_grows_with_symbols(void **state)

@@ -138,11 +138,14 @@ static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, si
     *longest = 0;
     for (size_t done = 0; done < cfg->n_symbols;) {
         size_t n = streams_for_conn(cfg->n_symbols - done);
-        size_t len = streams_conn_path(f->ws_path, NULL, 0);
+        /* The market's route first (USD-M: depth under /public), then /stream. */
+        char base[PATH_MAX_LEN + 16];
+        snprintf(base, sizeof base, "%s%s", f->ws_path, brest_ws_route(cfg->market));
+        size_t len = streams_conn_path(base, NULL, 0);
         char *path = malloc(len + 1);
         if (path == NULL)
             return -1;
-        streams_conn_path(f->ws_path, path, len + 1);
+        streams_conn_path(base, path, len + 1);
         if (strlen(path) > *longest)
             *longest = strlen(path);
         paths[*n_paths] = path;

@@ -29,7 +29,11 @@ size_t streams_name(int speed_ms, const char *symbol, char *out, size_t cap)
         lower[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
     }
     lower[k] = '\0';
-    int n = snprintf(out, cap, "%s%s", lower, speed_ms == 1000 ? "@depth" : "@depth@100ms");
+    /* 1000 (spot) and 250 (futures) are each market's plain @depth. */
+    const char *speed = speed_ms == 100   ? "@depth@100ms"
+                        : speed_ms == 500 ? "@depth@500ms"
+                                          : "@depth";
+    int n = snprintf(out, cap, "%s%s", lower, speed);
     return n < 0 ? 0 : (size_t)n;
 }
 

@@ -21,8 +21,9 @@ size_t streams_conn_path(const char *base, char *out, size_t cap);
 /* How many of n symbols the next connection carries: up to STREAMS_PER_CONN. */
 size_t streams_for_conn(size_t n);
 
-/* The stream of a symbol (upper case, at most 20 characters): "btcusdt@depth@100ms", or
- * "btcusdt@depth" when speed_ms is 1000. Returns the length snprintf would. */
+/* The stream of a symbol (upper case, at most 20 characters): "btcusdt@depth@100ms" for
+ * speed_ms 100, "btcusdt@depth@500ms" for 500 (futures), "btcusdt@depth" for 1000 (spot) and
+ * 250 (futures). Returns the length snprintf would. */
 size_t streams_name(int speed_ms, const char *symbol, char *out, size_t cap);
 
 /* {"method":"SUBSCRIBE","params":["a@depth@100ms",...],"id":<id>} for symbols[0..n),
