@@ -33,6 +33,7 @@
 #include "serve.h"
 #include "serve_capture.h"
 #include "status.h"
+#include "streams.h"
 
 #define VERSION "0.1.0"
 
@@ -359,12 +360,14 @@ static void set_origin(app *a)
                                           [CFG_MARKET_USDM] = BREST_USDM,
                                           [CFG_MARKET_COINM] = BREST_COINM};
     const url_parts *ws = &a->conf.ws;
-    char port[16] = "", url[CAP_URL_MAX];
+    streams_spec spec = {market[a->conf.market], a->conf.speed_ms};
+    char port[16] = "", path[URL_PATH_MAX + 32], url[CAP_URL_MAX];
     if (ws->port != 443)
         snprintf(port, sizeof port, ":%d", ws->port);
+    streams_conn_path(&spec, ws->path, path, sizeof path);
     int v6 = strchr(ws->host, ':') != NULL;
-    snprintf(url, sizeof url, "wss://%s%s%s%s%s%s/stream", v6 ? "[" : "", ws->host, v6 ? "]" : "",
-             port, ws->path, brest_ws_route(market[a->conf.market]));
+    snprintf(url, sizeof url, "wss://%s%s%s%s%s", v6 ? "[" : "", ws->host, v6 ? "]" : "", port,
+             path);
     cap_set_origin(a->pipeline,
                    a->conf.market == CFG_MARKET_SPOT ? SYNC_RULE_SPOT : SYNC_RULE_FUTURES,
                    cfg_market_name(a->conf.market), url);

@@ -213,15 +213,6 @@ static void test_brest_depth_limit_rounds_futures_up_to_an_allowed_one(void **st
     assert_int_equal(brest_depth_weight(BREST_USDM, 200), brest_depth_weight(BREST_USDM, 500));
 }
 
-/* USD-M serves depth under /public since 2026; the others at the root. */
-static void test_brest_ws_route_per_market(void **state)
-{
-    (void)state;
-    assert_string_equal(brest_ws_route(BREST_SPOT), "");
-    assert_string_equal(brest_ws_route(BREST_USDM), "/public");
-    assert_string_equal(brest_ws_route(BREST_COINM), "");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,7 +231,6 @@ int main(void)
         cmocka_unit_test(test_brest_depth_path_per_market),
         cmocka_unit_test(test_brest_default_endpoints_per_market),
         cmocka_unit_test(test_brest_depth_limit_rounds_futures_up_to_an_allowed_one),
-        cmocka_unit_test(test_brest_ws_route_per_market),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,31 +13,45 @@
 
 #include "streams.h"
 
+static const streams_spec spot100 = {BREST_SPOT, 100};
+
 static void test_streams_name_lowercases_and_picks_the_speed(void **state)
 {
     (void)state;
     char out[64];
-    assert_int_equal(streams_name(100, "BTCUSDT", out, sizeof out), 19);
+    assert_int_equal(streams_name(&spot100, "BTCUSDT", out, sizeof out), 19);
     assert_string_equal(out, "btcusdt@depth@100ms");
-    streams_name(100, "ETH-BTC.X_1", out, sizeof out);
+    streams_name(&spot100, "ETH-BTC.X_1", out, sizeof out);
     assert_string_equal(out, "eth-btc.x_1@depth@100ms");
-    streams_name(1000, "BNBBTC", out, sizeof out);
+    streams_name(&(streams_spec){BREST_SPOT, 1000}, "BNBBTC", out, sizeof out);
     assert_string_equal(out, "bnbbtc@depth");
-    /* Futures: 250 ms is the plain stream, 500 ms has its own suffix. */
-    streams_name(250, "BTCUSD_PERP", out, sizeof out);
-    assert_string_equal(out, "btcusd_perp@depth");
-    streams_name(500, "BTCUSDT", out, sizeof out);
-    assert_string_equal(out, "btcusdt@depth@500ms");
+}
+
+static void test_streams_name_on_futures_speeds(void **state)
+{
+    (void)state;
+    char out[64];
+    streams_name(&(streams_spec){BREST_USDM, 100}, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@depth@100ms");
+    streams_name(&(streams_spec){BREST_USDM, 250}, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@depth");
+    streams_name(&(streams_spec){BREST_COINM, 500}, "BTCUSD_PERP", out, sizeof out);
+    assert_string_equal(out, "btcusd_perp@depth@500ms");
 }
 
 static void test_streams_conn_path_never_grows_with_symbols(void **state)
 {
     (void)state;
     char out[64];
-    streams_conn_path("", out, sizeof out);
+    streams_conn_path(&spot100, "", out, sizeof out);
     assert_string_equal(out, "/stream");
-    streams_conn_path("/base", out, sizeof out);
+    streams_conn_path(&spot100, "/base", out, sizeof out);
     assert_string_equal(out, "/base/stream");
+    /* USD-M depth is routed to /public since 2026; COIN-M keeps /stream. */
+    streams_conn_path(&(streams_spec){BREST_USDM, 100}, "", out, sizeof out);
+    assert_string_equal(out, "/public/stream");
+    streams_conn_path(&(streams_spec){BREST_COINM, 100}, "", out, sizeof out);
+    assert_string_equal(out, "/stream");
 }
 
 static void test_streams_for_conn_takes_up_to_1024(void **state)
@@ -55,7 +69,7 @@ static void test_streams_subscribe_is_the_json_binance_wants(void **state)
     (void)state;
     const char *symbols[] = {"BTCUSDT", "ETHUSDT"};
     size_t len;
-    char *buf = streams_subscribe(100, symbols, 2, 7, 16, &len);
+    char *buf = streams_subscribe(&spot100, symbols, 2, 7, 16, &len);
     assert_non_null(buf);
     const char *want =
         "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@depth@100ms\",\"ethusdt@depth@100ms\"],"
@@ -76,14 +90,14 @@ static void test_streams_subscribe_holds_a_batch_of_longest_names(void **state)
         symbols[i] = names[i];
     }
     size_t len;
-    char *buf = streams_subscribe(100, symbols, STREAMS_PER_SUBSCRIBE, 4294967295u, 0, &len);
+    char *buf = streams_subscribe(&spot100, symbols, STREAMS_PER_SUBSCRIBE, 4294967295u, 0, &len);
     assert_non_null(buf);
     cJSON *j = cJSON_ParseWithLength(buf, len);
     assert_non_null(j);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
     assert_int_equal(cJSON_GetArraySize(params), STREAMS_PER_SUBSCRIBE);
     char want[64];
-    streams_name(100, names[STREAMS_PER_SUBSCRIBE - 1], want, sizeof want);
+    streams_name(&spot100, names[STREAMS_PER_SUBSCRIBE - 1], want, sizeof want);
     assert_string_equal(cJSON_GetArrayItem(params, STREAMS_PER_SUBSCRIBE - 1)->valuestring, want);
     assert_true(cJSON_GetObjectItemCaseSensitive(j, "id")->valuedouble == 4294967295.0);
     cJSON_Delete(j);
@@ -129,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streams_name_lowercases_and_picks_the_speed),
+        cmocka_unit_test(test_streams_name_on_futures_speeds),
         cmocka_unit_test(test_streams_conn_path_never_grows_with_symbols),
         cmocka_unit_test(test_streams_for_conn_takes_up_to_1024),
         cmocka_unit_test(test_streams_subscribe_is_the_json_binance_wants),

@@ -134,11 +134,6 @@ int brest_depth_limit(brest_market m, int limit)
     return 1000;
 }
 
-const char *brest_ws_route(brest_market m)
-{
-    return m == BREST_USDM ? "/public" : "";
-}
-
 size_t brest_depth_path(brest_market m, const char *base, const char *symbol, int limit, char *out,
                         size_t cap)
 {

@@ -64,10 +64,6 @@ uint32_t brest_weight_pause_ms(brest_market m, unsigned used);
  * 100, 500 and 1000, so another limit is rounded up to the next of those (at most 1000). */
 int brest_depth_limit(brest_market m, int limit);
 
-/* The path under the websocket URL where the market's depth streams are served: USD-M routes
- * high-frequency public data to "/public" (since 2026); "" elsewhere. */
-const char *brest_ws_route(brest_market m);
-
 /* The depth request's path and query, after the REST URL's own path `base` ("" or
  * "/prefix"): "<base>/api/v3/depth?symbol=BTCUSDT&limit=1000" (futures /fapi/v1/depth,
  * /dapi/v1/depth). Returns the length snprintf would; out is cut short beyond cap. */

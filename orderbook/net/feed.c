@@ -138,14 +138,12 @@ static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, si
     *longest = 0;
     for (size_t done = 0; done < cfg->n_symbols;) {
         size_t n = streams_for_conn(cfg->n_symbols - done);
-        /* The market's route first (USD-M: depth under /public), then /stream. */
-        char base[PATH_MAX_LEN + 16];
-        snprintf(base, sizeof base, "%s%s", f->ws_path, brest_ws_route(cfg->market));
-        size_t len = streams_conn_path(base, NULL, 0);
+        streams_spec spec = {cfg->market, cfg->speed_ms};
+        size_t len = streams_conn_path(&spec, f->ws_path, NULL, 0);
         char *path = malloc(len + 1);
         if (path == NULL)
             return -1;
-        streams_conn_path(base, path, len + 1);
+        streams_conn_path(&spec, f->ws_path, path, len + 1);
         if (strlen(path) > *longest)
             *longest = strlen(path);
         paths[*n_paths] = path;
@@ -185,9 +183,10 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
     ws_conn_events ev = {f->h.ctx, f->h.on_connected, f->h.on_disconnected, f->h.on_message,
                          f->h.on_problem};
     const char *const *syms = cfg->symbols;
+    streams_spec spec = {cfg->market, cfg->speed_ms};
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
-        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], cfg->speed_ms, &ev, seed);
+        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], &spec, &ev, seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;

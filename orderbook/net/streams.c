@@ -8,9 +8,10 @@
 
 #define SYMBOL_MAX 20 /* Binance symbols: at most 20 characters */
 
-size_t streams_conn_path(const char *base, char *out, size_t cap)
+size_t streams_conn_path(const streams_spec *sp, const char *base, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s/stream", base);
+    int n =
+        snprintf(out, cap, "%s%s", base, sp->market == BREST_USDM ? "/public/stream" : "/stream");
     return n < 0 ? 0 : (size_t)n;
 }
 
@@ -19,7 +20,16 @@ size_t streams_for_conn(size_t n)
     return n < STREAMS_PER_CONN ? n : STREAMS_PER_CONN;
 }
 
-size_t streams_name(int speed_ms, const char *symbol, char *out, size_t cap)
+static const char *suffix(const streams_spec *sp)
+{
+    if (sp->market == BREST_SPOT)
+        return sp->speed_ms == 1000 ? "@depth" : "@depth@100ms";
+    if (sp->speed_ms == 100)
+        return "@depth@100ms";
+    return sp->speed_ms == 500 ? "@depth@500ms" : "@depth";
+}
+
+size_t streams_name(const streams_spec *sp, const char *symbol, char *out, size_t cap)
 {
     /* Stream names are lower case; symbols were validated to [A-Z0-9-_.]{1,20}. */
     char lower[SYMBOL_MAX + 1];
@@ -29,16 +39,12 @@ size_t streams_name(int speed_ms, const char *symbol, char *out, size_t cap)
         lower[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
     }
     lower[k] = '\0';
-    /* 1000 (spot) and 250 (futures) are each market's plain @depth. */
-    const char *speed = speed_ms == 100   ? "@depth@100ms"
-                        : speed_ms == 500 ? "@depth@500ms"
-                                          : "@depth";
-    int n = snprintf(out, cap, "%s%s", lower, speed);
+    int n = snprintf(out, cap, "%s%s", lower, suffix(sp));
     return n < 0 ? 0 : (size_t)n;
 }
 
-char *streams_subscribe(int speed_ms, const char *const *symbols, size_t n, unsigned id, size_t pre,
-                        size_t *len)
+char *streams_subscribe(const streams_spec *sp, const char *const *symbols, size_t n, unsigned id,
+                        size_t pre, size_t *len)
 {
     /* Each stream: a name of at most 32 bytes, two quotes and a comma. */
     size_t cap = pre + 64 + n * 40;
@@ -52,7 +58,7 @@ char *streams_subscribe(int speed_ms, const char *const *symbols, size_t n, unsi
         if (i > 0)
             p[used++] = ',';
         p[used++] = '"';
-        used += streams_name(speed_ms, symbols[i], p + used, room - used);
+        used += streams_name(sp, symbols[i], p + used, room - used);
         p[used++] = '"';
     }
     used += (size_t)snprintf(p + used, room - used, "],\"id\":%u}", id);

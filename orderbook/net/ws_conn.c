@@ -19,10 +19,10 @@ struct ws_conn {
     ws_conn_events ev;
     const char *const *symbols; /* the slice of the feed's symbols it carries */
     size_t n;
-    int speed_ms;    /* which streams: @depth@100ms or @depth */
-    char *path;      /* "<base>/stream" */
-    struct lws *wsi; /* NULL while not connected */
-    char *msg;       /* the message being reassembled */
+    streams_spec spec; /* which streams: names per market and speed */
+    char *path;        /* "<base>/stream" */
+    struct lws *wsi;   /* NULL while not connected */
+    char *msg;         /* the message being reassembled */
     size_t len, cap;
     int skipping;           /* the current message is binary or too large: dropped */
     int established;        /* ESTABLISHED seen, not yet closed */
@@ -181,8 +181,7 @@ static int send_subscribe(ws_conn *c, struct lws *wsi)
     if (k > STREAMS_PER_SUBSCRIBE)
         k = STREAMS_PER_SUBSCRIBE;
     size_t len;
-    char *buf =
-        streams_subscribe(c->speed_ms, c->symbols + c->sub_sent, k, c->next_id, LWS_PRE, &len);
+    char *buf = streams_subscribe(&c->spec, c->symbols + c->sub_sent, k, c->next_id, LWS_PRE, &len);
     if (buf == NULL) {
         snprintf(c->why, sizeof c->why, "out of memory for a SUBSCRIBE");
         return -1;
@@ -225,7 +224,7 @@ static void refused(ws_conn *c, unsigned id, const char *why)
     char names[600];
     size_t used = 0;
     for (size_t i = from; i < to && used < sizeof names - 64; i++) {
-        used += streams_name(c->speed_ms, c->symbols[i], names + used, sizeof names - used);
+        used += streams_name(&c->spec, c->symbols[i], names + used, sizeof names - used);
         if (i + 1 < to)
             used += (size_t)snprintf(names + used, sizeof names - used, ", ");
     }
@@ -365,7 +364,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 const struct lws_protocols ws_conn_protocol = {"depthlog-ws", callback, 0, 0, 0, NULL, 0};
 
 ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
-                        size_t n, int speed_ms, const ws_conn_events *ev, uint32_t seed)
+                        size_t n, const streams_spec *spec, const ws_conn_events *ev, uint32_t seed)
 {
     ws_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -377,7 +376,7 @@ ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *cons
     c->path = path;
     c->symbols = symbols;
     c->n = n;
-    c->speed_ms = speed_ms;
+    c->spec = *spec;
     c->rand = seed ? seed : 1;
     return c;
 }

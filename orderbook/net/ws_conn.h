@@ -14,6 +14,7 @@
 #include <libwebsockets.h>
 
 #include "conn_budget.h"
+#include "streams.h"
 
 typedef struct ws_conn ws_conn;
 
@@ -40,11 +41,12 @@ typedef struct ws_conn_endpoint {
 /* The protocol the connections bind to; the context must list it. */
 extern const struct lws_protocols ws_conn_protocol;
 
-/* A connection carrying the streams of `symbols` (kept, not copied; at most
- * STREAMS_PER_CONN) at `speed_ms`, on `path` (malloc'ed; taken over). `seed` (non-zero)
- * starts its jitter. NULL when memory runs out (path is freed). */
+/* A connection carrying the streams (`spec`, copied) of `symbols` (kept, not copied; at most
+ * STREAMS_PER_CONN), on `path` (malloc'ed; taken over). `seed` (non-zero) starts its jitter.
+ * NULL when memory runs out (path is freed). */
 ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
-                        size_t n, int speed_ms, const ws_conn_events *ev, uint32_t seed);
+                        size_t n, const streams_spec *spec, const ws_conn_events *ev,
+                        uint32_t seed);
 
 /* Connect now; failures are retried with backoff until ws_conn_close. */
 void ws_conn_open(ws_conn *c);
