@@ -22,7 +22,7 @@ build=$(cd "$1" && pwd) || exit 2
 seconds=$2
 repo=$(cd "$(dirname "$0")/.." && pwd)
 capture="$repo/../shared/data/binance-capture-2021-10-11"
-targets=(depth_book snapshot config alog)
+targets=(depth_book snapshot config alog replay)
 
 for t in "${targets[@]}"; do
     if [ ! -x "$build/bin/fuzz_$t" ]; then
@@ -55,6 +55,7 @@ fi
 max_len() {
     case $1 in
     depth_book) echo 262144 ;;
+    replay) echo 262144 ;;
     snapshot) echo 65536 ;;
     config) echo 8192 ;;
     alog) echo 4096 ;;
@@ -71,6 +72,11 @@ for t in "${targets[@]}"; do
     dirs=("$work" "$repo/fuzz/corpus/$t")
     [ -d "$repo/fuzz/regressions/$t" ] && dirs+=("$repo/fuzz/regressions/$t")
     [ -d "$seeds/$t" ] && dirs+=("$seeds/$t")
+    # fuzz_replay reads each input also as fuzz_depth_book's lines: their seeds are its own.
+    if [ "$t" = replay ]; then
+        dirs+=("$repo/fuzz/corpus/depth_book")
+        [ -d "$seeds/depth_book" ] && dirs+=("$seeds/depth_book")
+    fi
     echo "== fuzz_$t for ${seconds}s (log: $log)"
     started=$SECONDS
     "$build/bin/fuzz_$t" -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=25 \

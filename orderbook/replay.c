@@ -26,6 +26,8 @@ typedef struct tool {
     rp_merge *merge;
     rp_replay *replay;
     alog *out;
+    int configured;    /* a configuration file was read (else: the records' own clock) */
+    int out_failed;    /* --out could not start its logger */
     int tty;           /* a progress line on stderr */
     int line_shown;    /* the progress line is on the screen */
     uint64_t problems; /* input that could not be used */
@@ -62,9 +64,21 @@ static void on_file_end(void *ctx, size_t file_index)
     rp_file_ended(t->replay, file_index);
 }
 
+static int open_out(tool *t, int utc);
+
 static void on_out(void *ctx, int64_t ns, const char *line, size_t len)
 {
     tool *t = ctx;
+    if (t->out == NULL) {
+        /* Opened on the first record: without a configuration, the files follow the clock
+         * of the records ("Z": UTC, an offset: local time). */
+        const char *q = memchr(line + 7, '"', len > 7 ? len - 7 : 0);
+        int utc = t->configured ? t->conf.utc : q != NULL && q[-1] == 'Z';
+        if (t->out_failed || open_out(t, utc) != 0) {
+            t->out_failed = 1;
+            return;
+        }
+    }
     /* The logger blocks when full: an offline tool loses nothing to speed. */
     (void)alog_write_at(t->out, ns, line, len);
 }
@@ -90,9 +104,10 @@ static void progress(tool *t)
     double frac = p.bytes ? (double)p.bytes_done / (double)p.bytes : 0.0;
     double eta = p.bytes_done ? el * (double)(p.bytes - p.bytes_done) / (double)p.bytes_done : 0.0;
     fprintf(stderr,
-            "\r\033[Korderbook-replay: files %zu/%zu | %.1f MB/s | %.0f k events/s | %.0f%% | "
+            "\r\033[Korderbook-replay: file %zu of %zu | %.1f MB/s | %.0f k events/s | %.0f%% | "
             "ETA %d:%02d",
-            p.files_done, p.files, mbs, evs / 1e3, frac * 100.0, (int)eta / 60, (int)eta % 60);
+            p.files_done < p.files ? p.files_done + 1 : p.files, p.files, mbs, evs / 1e3,
+            frac * 100.0, (int)eta / 60, (int)eta % 60);
     t->line_shown = 1;
 }
 
@@ -103,6 +118,7 @@ static int load_config(tool *t)
     const char *path = t->args.config;
     if (path == NULL && access("orderbook.conf", F_OK) == 0)
         path = "orderbook.conf";
+    t->configured = path != NULL;
     if (path != NULL && cfg_load(&t->conf, path, err, sizeof err) != 0) {
         fprintf(stderr, "orderbook-replay: %s\n", err);
         return -1;
@@ -110,13 +126,16 @@ static int load_config(tool *t)
     return 0;
 }
 
-static int open_out(tool *t)
+/* The --out logger; `utc`: whose midnight its files follow. */
+static int open_out(tool *t, int utc)
 {
     alog_options lo = {.dir = t->args.out,
                        .rollover = t->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
-                       .utc = t->conf.utc,
+                       .utc = utc,
                        .queue_bytes = (size_t)t->conf.queue_mb << 20,
                        .block_when_full = 1,
+                       .compress = t->conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD
+                                                                         : ALOG_COMPRESS_NONE,
                        .on_error = on_alog_error,
                        .error_ctx = t};
     t->out = alog_open(&lo);
@@ -169,7 +188,7 @@ static int run(tool *t)
 {
     int rc = 0;
     rp_options o = {.depth = t->args.depth ? t->args.depth : t->conf.depth,
-                    .utc = t->conf.utc,
+                    .utc = t->configured ? t->conf.utc : -1,
                     .verify = t->args.verify,
                     .keep_books = t->args.at,
                     .out = t->args.out ? on_out : NULL,
@@ -181,10 +200,6 @@ static int run(tool *t)
     t->merge = rp_merge_create(&hooks);
     if (t->replay == NULL || t->merge == NULL) {
         fprintf(stderr, "orderbook-replay: out of memory\n");
-        rc = 1;
-        goto out;
-    }
-    if (t->args.out != NULL && open_out(t) != 0) {
         rc = 1;
         goto out;
     }
@@ -219,8 +234,15 @@ static int run(tool *t)
     if (!stopped)
         rp_finish(t->replay);
     clear_progress(t);
-    if (t->args.at && !printed)
-        rp_print_books(t->replay, stdout, t->args.at_ns);
+    if (t->args.at && !printed) {
+        /* Every record up to TIME was read, unless a divergence stopped the replay first. */
+        if (stopped)
+            fprintf(stderr, "orderbook-replay: --at: no books: the replay stopped before TIME\n");
+        else
+            rp_print_books(t->replay, stdout, t->args.at_ns);
+    }
+    if (t->out_failed)
+        rc = 1;
     if (t->out != NULL) {
         if (alog_flush(t->out) != 0) {
             fprintf(stderr, "orderbook-replay: --out %s: records were lost: %s\n", t->args.out,

@@ -34,7 +34,12 @@ EOF
 fake_binance_start "$build" "$work" || exit 1
 logs=$PWD/orderbook_demo_logs
 fake_binance_config "$work/demo.conf" "$logs" "$work"
+# The live page: the books, the capture's health and the files rolling, in a browser.
+page_port=${DEMO_PAGE_PORT:-8080}
+printf '\n[serve]\nlisten = 127.0.0.1:%s\n' "$page_port" >>"$work/demo.conf"
 echo "offline_demo: fake Binance on 127.0.0.1:$port; records go to $logs/ (Ctrl-C to stop)" >&2
+echo "offline_demo: open http://127.0.0.1:$page_port/ to watch the books and the files roll" \
+    "(another port: DEMO_PAGE_PORT=N)" >&2
 # Not exec: the trap must still stop the server once orderbook has drained and exited. The
 # server runs in a session of its own, so the terminal's Ctrl-C reaches orderbook alone.
 "$build/bin/orderbook" -c "$work/demo.conf" BTCUSDT ETHUSDT || echo "offline_demo: orderbook exited $?" >&2

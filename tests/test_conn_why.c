@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "conn_why.h"
@@ -68,6 +71,26 @@ static void test_why_closed_names_silence_close_code_or_a_cut(void **state)
     assert_string_equal(out, "connection closed (no close frame)");
 }
 
+static void test_why_start_failed_tells_no_descriptor_from_no_name(void **state)
+{
+    (void)state;
+    char out[300];
+    why_start_failed("nonexistent.invalid", 0, out, sizeof out);
+    assert_non_null(strstr(out, "cannot resolve nonexistent.invalid"));
+    /* With no descriptor left the lookup fails too: that is not the name's fault. */
+    struct rlimit lim, none;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    int lowest = dup(0);
+    assert_true(lowest >= 0);
+    close(lowest);
+    none = lim;
+    none.rlim_cur = (rlim_t)lowest;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &none), 0);
+    why_start_failed("localhost", 0, out, sizeof out);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    assert_non_null(strstr(out, "no file descriptor left"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -76,6 +99,7 @@ int main(void)
         cmocka_unit_test(test_why_connect_prefers_the_certificate_problem),
         cmocka_unit_test(test_why_connect_refused_and_otherwise_lws_text),
         cmocka_unit_test(test_why_closed_names_silence_close_code_or_a_cut),
+        cmocka_unit_test(test_why_start_failed_tells_no_descriptor_from_no_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,38 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Futures events carry "pu" (and "T", "ps", which are ignored); spot events have none. */
+static void test_depth_futures_frame_parses_pu(void **state)
+{
+    (void)state;
+    depth_msg m;
+    assert_int_equal(parse(FRAME(GOOD_DATA), &m), DEPTH_UPDATE);
+    assert_false(m.ev.has_prev);
+    depth_msg_free(&m);
+    const char *fut = "{\"stream\":\"btcusd_perp@depth@100ms\",\"data\":{\"e\":\"depthUpdate\","
+                      "\"E\":1591270260907,\"T\":1591270260891,\"s\":\"BTCUSD_PERP\",\"ps\":"
+                      "\"BTCUSD\",\"U\":17285681,\"u\":17285702,\"pu\":17285675,\"b\":[[\"9517.6\","
+                      "\"10\"]],\"a\":[]}}";
+    assert_int_equal(parse(fut, &m), DEPTH_UPDATE);
+    assert_string_equal(m.ev.symbol, "BTCUSD_PERP");
+    assert_true(m.ev.has_prev);
+    assert_true(m.ev.prev_id == 17285675);
+    assert_true(m.ev.first_id == 17285681 && m.ev.last_id == 17285702);
+    depth_msg_free(&m);
+    const char *bad[] = {
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":5,\"u\":6,\"pu\":\"4\","
+              "\"b\":[],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":5,\"u\":6,\"pu\":-1,"
+              "\"b\":[],\"a\":[]}"),
+        FRAME("{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":5,\"u\":6,\"pu\":4.5,"
+              "\"b\":[],\"a\":[]}"),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(bad[i], &m), DEPTH_MALFORMED);
+        depth_msg_free(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_depth_hostile_frames_are_malformed),
         cmocka_unit_test(test_depth_classifies_other_messages),
         cmocka_unit_test(test_depth_snapshot_parses_and_refuses),
+        cmocka_unit_test(test_depth_futures_frame_parses_pu),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -258,6 +258,8 @@ static void on_file_end(void *ctx, size_t i)
     rp_file_ended(((run_ctx *)ctx)->r, i);
 }
 
+static size_t replay_depth = 5;
+
 /* Replay the files (named f0.txt, f1.txt, ...) with these options; at >= 0: books as of it. */
 static result replay(const files *f, int verify, int64_t at)
 {
@@ -265,7 +267,7 @@ static result replay(const files *f, int verify, int64_t at)
     free(res.books);
     memset(&res, 0, sizeof res);
     run_ctx ctx = {&res, NULL};
-    rp_options o = {.depth = 5,
+    rp_options o = {.depth = replay_depth,
                     .utc = 1,
                     .verify = verify,
                     .keep_books = at >= 0,
@@ -302,6 +304,15 @@ static result replay(const files *f, int verify, int64_t at)
     res.sum = *rp_get_summary(ctx.r);
     rp_merge_destroy(m);
     rp_destroy(ctx.r);
+    return res;
+}
+
+/* Verify with rebuilt records of `depth` levels a side. */
+static result replay_at_depth(const files *f, size_t depth)
+{
+    replay_depth = depth;
+    result res = replay(f, 1, -1);
+    replay_depth = 5;
     return res;
 }
 
@@ -529,6 +540,60 @@ static void test_replay_books_at_a_time_equal_the_last_record_before_it(void **s
     inputs_free(&in);
 }
 
+static void test_replay_verify_at_a_smaller_depth_says_so(void **state)
+{
+    (void)state;
+    static inputs in;
+    market(&in, T0, 20, 0, 0);
+    lines l = capture(&in, CAP_RECORD_BOTH);
+    files f = one_file(&l);
+    result res = replay_at_depth(&f, 3);
+    assert_true(res.sum.diverged);
+    if (strstr(res.sum.divergence, "bids: recorded 5 levels, rebuilt 3") == NULL ||
+        strstr(res.sum.divergence, "the capture's depth is larger than 3") == NULL)
+        fail_msg("divergence: %s", res.sum.divergence);
+    files_free(&f);
+    lines_free(&l);
+    inputs_free(&in);
+}
+
+static void test_replay_verify_keeps_books_while_another_leg_is_up(void **state)
+{
+    (void)state;
+    static inputs in;
+    market(&in, T0, 60, 0, 0);
+    lines l = capture(&in, CAP_RECORD_BOTH);
+    /* A second leg's records, as a two-leg capture writes them: its connection comes up
+     * after the first, goes down in the middle, and no book resyncs for it. */
+    lines two_legs = {0};
+    const char *leg_b_up = "{\"ts\":\"2025-11-24T16:00:00.000000Z\",\"event\":\"connected\","
+                           "\"market\":\"spot\",\"leg\":\"b\",\"url\":\"wss://b\"}";
+    size_t mid = nth(&l, "\"event\":\"frame\"", 60);
+    for (size_t i = 0; i < l.n; i++) {
+        if (i == 1)
+            push(&two_legs, leg_b_up, strlen(leg_b_up));
+        if (i == mid - 1) {
+            rp_head h;
+            rp_head_parse(l.v[i], strlen(l.v[i]), &h);
+            char line[160];
+            int n = snprintf(line, sizeof line,
+                             "{\"ts\":\"%.27s\",\"event\":\"disconnected\",\"market\":\"spot\","
+                             "\"leg\":\"b\",\"reason\":\"closed\"}",
+                             l.v[i] + 7);
+            push(&two_legs, line, (size_t)n);
+        }
+        push(&two_legs, l.v[i], strlen(l.v[i]));
+    }
+    files f = one_file(&two_legs);
+    result res = replay(&f, 1, -1);
+    assert_verified(&res, &two_legs);
+    assert_int_equal(res.sum.resyncs, 0);
+    files_free(&f);
+    lines_free(&two_legs);
+    lines_free(&l);
+    inputs_free(&in);
+}
+
 /* ---- the real capture ---- */
 
 static void read_capture(inputs *in, const char *path, int rest)
@@ -625,6 +690,8 @@ int main(void)
         cmocka_unit_test(test_replay_verify_fails_on_files_without_book_records),
         cmocka_unit_test(test_replay_verify_counts_records_before_a_first_snapshot_as_uncheckable),
         cmocka_unit_test(test_replay_books_at_a_time_equal_the_last_record_before_it),
+        cmocka_unit_test(test_replay_verify_at_a_smaller_depth_says_so),
+        cmocka_unit_test(test_replay_verify_keeps_books_while_another_leg_is_up),
         cmocka_unit_test(test_replay_verify_passes_on_the_real_binance_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

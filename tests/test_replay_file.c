@@ -268,7 +268,7 @@ static void test_rp_merge_names_bad_lines_and_reads_on(void **state)
     rp_merge_destroy(m);
 }
 
-static void test_rp_merge_opens_a_file_only_when_its_time_comes(void **state)
+static void test_rp_merge_opens_a_file_only_when_its_time_comes_and_reads_directories(void **state)
 {
     (void)state;
     char dir[256];
@@ -301,6 +301,19 @@ static void test_rp_merge_opens_a_file_only_when_its_time_comes(void **state)
     assert_true(most <= 2);
     assert_int_equal(s.n_problems, 0);
     rp_merge_destroy(m);
+    /* The directory itself: the same 900 records, and the other files in it are not read. */
+    char other[300];
+    snprintf(other, sizeof other, "%s/notes.md", dir);
+    FILE *f = fopen(other, "w");
+    fputs("not a capture\n", f);
+    fclose(f);
+    m = rp_merge_create(&hooks);
+    assert_int_equal(rp_merge_add(m, dir), 0);
+    for (n = 0; rp_merge_next(m, &r); n++)
+        ;
+    assert_int_equal(n, 900);
+    assert_int_equal(s.n_problems, 0);
+    rp_merge_destroy(m);
     tu_rm_rf(dir);
 }
 
@@ -316,7 +329,7 @@ int main(void)
         cmocka_unit_test(test_rp_file_names_a_missing_file),
         cmocka_unit_test(test_rp_merge_orders_files_by_ts_keeping_each_file_in_order),
         cmocka_unit_test(test_rp_merge_names_bad_lines_and_reads_on),
-        cmocka_unit_test(test_rp_merge_opens_a_file_only_when_its_time_comes),
+        cmocka_unit_test(test_rp_merge_opens_a_file_only_when_its_time_comes_and_reads_directories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,6 +126,8 @@ static void test_api_live_holds_symbols_health_and_files(void **state)
     assert_int_equal(cJSON_GetObjectItem(h, "messages")->valueint, 10);
     assert_int_equal(cJSON_GetObjectItem(h, "legsUp")->valueint, 2);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(h, "restWeight")));
+    assert_int_equal(cJSON_GetObjectItem(h, "symbols")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(h, "synced")->valueint, 1);
     cJSON *f = cJSON_GetObjectItem(j, "files");
     assert_string_equal(cJSON_GetObjectItem(f, "dir")->valuestring, "logs \"q\"");
     cJSON *list = cJSON_GetObjectItem(f, "list");
@@ -133,6 +135,33 @@ static void test_api_live_holds_symbols_health_and_files(void **state)
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "name")->valuestring,
                         "2026120416195.txt");
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "bytes")->valueint, 1234);
+    cJSON_Delete(j);
+    sbuf_free(&b);
+    serve_view_free(v);
+}
+
+static void test_api_live_is_bounded_however_many_symbols(void **state)
+{
+    (void)state;
+    size_t n = 3 * SERVE_LIVE_SYMBOLS;
+    serve_view *v = serve_view_new(n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(v->sym[i].symbol, sizeof v->sym[i].symbol, "S%zu", i);
+        v->sym[i].events = 2;
+        v->sym[i].resyncs = 1;
+        v->sym[i].state = i % 2 ? SERVE_LIVE : SERVE_SYNCING;
+    }
+    serve_files files = {0};
+    sbuf b;
+    sbuf_init(&b);
+    serve_api_live(&b, v, "logs", &files);
+    cJSON *j = parse(&b);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "symbols")), SERVE_LIVE_SYMBOLS);
+    cJSON *h = cJSON_GetObjectItem(j, "health");
+    assert_int_equal(cJSON_GetObjectItem(h, "symbols")->valueint, (int)n);
+    assert_int_equal(cJSON_GetObjectItem(h, "synced")->valueint, (int)n / 2);
+    assert_int_equal(cJSON_GetObjectItem(h, "events")->valueint, (int)(2 * n));
+    assert_int_equal(cJSON_GetObjectItem(h, "resyncs")->valueint, (int)n);
     cJSON_Delete(j);
     sbuf_free(&b);
     serve_view_free(v);
@@ -155,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_api_book_with_fewer_levels_than_asked),
         cmocka_unit_test(test_api_book_not_synced_has_no_levels),
         cmocka_unit_test(test_api_live_holds_symbols_health_and_files),
+        cmocka_unit_test(test_api_live_is_bounded_however_many_symbols),
         cmocka_unit_test(test_sbuf_escapes_json_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,13 +213,17 @@ static void test_http_bad_requests_get_a_status_and_a_message(void **state)
         int status;
         const char *says;
     } cases[] = {
-        {"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not found"},
-        {"GET /api/book?symbol=XRPUSDT HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not being captured"},
-        {"GET /api/book HTTP/1.1\r\nHost: x\r\n\r\n", 400, "symbol is required"},
-        {"GET /api/book?symbol=BTCUSDT&depth=1000 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "depth"},
-        {"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", 405, "read only"},
-        {"DELETE /api/book?symbol=BTCUSDT HTTP/1.1\r\nHost: x\r\n\r\n", 405, "read only"},
-        {"GET /live HTTP/1.1\r\nHost: x\r\n\r\n", 426, "websocket"},
+        {"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404, "not found"},
+        {"GET /api/book?symbol=XRPUSDT HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404,
+         "not being captured"},
+        {"GET /api/book HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, "symbol is required"},
+        {"GET /api/book?symbol=BTCUSDT&depth=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400,
+         "depth"},
+        {"POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc", 405,
+         "read only"},
+        {"DELETE /api/book?symbol=BTCUSDT HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405, "read only"},
+        {"GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 426, "websocket"},
+        {"GET /metrics HTTP/1.1\r\nHost: rebound.example:8080\r\n\r\n", 400, "loopback"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         reply r = request(f, cases[i].raw);
@@ -231,33 +235,53 @@ static void test_http_bad_requests_get_a_status_and_a_message(void **state)
     }
 }
 
+/* A request whose target or one header has `n` bytes of padding. */
+static char *padded(const char *header, size_t n)
+{
+    char *raw = malloc(n + 300);
+    size_t k = header == NULL ? (size_t)snprintf(raw, 300, "GET /metrics?pad=")
+                              : (size_t)snprintf(raw, 300,
+                                                 "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                 "%s: ",
+                                                 header);
+    memset(raw + k, 'p', n);
+    snprintf(raw + k + n, 300, "%s",
+             header == NULL ? " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" : "\r\n\r\n");
+    return raw;
+}
+
 static void test_http_over_long_target_is_414_and_headers_431(void **state)
 {
     fixture *f = *state;
-    size_t n = 3000;
-    char *raw = malloc(n + 200);
-    size_t k = (size_t)snprintf(raw, 200, "GET /api/book?symbol=BTCUSDT&pad=");
-    memset(raw + k, 'a', n);
-    snprintf(raw + k + n, 200, " HTTP/1.1\r\nHost: x\r\n\r\n");
-    reply r = request(f, raw);
-    assert_int_equal(r.status, 414);
-    free(r.text);
-    /* One known header three times over the bound. */
-    const char *names[] = {"User-Agent", "Cookie", "Accept"};
-    for (size_t i = 0; i < 3; i++) {
-        char *big = malloc(3 * n + 300);
-        size_t b = (size_t)snprintf(big, 300, "GET / HTTP/1.1\r\nHost: x\r\n%s: ", names[i]);
-        memset(big + b, 'c', 3 * n);
-        snprintf(big + b + 3 * n, 300, "\r\n\r\n");
-        r = request(f, big);
-        if (r.status != 431)
-            fail_msg("%s of %zu bytes -> %.200s", names[i], 3 * n, r.text);
+    serve_publish(f->s, view(1));
+    struct {
+        const char *header; /* NULL: the target */
+        size_t n;
+        int status;
+    } cases[] = {
+        {NULL, 1000, 200},
+        {NULL, 3000, 414},
+        {NULL, 30000, 414},
+        {NULL, 60000, 414},
+        {"User-Agent", 1000, 200},
+        {"User-Agent", 9000, 431},
+        {"Cookie", 30000, 431},
+        {"Accept", 60000, 431},
+        /* lws 4.1.6 keeps headers it does not know without a way to list them: they are not
+         * counted, only bounded by lws's header space (past it, the connection is closed). */
+        {"X-Padding", 9000, 200},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *raw = padded(cases[i].header, cases[i].n);
+        reply r = request(f, raw);
+        if (r.status != cases[i].status)
+            fail_msg("%s of %zu bytes -> %d %.200s", cases[i].header ? cases[i].header : "target",
+                     cases[i].n, r.status, r.text);
         free(r.text);
-        free(big);
+        free(raw);
     }
-    free(raw);
     /* The server is fine afterwards. */
-    r = get(f, "/");
+    reply r = get(f, "/");
     assert_int_equal(r.status, 200);
     free(r.text);
 }
@@ -363,7 +387,7 @@ static void test_ws_refuses_other_paths_and_origins(void **state)
 {
     fixture *f = *state;
     reply r =
-        request(f, "GET /metrics HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        request(f, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n");
     assert_int_not_equal(r.status, 101);
@@ -371,6 +395,13 @@ static void test_ws_refuses_other_paths_and_origins(void **state)
     r = request(f, "GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                    "Origin: http://evil.example\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n");
+    assert_int_not_equal(r.status, 101);
+    free(r.text);
+    /* DNS rebinding: a page served as rebound.example, now resolving to 127.0.0.1. */
+    r = request(f, "GET /live HTTP/1.1\r\nHost: rebound.example:8080\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Origin: http://rebound.example:8080\r\n"
                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n");
     assert_int_not_equal(r.status, 101);
     free(r.text);
@@ -404,8 +435,10 @@ static void test_ws_client_that_never_reads_slows_nobody(void **state)
         free(m);
     }
     assert_true(got);
-    /* Publishing (a view is ~10 KiB a symbol) never waited for the server: well under 50 ms. */
-    assert_true(worst < 50000000LL);
+    /* Publishing (a view is ~10 KiB a symbol) never waited for the stuck client, which would
+     * have held it for the whole run; the bound leaves room for a loaded machine and TSan. */
+    if (worst >= 500000000LL)
+        fail_msg("a publish took %lld ms", (long long)(worst / 1000000));
     reply r = get(f, "/metrics");
     assert_int_equal(r.status, 200);
     free(r.text);

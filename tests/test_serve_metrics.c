@@ -63,7 +63,7 @@ static void assert_well_formed(const char *text)
         if (strncmp(line, "# HELP ", 7) == 0) {
             assert_int_equal(sscanf(line + 7, "%127s", name), 1);
             assert_true(strlen(line) > 8 + strlen(name)); /* a help text follows */
-            snprintf(helped[nh++], 64, "%s", name);
+            snprintf(helped[nh++], 64, "%.63s", name);
         } else if (strncmp(line, "# TYPE ", 7) == 0) {
             assert_int_equal(sscanf(line + 7, "%127s %31s", name, kind), 2);
             assert_true(strcmp(kind, "counter") == 0 || strcmp(kind, "gauge") == 0);
@@ -71,7 +71,7 @@ static void assert_well_formed(const char *text)
             int total = n > 6 && strcmp(name + n - 6, "_total") == 0;
             assert_int_equal(total, strcmp(kind, "counter") == 0);
             assert_true(nh > 0 && strcmp(helped[nh - 1], name) == 0);
-            snprintf(typed[nt++], 64, "%s", name);
+            snprintf(typed[nt++], 64, "%.63s", name);
         } else {
             char *sp = strrchr(line, ' ');
             assert_non_null(sp);
@@ -89,7 +89,7 @@ static void assert_well_formed(const char *text)
             for (size_t i = 0; i < ns; i++)
                 assert_string_not_equal(series[i], line);
             assert_true(ns < 256);
-            snprintf(series[ns++], 128, "%s", line);
+            snprintf(series[ns++], 128, "%.127s", line);
         }
     }
 }

@@ -17,7 +17,8 @@
 
 static serve_verdict judge(const char *method, const char *path, const char *query)
 {
-    serve_request r = {method, path, query, strlen(path) + (query ? strlen(query) + 1 : 0), 100};
+    serve_request r = {method, path, query, strlen(path) + (query ? strlen(query) + 1 : 0),
+                       100,    NULL, 0};
     serve_verdict v;
     serve_judge(&r, &v);
     return v;
@@ -96,7 +97,7 @@ static void test_judge_unknown_paths_404_and_other_methods_405(void **state)
 static void test_judge_bounds_give_414_and_431(void **state)
 {
     (void)state;
-    serve_request r = {"GET", "/", NULL, SERVE_URI_MAX, SERVE_HEADERS_MAX};
+    serve_request r = {"GET", "/", NULL, SERVE_URI_MAX, SERVE_HEADERS_MAX, NULL, 0};
     serve_verdict v;
     serve_judge(&r, &v);
     assert_int_equal(v.status, 200);
@@ -109,6 +110,45 @@ static void test_judge_bounds_give_414_and_431(void **state)
     assert_int_equal(v.status, 431);
     assert_string_equal(serve_reason(431), "Request Header Fields Too Large");
     assert_string_equal(serve_reason(414), "URI Too Long");
+}
+
+static void test_judge_on_loopback_wants_a_loopback_host(void **state)
+{
+    (void)state;
+    const char *good[] = {"127.0.0.1", "127.0.0.1:8080", "localhost",  "LOCALHOST:80",
+                          "[::1]",     "[::1]:8080",     "127.1.2.3:1"};
+    const char *bad[] = {"evil.example",
+                         "evil.example:8080",
+                         "127.0.0.1.evil.example",
+                         "localhost.evil.example",
+                         "10.0.0.1:80",
+                         "[::2]:80",
+                         "127.0.0.1:x",
+                         "127.0.0.1:",
+                         "[::1",
+                         "",
+                         "?"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        serve_request r = {"GET", "/", NULL, 1, 10, good[i], 1};
+        serve_verdict v;
+        serve_judge(&r, &v);
+        if (v.status != 200)
+            fail_msg("Host: %s -> %d", good[i], v.status);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        serve_request r = {"GET", "/", NULL, 1, 10, bad[i], 1};
+        serve_verdict v;
+        serve_judge(&r, &v);
+        if (v.status != 400)
+            fail_msg("Host: %s -> %d", bad[i], v.status);
+        r.loopback = 0; /* listening elsewhere: any name may reach it */
+        serve_judge(&r, &v);
+        assert_int_equal(v.status, 200);
+    }
+    serve_request r = {"GET", "/", NULL, 1, 10, NULL, 1}; /* HTTP/1.0 without Host */
+    serve_verdict v;
+    serve_judge(&r, &v);
+    assert_int_equal(v.status, 200);
 }
 
 static void test_parse_listen_takes_addresses_and_ports(void **state)
@@ -196,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_judge_refuses_bad_book_queries_with_400),
         cmocka_unit_test(test_judge_unknown_paths_404_and_other_methods_405),
         cmocka_unit_test(test_judge_bounds_give_414_and_431),
+        cmocka_unit_test(test_judge_on_loopback_wants_a_loopback_host),
         cmocka_unit_test(test_parse_listen_takes_addresses_and_ports),
         cmocka_unit_test(test_files_lists_capture_files_newest_first),
     };

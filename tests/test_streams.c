@@ -1,4 +1,5 @@
-/* Which streams ride which websocket: the combined-stream path and the split over connections. */
+/* Which streams ride which websocket and how they are asked for: names, the connection path,
+ * SUBSCRIBE messages and their answers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,110 +8,148 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <cmocka.h>
 
 #include "streams.h"
 
-static void test_streams_path_lowercases_and_joins_combined_streams(void **state)
+static const streams_spec spot100 = {BREST_SPOT, 100};
+
+static void test_streams_name_lowercases_and_picks_the_speed(void **state)
 {
     (void)state;
-    const char *symbols[] = {"BTCUSDT", "ETH-BTC.X_1"};
-    char *p = streams_path("", 100, symbols, 2);
-    assert_string_equal(p, "/stream?streams=btcusdt@depth@100ms/eth-btc.x_1@depth@100ms");
-    free(p);
+    char out[64];
+    assert_int_equal(streams_name(&spot100, "BTCUSDT", out, sizeof out), 19);
+    assert_string_equal(out, "btcusdt@depth@100ms");
+    streams_name(&spot100, "ETH-BTC.X_1", out, sizeof out);
+    assert_string_equal(out, "eth-btc.x_1@depth@100ms");
+    streams_name(&(streams_spec){BREST_SPOT, 1000}, "BNBBTC", out, sizeof out);
+    assert_string_equal(out, "bnbbtc@depth");
 }
 
-static void test_streams_path_uses_plain_depth_for_1000ms(void **state)
+static void test_streams_name_on_futures_speeds(void **state)
 {
     (void)state;
-    const char *symbols[] = {"BNBBTC"};
-    char *p = streams_path("/base", 1000, symbols, 1);
-    assert_string_equal(p, "/base/stream?streams=bnbbtc@depth");
-    free(p);
+    char out[64];
+    streams_name(&(streams_spec){BREST_USDM, 100}, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@depth@100ms");
+    streams_name(&(streams_spec){BREST_USDM, 250}, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@depth");
+    streams_name(&(streams_spec){BREST_COINM, 500}, "BTCUSD_PERP", out, sizeof out);
+    assert_string_equal(out, "btcusd_perp@depth@500ms");
 }
 
-/* Split `n` symbols the way the feed does; returns the number of connections. */
-static size_t split(const char *const *symbols, size_t n, size_t *per_conn, size_t max_conns)
-{
-    size_t conns = 0;
-    for (size_t done = 0; done < n && conns < max_conns; conns++) {
-        size_t k = streams_that_fit("", 100, symbols + done, n - done);
-        assert_true(k >= 1);
-        char *p = streams_path("", 100, symbols + done, k);
-        assert_true(strlen(p) <= STREAMS_PATH_MAX);
-        if (done + k < n) {
-            /* As many as fit: one more would not have. */
-            char *longer = streams_path("", 100, symbols + done, k + 1);
-            assert_true(strlen(longer) > STREAMS_PATH_MAX);
-            free(longer);
-        }
-        free(p);
-        per_conn[conns] = k;
-        done += k;
-    }
-    return conns;
-}
-
-static void test_streams_that_fit_keep_each_path_under_the_request_line_bound(void **state)
+static void test_streams_conn_path_never_grows_with_symbols(void **state)
 {
     (void)state;
-    static char names[200][12];
-    const char *symbols[200];
-    for (int i = 0; i < 200; i++) {
-        snprintf(names[i], sizeof names[i], "SOAK%03dUSDT", i + 1);
-        symbols[i] = names[i];
-    }
-    size_t per_conn[8];
-    /* "/stream?streams=" is 16 bytes, "soak001usdt@depth@100ms" 23 and each further one 24
-     * with its '/': 82 fit in 2000. */
-    assert_int_equal(split(symbols, 200, per_conn, 8), 3);
-    assert_int_equal(per_conn[0], 82);
-    assert_int_equal(per_conn[1], 82);
-    assert_int_equal(per_conn[2], 36);
+    char out[64];
+    streams_conn_path(&spot100, "", out, sizeof out);
+    assert_string_equal(out, "/stream");
+    streams_conn_path(&spot100, "/base", out, sizeof out);
+    assert_string_equal(out, "/base/stream");
+    /* USD-M depth is routed to /public since 2026; COIN-M keeps /stream. */
+    streams_conn_path(&(streams_spec){BREST_USDM, 100}, "", out, sizeof out);
+    assert_string_equal(out, "/public/stream");
+    streams_conn_path(&(streams_spec){BREST_COINM, 100}, "", out, sizeof out);
+    assert_string_equal(out, "/stream");
 }
 
-static void test_streams_that_fit_take_one_and_count_the_base_path(void **state)
+static void test_streams_for_conn_takes_up_to_1024(void **state)
+{
+    (void)state;
+    assert_int_equal(streams_for_conn(0), 0);
+    assert_int_equal(streams_for_conn(1), 1);
+    assert_int_equal(streams_for_conn(1024), 1024);
+    assert_int_equal(streams_for_conn(1025), 1024);
+    assert_int_equal(streams_for_conn(5000), STREAMS_PER_CONN);
+}
+
+static void test_streams_subscribe_is_the_json_binance_wants(void **state)
 {
     (void)state;
     const char *symbols[] = {"BTCUSDT", "ETHUSDT"};
-    assert_int_equal(streams_that_fit("", 100, symbols, 2), 2);
-    assert_int_equal(streams_that_fit("", 100, symbols, 1), 1);
-    assert_int_equal(streams_that_fit("", 100, symbols, 0), 0);
-    char base[STREAMS_PATH_MAX];
-    memset(base, 'b', sizeof base - 1);
-    base[sizeof base - 1] = '\0';
-    /* A base path that leaves no room still carries one stream: never zero. */
-    assert_int_equal(streams_that_fit(base, 100, symbols, 2), 1);
+    size_t len;
+    char *buf = streams_subscribe(&spot100, symbols, 2, 7, 16, &len);
+    assert_non_null(buf);
+    const char *want =
+        "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@depth@100ms\",\"ethusdt@depth@100ms\"],"
+        "\"id\":7}";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(buf + 16, want, len);
+    free(buf);
 }
 
-static void test_streams_path_holds_1024_longest_symbols(void **state)
+/* A full batch of the longest symbols: valid JSON, every stream once, in order. */
+static void test_streams_subscribe_holds_a_batch_of_longest_names(void **state)
 {
     (void)state;
-    static char names[STREAMS_PER_CONN][21];
-    const char *symbols[STREAMS_PER_CONN];
-    for (int i = 0; i < STREAMS_PER_CONN; i++) {
+    static char names[STREAMS_PER_SUBSCRIBE][21];
+    const char *symbols[STREAMS_PER_SUBSCRIBE];
+    for (int i = 0; i < STREAMS_PER_SUBSCRIBE; i++) {
         snprintf(names[i], sizeof names[i], "S%019d", i);
         symbols[i] = names[i];
     }
-    char *p = streams_path("", 100, symbols, STREAMS_PER_CONN);
-    size_t streams = 0;
-    for (const char *c = p; (c = strstr(c, "@depth@100ms")) != NULL; c++)
-        streams++;
-    assert_int_equal(streams, STREAMS_PER_CONN);
-    assert_non_null(strstr(p, "/s0000000000000001023@depth@100ms"));
-    /* 20 characters and "@depth@100ms" per stream, '/' between them: nothing cut short. */
-    assert_int_equal(strlen(p), strlen("/stream?streams=") + STREAMS_PER_CONN * 33 - 1);
-    free(p);
+    size_t len;
+    char *buf = streams_subscribe(&spot100, symbols, STREAMS_PER_SUBSCRIBE, 4294967295u, 0, &len);
+    assert_non_null(buf);
+    cJSON *j = cJSON_ParseWithLength(buf, len);
+    assert_non_null(j);
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+    assert_int_equal(cJSON_GetArraySize(params), STREAMS_PER_SUBSCRIBE);
+    char want[64];
+    streams_name(&spot100, names[STREAMS_PER_SUBSCRIBE - 1], want, sizeof want);
+    assert_string_equal(cJSON_GetArrayItem(params, STREAMS_PER_SUBSCRIBE - 1)->valuestring, want);
+    assert_true(cJSON_GetObjectItemCaseSensitive(j, "id")->valuedouble == 4294967295.0);
+    cJSON_Delete(j);
+    free(buf);
+}
+
+/* 1024 streams in 4 messages, paced: under Binance's 5 control messages a second. */
+static void test_streams_pacing_keeps_under_five_messages_a_second(void **state)
+{
+    (void)state;
+    int messages = (STREAMS_PER_CONN + STREAMS_PER_SUBSCRIBE - 1) / STREAMS_PER_SUBSCRIBE;
+    assert_int_equal(messages, 4);
+    /* Any 1 s window holds at most 1000 / gap + 1 of them, with room for a pong. */
+    assert_true(1000 / STREAMS_CONTROL_GAP_MS + 1 <= 5);
+}
+
+static void test_streams_answer_tells_accepted_refused_and_market_data(void **state)
+{
+    (void)state;
+    unsigned id = 0;
+    char why[200] = "";
+    const char *ok = "{\"result\":null,\"id\":3}";
+    assert_int_equal(streams_answer(ok, strlen(ok), &id, why, sizeof why), STREAMS_ACCEPTED);
+    assert_int_equal(id, 3);
+    const char *no = "{\"error\":{\"code\":2,\"msg\":\"Invalid request: bad\"},\"id\":4}";
+    assert_int_equal(streams_answer(no, strlen(no), &id, why, sizeof why), STREAMS_REFUSED);
+    assert_int_equal(id, 4);
+    assert_string_equal(why, "code 2: Invalid request: bad");
+    const char *ev = "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\"}}";
+    assert_int_equal(streams_answer(ev, strlen(ev), &id, why, sizeof why), STREAMS_NOT_AN_ANSWER);
+    const char *shutdown = "{\"e\":\"serverShutdown\",\"E\":1}";
+    assert_int_equal(streams_answer(shutdown, strlen(shutdown), &id, why, sizeof why),
+                     STREAMS_NOT_AN_ANSWER);
+    const char *noid = "{\"result\":null}";
+    assert_int_equal(streams_answer(noid, strlen(noid), &id, why, sizeof why),
+                     STREAMS_NOT_AN_ANSWER);
+    const char *broken = "{\"result\":nul";
+    assert_int_equal(streams_answer(broken, strlen(broken), &id, why, sizeof why),
+                     STREAMS_NOT_AN_ANSWER);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_streams_path_lowercases_and_joins_combined_streams),
-        cmocka_unit_test(test_streams_path_uses_plain_depth_for_1000ms),
-        cmocka_unit_test(test_streams_that_fit_keep_each_path_under_the_request_line_bound),
-        cmocka_unit_test(test_streams_that_fit_take_one_and_count_the_base_path),
-        cmocka_unit_test(test_streams_path_holds_1024_longest_symbols),
+        cmocka_unit_test(test_streams_name_lowercases_and_picks_the_speed),
+        cmocka_unit_test(test_streams_name_on_futures_speeds),
+        cmocka_unit_test(test_streams_conn_path_never_grows_with_symbols),
+        cmocka_unit_test(test_streams_for_conn_takes_up_to_1024),
+        cmocka_unit_test(test_streams_subscribe_is_the_json_binance_wants),
+        cmocka_unit_test(test_streams_subscribe_holds_a_batch_of_longest_names),
+        cmocka_unit_test(test_streams_pacing_keeps_under_five_messages_a_second),
+        cmocka_unit_test(test_streams_answer_tells_accepted_refused_and_market_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -313,6 +313,98 @@ static void test_sync_one_symbols_resync_leaves_another_alone(void **state)
     sync_free(&b);
 }
 
+/* Futures: an event U..u whose previous event ended at pu. */
+static void ffeed(sync_symbol *s, uint64_t first, uint64_t last, uint64_t pu, int px)
+{
+    depth_event e = ev(first, last, px);
+    e.prev_id = pu;
+    e.has_prev = 1;
+    assert_int_equal(sync_event_in(s, &hooks, &e, 0), 0);
+}
+
+static void futures_connect(sync_symbol *s)
+{
+    sync_set_rule(s, SYNC_RULE_FUTURES);
+    connect_(s);
+}
+
+/* Drop u < L; the event ending at L is in the snapshot; then pu links the events across gaps
+ * in the ids. */
+static void test_sync_futures_follows_pu_across_id_gaps_from_the_event_ending_at_L(void **state)
+{
+    sync_symbol *s = *state;
+    futures_connect(s);
+    ffeed(s, 90, 95, 80, 1);    /* u < L: dropped */
+    ffeed(s, 96, 100, 95, 2);   /* u == L: in the snapshot already */
+    ffeed(s, 104, 110, 100, 3); /* ids 101..103 never exist: pu links it (spot: a gap) */
+    load(s, 100);
+    ffeed(s, 120, 121, 110, 4);
+    assert_string_equal(trail(), "loaded 100;applied 104-110;applied 120-121;");
+    assert_int_equal(s->stats.duplicates, 2);
+    assert_int_equal(s->stats.resyncs, 0);
+    assert_true(s->id == 121);
+    assert_int_equal(book_depth(&s->book, BOOK_BID), 3); /* 50 from the snapshot, 3 and 4 */
+}
+
+/* The same when the snapshot comes first: the event ending at L confirms nothing yet, the
+ * next one (pu == L) does. */
+static void test_sync_futures_snapshot_first_then_event_ending_at_L(void **state)
+{
+    sync_symbol *s = *state;
+    futures_connect(s);
+    load(s, 100);
+    ffeed(s, 96, 100, 95, 1);
+    assert_string_equal(trail(), "");
+    ffeed(s, 104, 110, 100, 2);
+    assert_string_equal(trail(), "loaded 100;applied 104-110;");
+    assert_int_equal(sync_get_state(s), SYNC_LIVE);
+}
+
+/* An event whose pu is not the previous u is a gap even when its U is id + 1. */
+static void test_sync_futures_pu_mismatch_resyncs(void **state)
+{
+    sync_symbol *s = *state;
+    futures_connect(s);
+    load(s, 100);
+    ffeed(s, 95, 102, 90, 1);
+    ffeed(s, 103, 105, 101, 2); /* spot would apply it: U == id + 1 */
+    assert_string_equal(trail(), "loaded 100;applied 95-102;resync gap;want BTCUSDT;");
+    assert_int_equal(s->stats.resyncs, 1);
+    assert_int_equal(s->state, SYNC_LOADING);
+    log_[0] = '\0';
+    /* The rule outlives the resync: the kept event straddles the next snapshot. */
+    ffeed(s, 108, 109, 105, 3);
+    load(s, 104);
+    assert_string_equal(trail(), "loaded 104;applied 103-105;applied 108-109;");
+}
+
+/* The first event after the snapshot must straddle L itself: U == L + 1 is too late. */
+static void test_sync_futures_snapshot_before_first_U_is_stale(void **state)
+{
+    sync_symbol *s = *state;
+    futures_connect(s);
+    ffeed(s, 101, 103, 99, 1);
+    load(s, 100); /* spot would take it: U == L + 1 */
+    assert_string_equal(trail(), "want BTCUSDT;");
+    assert_int_equal(s->stats.refetches, 1);
+    log_[0] = '\0';
+    load(s, 101);
+    assert_string_equal(trail(), "loaded 101;applied 101-103;");
+}
+
+/* A later duplicate (another leg's copy) is ignored; an event with no pu cannot continue. */
+static void test_sync_futures_duplicate_ignored_missing_pu_is_a_gap(void **state)
+{
+    sync_symbol *s = *state;
+    futures_connect(s);
+    load(s, 100);
+    ffeed(s, 99, 102, 98, 1);
+    ffeed(s, 99, 102, 98, 1);
+    assert_int_equal(s->stats.duplicates, 1);
+    feed(s, 103, 104, 2); /* no "pu" */
+    assert_string_equal(trail(), "loaded 100;applied 99-102;resync gap;want BTCUSDT;");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -329,6 +421,11 @@ int main(void)
         T(test_sync_buffer_keeps_newest_when_full),
         T(test_sync_disconnect_drops_book),
         T(test_sync_one_symbols_resync_leaves_another_alone),
+        T(test_sync_futures_follows_pu_across_id_gaps_from_the_event_ending_at_L),
+        T(test_sync_futures_snapshot_first_then_event_ending_at_L),
+        T(test_sync_futures_pu_mismatch_resyncs),
+        T(test_sync_futures_snapshot_before_first_U_is_stale),
+        T(test_sync_futures_duplicate_ignored_missing_pu_is_a_gap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,7 +60,7 @@ typedef struct cfg {
     char nats_subject_prefix[CFG_SUBJECT_MAX + 1]; /* e.g. "depthlog" */
     unsigned nats_replicas;                        /* when orderbook creates the stream */
     char nats_durable[CFG_NATS_NAME_MAX + 1];      /* orderbook-archive's consumer */
-    /* [serve] (not yet used) */
+    /* [serve] */
     cfg_listen listen; /* host "" = off */
 } cfg;
 

@@ -231,6 +231,7 @@ static const cfg_key keys[] = {
      .def = "",
      .kind = CFG_LISTEN,
      FIELD(listen),
+     .used = 1,
      .doc = "empty: off; else the live page, `/metrics` and `/api` on host:port"},
 };
 

@@ -71,9 +71,9 @@ static int get_levels(const cJSON *arr, depth_levels *out)
     return 0;
 }
 
-/* The members of an event by name: "e", "E", "s", "U", "u", "b", "a". */
+/* The members of an event by name: "e", "E", "s", "U", "u", "b", "a", and futures' "pu". */
 typedef struct event_fields {
-    const cJSON *e, *E, *s, *U, *u, *b, *a;
+    const cJSON *e, *E, *s, *U, *u, *b, *a, *pu;
 } event_fields;
 
 /*
@@ -86,6 +86,11 @@ static void find_fields(const cJSON *obj, event_fields *f)
     memset(f, 0, sizeof *f);
     for (const cJSON *m = obj->child; m != NULL && m->string != NULL; m = m->next) {
         const char *k = m->string;
+        if (k[0] == 'p' && k[1] == 'u' && k[2] == '\0') {
+            if (f->pu == NULL)
+                f->pu = m;
+            continue;
+        }
         if (k[0] == '\0' || k[1] != '\0')
             continue;
         const cJSON **slot;
@@ -130,6 +135,10 @@ static const char *parse_update(depth_parser *p, const event_fields *f, depth_ev
         return "\"U\"/\"u\" are not update ids";
     if (ev->first_id > ev->last_id)
         return "\"U\" is after \"u\"";
+    ev->has_prev = f->pu != NULL;
+    ev->prev_id = 0;
+    if (f->pu != NULL && get_id(f->pu, &ev->prev_id) != 0)
+        return "\"pu\" is not an update id";
     if (get_levels(f->b, &p->bids) != 0)
         return "\"b\" is not a list of [price, quantity] strings";
     if (get_levels(f->a, &p->asks) != 0)

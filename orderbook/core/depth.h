@@ -38,6 +38,8 @@ typedef struct depth_event {
     int64_t event_ms;                  /* "E" */
     uint64_t first_id;                 /* "U" */
     uint64_t last_id;                  /* "u" */
+    uint64_t prev_id;                  /* "pu" (futures): the previous event's "u" */
+    int has_prev;                      /* 1: "pu" was present */
     const depth_level *bids;
     size_t n_bids;
     const depth_level *asks;

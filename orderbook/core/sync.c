@@ -18,6 +18,11 @@ void sync_init(sync_symbol *s, const char *symbol)
     s->state = SYNC_WAIT_CONNECT;
 }
 
+void sync_set_rule(sync_symbol *s, sync_rule rule)
+{
+    s->rule = rule;
+}
+
 static void event_free(sync_event *e)
 {
     free(e->levels);
@@ -190,14 +195,49 @@ static void start_over(sync_symbol *s, const sync_hooks *h, const char *reason, 
     ask_snapshot(s, h);
 }
 
+typedef enum event_fit {
+    FIT_DUPLICATE, /* already in the book: ignored */
+    FIT_REACHES,   /* futures: ends exactly at the snapshot's id: in it already, and the
+                    * link (pu) the next event must name */
+    FIT_CONTINUES, /* applies */
+    FIT_GAP        /* something is missing before it */
+} event_fit;
+
+/* How an event fits the book at s->id, by the symbol's rule. */
+static event_fit fit(const sync_symbol *s, const depth_event *ev)
+{
+    if (s->rule == SYNC_RULE_FUTURES) {
+        if (s->from_snapshot) {
+            /* Drop u < L; the first applied event straddles L: U <= L <= u. */
+            if (ev->last_id < s->id)
+                return FIT_DUPLICATE;
+            if (ev->last_id == s->id)
+                return FIT_REACHES;
+            return ev->first_id <= s->id ? FIT_CONTINUES : FIT_GAP;
+        }
+        if (ev->last_id <= s->id)
+            return FIT_DUPLICATE;
+        return ev->has_prev && ev->prev_id == s->id ? FIT_CONTINUES : FIT_GAP;
+    }
+    if (ev->last_id <= s->id)
+        return FIT_DUPLICATE;
+    return ev->first_id <= s->id + 1 ? FIT_CONTINUES : FIT_GAP;
+}
+
 /* The rules for a synced book. */
 static int live_event(sync_symbol *s, const sync_hooks *h, const depth_event *ev, int64_t recv)
 {
-    if (ev->last_id <= s->id) {
+    event_fit f = fit(s, ev);
+    if (f == FIT_DUPLICATE || f == FIT_REACHES) {
+        /* Binance's rule would apply an event that ends at L (U <= L <= u); its quantities
+         * are already the snapshot's, so it is counted as a duplicate instead of recorded
+         * twice, and the chain goes on from L. */
+        if (f == FIT_REACHES)
+            s->from_snapshot = 0;
         s->stats.duplicates++;
         return 0;
     }
-    if (s->unconfirmed && ev->first_id > s->id + 1) {
+    if (s->unconfirmed && f == FIT_GAP) {
         /* The snapshot came before the first event and is older than it: the events in
          * between were never ours to lose. Stale, as by the buffered rule: fetch again. */
         book_clear(&s->book);
@@ -213,7 +253,7 @@ static int live_event(sync_symbol *s, const sync_hooks *h, const depth_event *ev
         s->stats.snapshots++;
         h->loaded(h->ctx, s, s->id, s->loaded_ns);
     }
-    if (ev->first_id > s->id + 1) {
+    if (f == FIT_GAP) {
         start_over(s, h, "gap", recv);
         return buffer_push(s, ev, recv);
     }
@@ -223,6 +263,7 @@ static int live_event(sync_symbol *s, const sync_hooks *h, const depth_event *ev
         return -1;
     }
     s->id = ev->last_id;
+    s->from_snapshot = 0;
     s->stats.applied++;
     h->applied(h->ctx, s, ev, recv);
     return 0;
@@ -253,7 +294,8 @@ int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *
     s->snapshot_pending = 0;
     if (s->state != SYNC_LOADING)
         return 0; /* asked for before a disconnect or a gap was handled: not this stream's */
-    if (s->buf_n > 0 && s->buf[s->buf_first].ev.first_id > snap->last_id + 1) {
+    uint64_t reach = s->rule == SYNC_RULE_FUTURES ? snap->last_id : snap->last_id + 1;
+    if (s->buf_n > 0 && s->buf[s->buf_first].ev.first_id > reach) {
         /* Older than the first buffered event minus one: events in between are missing. */
         s->stats.refetches++;
         ask_snapshot(s, h);
@@ -266,6 +308,7 @@ int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *
         return -1;
     }
     s->id = snap->last_id;
+    s->from_snapshot = 1;
     s->state = SYNC_LIVE;
     if (s->buf_n == 0) {
         /* Nothing to compare it with yet: the first event decides whether it is recent
@@ -279,7 +322,7 @@ int sync_snapshot_in(sync_symbol *s, const sync_hooks *h, const depth_snapshot *
     /* The buffered events, oldest first, under the same rules: u <= L is dropped as a
      * duplicate, the straddling one applies, a hole is a gap. */
     while (s->buf_n > 0 && s->state == SYNC_LIVE) {
-        if (s->buf[s->buf_first].ev.first_id > s->id + 1) {
+        if (fit(s, &s->buf[s->buf_first].ev) == FIT_GAP) {
             /* A hole inside the buffer: this event and the ones after it wait, buffered,
              * for the next snapshot. */
             start_over(s, h, "gap", s->buf[s->buf_first].recv_ns);

@@ -12,6 +12,14 @@
  * is loaded but not reported until the first event continues it (U <= L + 1); a first event
  * with U > L + 1 shows it stale, and it is fetched again as above, with no resync.
  *
+ * Futures (USD-M, COIN-M) number their events with gaps in the ids, so they link each event
+ * to the one before by `pu` instead (SYNC_RULE_FUTURES): drop events with u < L; the first
+ * applied event has U <= L <= u; after it every event's pu must equal the previous event's
+ * u, else the book is dropped and resynced. An event with u == L is in the snapshot already:
+ * it is not applied (nor recorded) again, and the next event's pu must be L. Everything else (buffering, stale snapshots,
+ * duplicates, records) is the same machine: only the test of "does this event continue the
+ * book" differs.
+ *
  * Pure: no I/O. What must happen outside (records, snapshot requests) goes through hooks.
  * One symbol's state never touches another's.
  */
@@ -32,6 +40,12 @@ typedef enum sync_state {
     SYNC_LIVE,         /* book synced at `id` */
     SYNC_REJECTED      /* its snapshot can never be had (e.g. unknown symbol): not captured */
 } sync_state;
+
+/* Which test decides that an event continues the book (see above). */
+typedef enum sync_rule {
+    SYNC_RULE_SPOT,   /* U <= id + 1 <= u */
+    SYNC_RULE_FUTURES /* first after a snapshot U <= L <= u, then pu == the previous u */
+} sync_rule;
 
 typedef struct sync_event sync_event; /* a buffered event (owns copies of its levels) */
 
@@ -57,6 +71,8 @@ typedef struct sync_symbol {
                            * to be recent enough by an event that continues it */
     int64_t loaded_ns;    /* unconfirmed: when that snapshot arrived (its record's time) */
     uint64_t id;          /* LIVE: the last update id applied */
+    sync_rule rule;       /* SYNC_RULE_SPOT unless sync_set_rule says otherwise */
+    int from_snapshot;    /* LIVE: `id` is a snapshot's, no event applied on it yet */
     book book;
     sync_event *buf;  /* ring of SYNC_BUFFER_MAX, allocated on first use */
     size_t buf_first; /* index of the oldest buffered event */
@@ -78,6 +94,9 @@ typedef struct sync_hooks {
 
 /* A symbol waiting for its connection. `symbol` is copied (at most DEPTH_SYMBOL_MAX). */
 void sync_init(sync_symbol *s, const char *symbol);
+
+/* Use `rule` for this symbol from now on (call it after sync_init; it outlives resyncs). */
+void sync_set_rule(sync_symbol *s, sync_rule rule);
 
 /* Free the book and the buffer. */
 void sync_free(sync_symbol *s);

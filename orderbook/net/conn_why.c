@@ -1,9 +1,11 @@
 #include "conn_why.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/x509.h>
 
@@ -33,6 +35,14 @@ void why_connect(const char *lws_text, const char *verify_error, int err, const 
 
 void why_start_failed(const char *host, int err, char *out, size_t cap)
 {
+    /* Without a free descriptor the lookup fails too (it reads /etc/hosts): ask that first. */
+    int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        why_connect("Unable to connect", "", errno, host, out, cap);
+        return;
+    }
+    if (fd >= 0)
+        close(fd);
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;

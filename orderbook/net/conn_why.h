@@ -23,8 +23,9 @@ void why_connect(const char *lws_text, const char *verify_error, int err, const 
                  char *out, size_t cap);
 
 /* Why lws_client_connect_via_info returned NULL without calling back (lws 4.1.6 does so when
- * the name does not resolve): looks the name up again (blocking, like lws's own lookup) and
- * says "cannot resolve HOST (reason)" when it fails, else what errno `err` says. */
+ * the name does not resolve, and when no descriptor is left for the lookup): says "no file
+ * descriptor left" when none is, else looks the name up again (blocking, like lws's own
+ * lookup) and says "cannot resolve HOST (reason)" when that fails, else what `err` says. */
 void why_start_failed(const char *host, int err, char *out, size_t cap);
 
 /* Why an established websocket ended. `peer_code`: the close code the server sent (0: no

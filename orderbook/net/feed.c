@@ -28,6 +28,7 @@ struct feed {
     /* Ping and hang-up, set once from the options and shared by every connection. 4.1.6's
      * defaults are 400/400: a ping and a hang-up at the same moment, every 400 s. */
     lws_retry_bo_t idle;
+    conn_budget budget; /* websocket connection attempts, every connection's */
     struct lws_context *ctx;
     atomic_int stop;
     int stopping; /* feed_run is ending: no more handler calls */
@@ -128,19 +129,21 @@ static void set_idle_policy(feed *f)
     f->idle.secs_since_valid_hangup = (uint16_t)(hangup > 65535 ? 65535 : hangup);
 }
 
-/* Split the symbols over connections: as many as the streams need. The paths are made
- * before the context, which must be sized for the longest. */
+/* Split the symbols over connections: STREAMS_PER_CONN each. The paths are made before the
+ * context, which must be sized for the longest. */
 static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, size_t *longest)
 {
     const feed_config *cfg = &f->cfg;
     *n_paths = 0;
     *longest = 0;
     for (size_t done = 0; done < cfg->n_symbols;) {
-        const char *const *syms = cfg->symbols + done;
-        size_t n = streams_that_fit(f->ws_path, cfg->speed_ms, syms, cfg->n_symbols - done);
-        char *path = streams_path(f->ws_path, cfg->speed_ms, syms, n);
+        size_t n = streams_for_conn(cfg->n_symbols - done);
+        streams_spec spec = {cfg->market, cfg->speed_ms};
+        size_t len = streams_conn_path(&spec, f->ws_path, NULL, 0);
+        char *path = malloc(len + 1);
         if (path == NULL)
             return -1;
+        streams_conn_path(&spec, f->ws_path, path, len + 1);
         if (strlen(path) > *longest)
             *longest = strlen(path);
         paths[*n_paths] = path;
@@ -165,7 +168,7 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
     info.protocols = f->protocols;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.user = f;
-    /* The handshake request is built in this buffer: room for 1024 streams in the URL. */
+    /* The handshake request is built in this buffer. */
     info.pt_serv_buf_size = (unsigned)(longest + 8192 > 32768 ? longest + 8192 : 32768);
     /* The connections, two snapshot requests, and lws's own. */
     info.fd_limit_per_thread = (unsigned)(1 + n_conns + 2 + 4);
@@ -176,13 +179,14 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
-    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle};
+    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
     ws_conn_events ev = {f->h.ctx, f->h.on_connected, f->h.on_disconnected, f->h.on_message,
                          f->h.on_problem};
     const char *const *syms = cfg->symbols;
+    streams_spec spec = {cfg->market, cfg->speed_ms};
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
-        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], &ev, seed);
+        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], &spec, &ev, seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;
@@ -213,6 +217,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         return NULL;
     }
     set_idle_policy(f);
+    conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
     char **paths = calloc(cfg->n_symbols, sizeof *paths);
     size_t *counts = calloc(cfg->n_symbols, sizeof *counts);

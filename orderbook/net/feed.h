@@ -24,7 +24,7 @@ typedef struct feed_config {
     feed_endpoint rest;         /* the REST endpoint */
     brest_market market;        /* endpoints and weights (BREST_SPOT: 0) */
     const char *ca_file;        /* NULL or "": system trust only; else trust this PEM too */
-    int speed_ms;               /* 100 | 1000 */
+    int speed_ms;               /* spot: 100 | 1000; futures: 100 | 250 | 500 */
     int snapshot_limit;         /* 1..5000 */
     const char *const *symbols; /* upper case; the feed keeps pointers: they must outlive it */
     size_t n_symbols;

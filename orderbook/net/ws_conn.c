@@ -10,6 +10,7 @@
 
 #include "backoff.h"
 #include "conn_why.h"
+#include "streams.h"
 
 #define MAX_MESSAGE (8u << 20) /* a bigger websocket message drops the connection */
 
@@ -18,12 +19,20 @@ struct ws_conn {
     ws_conn_events ev;
     const char *const *symbols; /* the slice of the feed's symbols it carries */
     size_t n;
-    char *path;      /* "/stream?streams=..." */
-    struct lws *wsi; /* NULL while not connected */
-    char *msg;       /* the message being reassembled */
+    streams_spec spec; /* which streams: names per market and speed */
+    char *path;        /* "<base>/stream" */
+    struct lws *wsi;   /* NULL while not connected */
+    char *msg;         /* the message being reassembled */
     size_t len, cap;
     int skipping;           /* the current message is binary or too large: dropped */
-    int up;                 /* ESTABLISHED seen and not yet reported down */
+    int established;        /* ESTABLISHED seen, not yet closed */
+    int up;                 /* reported up, not yet down */
+    size_t sub_sent;        /* symbols whose SUBSCRIBE went out on this connection */
+    size_t answers_due;     /* SUBSCRIBEs sent and not answered */
+    unsigned first_id;      /* the id of this connection's first SUBSCRIBE */
+    unsigned next_id;       /* ids grow over the connection's life, never reused */
+    int send_due;           /* the pacing gap is over: the next SUBSCRIBE may go */
+    int kill;               /* close at the next writeable (why says why) */
     int closing;            /* ws_conn_close was called: no reconnect, no events */
     unsigned attempts;      /* failed connects since the last success */
     uint32_t rand;          /* jitter state */
@@ -32,6 +41,7 @@ struct ws_conn {
     char why[200];          /* set before a close we start ourselves: the reason reported */
     char verify_error[200]; /* the certificate problem of the handshake in progress */
     lws_sorted_usec_list_t retry;
+    lws_sorted_usec_list_t sub_timer; /* pacing SUBSCRIBEs, then waiting for answers */
 };
 
 static int64_t now_us(void)
@@ -75,6 +85,8 @@ static void went_down(ws_conn *c, const char *why)
     c->wsi = NULL;
     c->len = 0;
     c->skipping = 0;
+    c->established = 0;
+    lws_sul_cancel(&c->sub_timer);
     if (c->up && !c->closing)
         c->ev.down(c->ev.ctx, c->symbols, c->n, why);
     c->up = 0;
@@ -84,6 +96,14 @@ static void went_down(ws_conn *c, const char *why)
 
 void ws_conn_open(ws_conn *c)
 {
+    int64_t wait_us = c->ep.budget ? conn_budget_take(c->ep.budget, now_us()) : 0;
+    if (wait_us > 0) {
+        lws_sul_schedule(c->ep.lws, 0, &c->retry, retry_cb, (lws_usec_t)wait_us);
+        problem(
+            c, "%d connection attempts in 5 minutes (Binance allows 300): the next to %s in %.0f s",
+            CONN_BUDGET_MAX, c->ep.host, (double)wait_us / 1e6);
+        return;
+    }
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof i);
     i.context = c->ep.lws;
@@ -114,6 +134,115 @@ void ws_conn_open(ws_conn *c)
                     why, ms / 1000.0);
         }
     }
+}
+
+/* ---- subscribing ---- */
+
+static void sub_timer_cb(lws_sorted_usec_list_t *sul)
+{
+    ws_conn *c = lws_container_of(sul, ws_conn, sub_timer);
+    if (c->closing || c->wsi == NULL)
+        return;
+    if (c->sub_sent < c->n) {
+        c->send_due = 1;
+    } else if (c->answers_due > 0) {
+        snprintf(c->why, sizeof c->why, "no answer to SUBSCRIBE within %d s",
+                 STREAMS_ANSWER_WAIT_S);
+        problem(c, "%s from %s: reconnecting", c->why, c->ep.host);
+        c->kill = 1;
+    }
+    lws_callback_on_writable(c->wsi);
+}
+
+/* The websocket is up: report it, and subscribe to its streams. A snapshot that loads before
+ * its stream's first event is judged by that event (sync fetches it again if stale). */
+static void established(ws_conn *c, struct lws *wsi)
+{
+    c->attempts = 0;
+    c->established = 1;
+    c->len = 0;
+    c->last_rx_us = now_us();
+    c->sub_sent = 0;
+    c->answers_due = 0;
+    c->first_id = c->next_id;
+    c->send_due = 1;
+    c->kill = 0;
+    lws_callback_on_writable(wsi);
+    if (c->closing)
+        return;
+    c->up = 1;
+    c->ev.up(c->ev.ctx, c->symbols, c->n);
+}
+
+/* Send the next batch of streams; the next one goes after the pacing gap. */
+static int send_subscribe(ws_conn *c, struct lws *wsi)
+{
+    size_t k = c->n - c->sub_sent;
+    if (k > STREAMS_PER_SUBSCRIBE)
+        k = STREAMS_PER_SUBSCRIBE;
+    size_t len;
+    char *buf = streams_subscribe(&c->spec, c->symbols + c->sub_sent, k, c->next_id, LWS_PRE, &len);
+    if (buf == NULL) {
+        snprintf(c->why, sizeof c->why, "out of memory for a SUBSCRIBE");
+        return -1;
+    }
+    int wrote = lws_write(wsi, (unsigned char *)buf + LWS_PRE, len, LWS_WRITE_TEXT);
+    free(buf);
+    if (wrote < (int)len) {
+        snprintf(c->why, sizeof c->why, "cannot send a SUBSCRIBE");
+        return -1;
+    }
+    c->next_id++;
+    c->sub_sent += k;
+    c->answers_due++;
+    c->send_due = 0;
+    lws_usec_t wait = c->sub_sent < c->n ? STREAMS_CONTROL_GAP_MS * LWS_US_PER_MS
+                                         : STREAMS_ANSWER_WAIT_S * LWS_US_PER_SEC;
+    lws_sul_schedule(c->ep.lws, 0, &c->sub_timer, sub_timer_cb, wait);
+    return 0;
+}
+
+static int writeable(ws_conn *c, struct lws *wsi)
+{
+    if (c->closing) {
+        unsigned char bye[] = "stopping";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, bye, sizeof bye - 1);
+        return -1;
+    }
+    if (c->kill)
+        return -1;
+    if (c->send_due && c->sub_sent < c->n)
+        return send_subscribe(c, wsi);
+    return 0;
+}
+
+/* Name the streams of a refused batch (the first few of them) and what the server said. */
+static void refused(ws_conn *c, unsigned id, const char *why)
+{
+    size_t from = (size_t)(id - c->first_id) * STREAMS_PER_SUBSCRIBE;
+    size_t to = from + STREAMS_PER_SUBSCRIBE < c->n ? from + STREAMS_PER_SUBSCRIBE : c->n;
+    char names[600];
+    size_t used = 0;
+    for (size_t i = from; i < to && used < sizeof names - 64; i++) {
+        used += streams_name(&c->spec, c->symbols[i], names + used, sizeof names - used);
+        if (i + 1 < to)
+            used += (size_t)snprintf(names + used, sizeof names - used, ", ");
+    }
+    if (used >= sizeof names - 64)
+        snprintf(names + used, sizeof names - used, "... (%zu streams)", to - from);
+    problem(c, "%s refused the streams %s: %s", c->ep.host, names, why);
+}
+
+/* An answer to one of this connection's SUBSCRIBEs. */
+static void answered(ws_conn *c, streams_answer_kind kind, unsigned id, const char *why)
+{
+    if (id < c->first_id || id >= c->next_id || c->answers_due == 0)
+        return; /* not ours, or from an earlier connection */
+    c->answers_due--;
+    if (kind == STREAMS_REFUSED)
+        refused(c, id, why);
+    if (c->answers_due == 0 && c->sub_sent == c->n)
+        lws_sul_cancel(&c->sub_timer);
 }
 
 static int receive(ws_conn *c, struct lws *wsi, const char *in, size_t len)
@@ -149,7 +278,14 @@ static int receive(ws_conn *c, struct lws *wsi, const char *in, size_t len)
     if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
         if (!c->skipping) {
             c->msg[c->len] = '\0';
-            c->ev.message(c->ev.ctx, c->msg, c->len);
+            /* Answers to our SUBSCRIBEs are the connection's business, not market data. */
+            unsigned id;
+            char why[300];
+            streams_answer_kind k = streams_answer(c->msg, c->len, &id, why, sizeof why);
+            if (k != STREAMS_NOT_AN_ANSWER)
+                answered(c, k, id, why);
+            else
+                c->ev.message(c->ev.ctx, c->msg, c->len);
         }
         c->len = 0;
         c->skipping = 0;
@@ -197,14 +333,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             why_note_verify(user, len, c->verify_error, sizeof c->verify_error);
         return 0;
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        c->attempts = 0;
-        c->up = 1;
-        c->len = 0;
-        c->last_rx_us = now_us();
-        if (c->closing)
-            lws_callback_on_writable(wsi);
-        else
-            c->ev.up(c->ev.ctx, c->symbols, c->n);
+        established(c, wsi);
         return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
         return receive(c, wsi, in, len);
@@ -217,12 +346,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             len >= 2 ? ((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1] : 1005;
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
-        if (c->closing) {
-            unsigned char bye[] = "stopping";
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, bye, sizeof bye - 1);
-            return -1;
-        }
-        return 0;
+        return writeable(c, wsi);
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         if (c != NULL)
             connect_failed(c, in);
@@ -240,7 +364,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 const struct lws_protocols ws_conn_protocol = {"depthlog-ws", callback, 0, 0, 0, NULL, 0};
 
 ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
-                        size_t n, const ws_conn_events *ev, uint32_t seed)
+                        size_t n, const streams_spec *spec, const ws_conn_events *ev, uint32_t seed)
 {
     ws_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -252,6 +376,7 @@ ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *cons
     c->path = path;
     c->symbols = symbols;
     c->n = n;
+    c->spec = *spec;
     c->rand = seed ? seed : 1;
     return c;
 }
@@ -260,13 +385,14 @@ void ws_conn_close(ws_conn *c)
 {
     c->closing = 1;
     lws_sul_cancel(&c->retry);
-    if (c->wsi != NULL && c->up)
+    lws_sul_cancel(&c->sub_timer);
+    if (c->wsi != NULL && c->established)
         lws_callback_on_writable(c->wsi);
 }
 
 int ws_conn_closed(const ws_conn *c)
 {
-    return c->wsi == NULL || !c->up;
+    return c->wsi == NULL || !c->established;
 }
 
 void ws_conn_destroy(ws_conn *c)

@@ -1,7 +1,8 @@
 /*
- * One websocket connection to Binance's combined streams: connecting, reassembling whole
- * messages, pinging and hanging up (lws's idle policy), reconnecting with backoff, and a
- * normal close (1000) when asked. Its own lws protocol and callback; every function runs on
+ * One websocket connection to Binance's combined streams: connecting, subscribing to its
+ * streams (SUBSCRIBE in paced batches, each answer checked), reassembling whole messages,
+ * pinging and hanging up (lws's idle policy), reconnecting with backoff, and a normal close
+ * (1000) when asked. Its own lws protocol and callback; every function runs on
  * the thread that services the lws context.
  */
 #ifndef WS_CONN_H
@@ -12,6 +13,9 @@
 
 #include <libwebsockets.h>
 
+#include "conn_budget.h"
+#include "streams.h"
+
 typedef struct ws_conn ws_conn;
 
 typedef struct ws_conn_events {
@@ -19,7 +23,7 @@ typedef struct ws_conn_events {
     /* Came up / went down (never after ws_conn_close); `symbols` are the ones it carries. */
     void (*up)(void *ctx, const char *const *symbols, size_t n);
     void (*down)(void *ctx, const char *const *symbols, size_t n, const char *why);
-    /* One whole text message, NUL-terminated at msg[len]. */
+    /* One whole text message, NUL-terminated at msg[len]; not the answers to SUBSCRIBE. */
     void (*message)(void *ctx, const char *msg, size_t len);
     /* Something a person should read (a failed connect, a refused certificate). */
     void (*problem)(void *ctx, const char *what);
@@ -31,15 +35,18 @@ typedef struct ws_conn_endpoint {
     int port;
     int tls;                    /* 1: wss (peer and host name verified) */
     const lws_retry_bo_t *idle; /* ping and hang-up; kept, never changed */
+    conn_budget *budget;        /* connection attempts, shared by every connection; kept */
 } ws_conn_endpoint;
 
 /* The protocol the connections bind to; the context must list it. */
 extern const struct lws_protocols ws_conn_protocol;
 
-/* A connection carrying `symbols` (kept, not copied) on `path` (malloc'ed; taken over).
- * `seed` (non-zero) starts its jitter. NULL when memory runs out (path is freed). */
+/* A connection carrying the streams (`spec`, copied) of `symbols` (kept, not copied; at most
+ * STREAMS_PER_CONN), on `path` (malloc'ed; taken over). `seed` (non-zero) starts its jitter.
+ * NULL when memory runs out (path is freed). */
 ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
-                        size_t n, const ws_conn_events *ev, uint32_t seed);
+                        size_t n, const streams_spec *spec, const ws_conn_events *ev,
+                        uint32_t seed);
 
 /* Connect now; failures are retried with backoff until ws_conn_close. */
 void ws_conn_open(ws_conn *c);

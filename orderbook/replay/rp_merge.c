@@ -1,5 +1,6 @@
 #include "rp_merge.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,8 +185,64 @@ static int add_source(rp_merge *m, source *s)
     return 0;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The capture files of a directory (names ending in .txt or .txt.zst), in name order. */
+static int add_dir(rp_merge *m, const char *path, DIR *d)
+{
+    char **names = NULL;
+    size_t n = 0, room = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' ||
+            !(ends_with(e->d_name, ".txt") || ends_with(e->d_name, ".txt.zst")))
+            continue;
+        if (n == room) {
+            room = room ? room * 2 : 64;
+            char **v = realloc(names, room * sizeof *v);
+            if (v == NULL) {
+                rc = -1;
+                goto out;
+            }
+            names = v;
+        }
+        size_t len = strlen(path) + strlen(e->d_name) + 2;
+        if ((names[n] = malloc(len)) == NULL) {
+            rc = -1;
+            goto out;
+        }
+        snprintf(names[n++], len, "%s/%s", path, e->d_name);
+    }
+    if (n > 0)
+        qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = rp_merge_add(m, names[i]);
+    if (n == 0)
+        problem(m, NULL, "%s: a directory without .txt or .txt.zst files", path);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    closedir(d);
+    return rc;
+}
+
 int rp_merge_add(rp_merge *m, const char *path)
 {
+    DIR *d = opendir(path);
+    if (d != NULL)
+        return add_dir(m, path, d);
+
     source *s = calloc(1, sizeof *s);
     if (s == NULL || (s->path = strdup(path)) == NULL || (s->name = strdup(path)) == NULL) {
         if (s != NULL)

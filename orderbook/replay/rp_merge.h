@@ -35,8 +35,8 @@ rp_merge *rp_merge_create(const rp_merge_hooks *hooks);
 void rp_merge_destroy(rp_merge *m);
 
 /* Add a file by path (its first record is read now to place it; a file that cannot be read
- * is reported here), or bytes in memory (not copied; see rp_file_open_mem). -1 only when
- * memory runs out. */
+ * is reported here; a directory adds its files ending in .txt or .txt.zst), or bytes in
+ * memory (not copied; see rp_file_open_mem). -1 only when memory runs out. */
 int rp_merge_add(rp_merge *m, const char *path);
 int rp_merge_add_mem(rp_merge *m, const char *name, const void *data, size_t len, int zstd);
 

@@ -54,8 +54,10 @@ struct rp_replay {
     size_t n_sym, cap_sym;
     rp_sym **table; /* open addressing by name; table_cap is a power of two */
     size_t table_cap;
-    cap *misc;   /* the pipeline of frames that name no symbol */
-    int link_up; /* the last connection record said up (or there was none) */
+    cap *misc;      /* the pipeline of frames that name no symbol */
+    int link_up;    /* some connection is up (assumed until a connection record says) */
+    int link_known; /* a connection record was read */
+    int n_up;       /* connections up: connected records minus disconnected ones */
     file_info *files;
     size_t n_files;
     uint64_t seq;             /* input records fed */
@@ -346,7 +348,8 @@ static const char *level_str(const cJSON *lv, int i)
 }
 
 /* The first difference of two levels arrays, or 0 when equal. */
-static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char *out, size_t room)
+static int levels_differ(const char *name, const cJSON *a, const cJSON *b, size_t depth, char *out,
+                         size_t room)
 {
     int na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
     for (int i = 0; i < na || i < nb; i++) {
@@ -357,6 +360,14 @@ static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char 
                      "%s: recorded %d levels, rebuilt %d (%s has [\"%s\",\"%s\"] at %s[%d])", name,
                      na, nb, x ? "recorded" : "rebuilt", level_str(more, 0), level_str(more, 1),
                      name, i);
+            if (x != NULL && (size_t)nb == depth) {
+                /* The capture keeps more levels than the replay was told. */
+                size_t n = strlen(out);
+                snprintf(out + n, room - n,
+                         "; the capture's depth is larger than %zu: give its configuration "
+                         "(-c) or --depth",
+                         depth);
+            }
             return 1;
         }
         const char *px = level_str(x, 0), *py = level_str(y, 0);
@@ -376,7 +387,7 @@ static int levels_differ(const char *name, const cJSON *a, const cJSON *b, char 
 }
 
 /* What differs between a recorded record and its rebuilt twin, in words. */
-static void describe(const pend *rec, const pend *reb, char *out, size_t room)
+static void describe(const pend *rec, const pend *reb, size_t depth, char *out, size_t room)
 {
     if (rec->ts_ns != reb->ts_ns) {
         char a[48], b[48];
@@ -399,7 +410,7 @@ static void describe(const pend *rec, const pend *reb, char *out, size_t room)
                 break;
             }
             if (cJSON_IsArray(x) && cJSON_IsArray(y)) {
-                if (levels_differ(y->string, x, y, out, room))
+                if (levels_differ(y->string, x, y, depth, out, room))
                     break;
                 continue;
             }
@@ -509,7 +520,7 @@ static void matched(rp_replay *r, rp_sym *s, const pend *rec, const pend *reb)
     if (rec->ts_ns != reb->ts_ns || rec->len != reb->len ||
         memcmp(rec->text, reb->text, rec->len) != 0) {
         char what[1024];
-        describe(rec, reb, what, sizeof what);
+        describe(rec, reb, r->o.depth, what, sizeof what);
         diverge(r, rec->file_index, rec->line, s, rec->kind, rec->key, "%s", what);
         return;
     }
@@ -565,10 +576,13 @@ static void derived(rp_replay *r, rp_sym *s, int side, const rp_head *h, size_t 
         r->rebuilt_waiting++;
     while (s->n_pend > PEND_MAX && !r->sum.diverged) {
         pend *old = s->head;
-        if (old->side == RECORDED && s->snapshots == 0) {
+        if (s->snapshots == 0) {
+            if (old->side == RECORDED)
+                r->sum.uncheckable++;
+            else
+                r->sum.unrecorded++;
             pend_unlink(r, s, NULL, old);
             free(old);
-            r->sum.uncheckable++;
         } else {
             unmatched(r, s, old, " (too many records waiting for their twin)");
         }
@@ -580,11 +594,22 @@ static void check_rebuilt(rp_replay *r, size_t file_index)
 {
     for (size_t i = 0; i < r->n_sym && r->rebuilt_waiting > 0 && !r->sum.diverged; i++) {
         rp_sym *s = r->sym[i];
-        for (pend *p = s->head; p != NULL; p = p->next) {
-            if (p->side == REBUILT && (file_index == SIZE_MAX || p->file_index == file_index)) {
+        pend *prev = NULL, *p = s->head;
+        while (p != NULL) {
+            pend *next = p->next;
+            if (p->side != REBUILT || (file_index != SIZE_MAX && p->file_index != file_index)) {
+                prev = p;
+            } else if (s->snapshots == 0) {
+                /* A resync of a symbol that never had a snapshot in the files: the capture
+                 * may not have been capturing it at all (its frames were only passing). */
+                pend_unlink(r, s, prev, p);
+                free(p);
+                r->sum.unrecorded++;
+            } else {
                 unmatched(r, s, p, "");
                 return;
             }
+            p = next;
         }
     }
 }
@@ -663,10 +688,27 @@ static void feed_rest(rp_replay *r, const rp_rec *rec)
     cap_on_snapshot(s->c, s->name, data, len, rec->h.ts_ns);
 }
 
+/*
+ * A connection came up or went down. Books drop only when no connection is left: with two
+ * legs (or a make-before-break replacement) one connection going down leaves the books to the
+ * other. Files that start in the middle of a capture begin with one connection assumed up;
+ * the first connection record replaces the assumption.
+ */
 static void feed_link(rp_replay *r, const rp_rec *rec, int up)
 {
     pass_through(r, rec);
-    r->link_up = up;
+    if (!r->link_known) {
+        r->link_known = 1;
+        r->n_up = up ? 0 : 1;
+    }
+    int change;
+    if (up)
+        change = r->n_up++ == 0;
+    else
+        change = r->n_up > 0 && --r->n_up == 0;
+    r->link_up = r->n_up > 0;
+    if (!change)
+        return;
     for (size_t i = 0; i < r->n_sym; i++) {
         rp_sym *s = r->sym[i];
         const char *names[1] = {s->name};
@@ -684,6 +726,8 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
         return 1;
     r->sum.records++;
     r->cur = rec;
+    if (r->o.utc < 0)
+        r->o.utc = rec->h.rest[-1] == 'Z'; /* the ts ends right before rest */
     if (file_at(r, rec->file_index, rec->file) == NULL) {
         problem(r, "out of memory");
         return 0;
@@ -740,7 +784,12 @@ int rp_finish(rp_replay *r)
         if (s->head == NULL)
             continue;
         if (s->snapshots == 0) {
-            r->sum.uncheckable += s->n_pend;
+            for (const pend *p = s->head; p != NULL; p = p->next) {
+                if (p->side == RECORDED)
+                    r->sum.uncheckable++;
+                else
+                    r->sum.unrecorded++;
+            }
             pend_clear(s);
         } else {
             unmatched(r, s, s->head, " (the files end before it was)");
@@ -769,10 +818,12 @@ size_t rp_print_books(rp_replay *r, FILE *out, int64_t at_ns)
     rp_sym **v = malloc((r->n_sym ? r->n_sym : 1) * sizeof *v);
     if (v == NULL)
         return 0;
-    memcpy(v, r->sym, r->n_sym * sizeof *v);
-    qsort(v, r->n_sym, sizeof *v, by_name);
+    if (r->n_sym > 0) {
+        memcpy(v, r->sym, r->n_sym * sizeof *v);
+        qsort(v, r->n_sym, sizeof *v, by_name);
+    }
     rec_writer w;
-    rec_init(&w, r->o.depth, r->o.utc);
+    rec_init(&w, r->o.depth, r->o.utc != 0);
     char ts[REC_TS_MAX];
     rec_timestamp(&w, at_ns, ts);
     rec_free(&w);

@@ -1,8 +1,9 @@
 /*
  * The replay: records of capture files (in the order rp_merge gives them) fed through the
  * capture pipeline exactly as the live network feeds it (cap_on_message for every `frame`,
- * cap_on_snapshot for every `rest`, cap_on_connected/cap_on_disconnected for the connection
- * records), one pipeline per symbol, created when the symbol first appears. The records it
+ * cap_on_snapshot for every `rest`, cap_on_connected/cap_on_disconnected when the first
+ * connection comes up and the last one goes down), one pipeline per symbol, created when the
+ * symbol first appears. The records it
  * rebuilds (depth, snapshot, resync) can be compared with the recorded ones (--verify),
  * handed on (--out), and the books printed as of a time (--at). Pure: no I/O of its own.
  *
@@ -26,7 +27,7 @@
 
 typedef struct rp_options {
     size_t depth;   /* levels per side in rebuilt records (and --at books) */
-    int utc;        /* rebuilt records' ts in UTC, else local time */
+    int utc;        /* rebuilt records' ts: 1 UTC ("Z"), 0 local time, -1 as the first record's */
     int verify;     /* compare rebuilt records with the recorded ones */
     int keep_books; /* keep each book's last rebuilt levels, for rp_print_books */
     /* Rebuilt records (depth, snapshot, resync) and the records passed through as they are
@@ -50,6 +51,8 @@ typedef struct rp_summary {
     uint64_t checked_snapshot;
     uint64_t checked_resync;
     uint64_t uncheckable; /* recorded before their symbol's first snapshot in the files */
+    uint64_t unrecorded;  /* rebuilt for a symbol with no snapshot in the files, without a
+                           * recorded twin: a symbol the capture was not capturing */
     uint64_t problems;    /* records that could not be used */
     int diverged;         /* verify found a divergence: `divergence` says where and what */
     char divergence[2048];

@@ -114,6 +114,8 @@ static int parse_iso(const char *s, size_t len, int person, int64_t *ns)
             return -1;
         secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
     }
+    if (secs < -9223372035LL || secs > 9223372035LL)
+        return -1; /* beyond what ns in an int64 hold (years 1677..2262) */
     *ns = secs * 1000000000LL + frac;
     return 0;
 }
@@ -217,10 +219,14 @@ int rp_head_parse(const char *line, size_t len, rp_head *out)
         if (out->data >= end - 1)
             return -1;
         out->data_len = (size_t)(end - 1 - out->data);
-        /* An object or a string must end where the record does (a line cut short may not). */
-        char last = out->data[out->data_len - 1];
-        if ((out->data[0] == '{' && (last != '}' || out->data_len < 2)) ||
-            (out->data[0] == '"' && (last != '"' || out->data_len < 2)))
+        /* An object or a string must end where the record does (a line cut short may not);
+         * JSON's white space may surround it, as a frame may have. */
+        const char *a = out->data, *z = end - 2;
+        while (a < z && (*a == ' ' || *a == '\t' || *a == '\r'))
+            a++;
+        while (z > a && (*z == ' ' || *z == '\t' || *z == '\r'))
+            z--;
+        if ((*a == '{' && (*z != '}' || z == a)) || (*a == '"' && (*z != '"' || z == a)))
             return -1;
     } else if (out->kind == RP_DEPTH) {
         if (id_after(p, end, ",\"u\":", &out->id) != 0)

@@ -21,7 +21,9 @@
 #define TICK_MS         500   /* how often the live update is rebuilt and offered */
 #define PUSH_MS         1000  /* a client gets an update at least this often, changed or not */
 #define CHUNK           16384 /* bytes of a body written per writeable callback */
-#define HEADER_SPACE    32768 /* lws's header buffer: room to see an over-long request, answer */
+/* lws's header buffer per request: a request target or headers over our bounds but within
+ * this get their 414/431; lws closes a connection whose request exceeds it, unanswered. */
+#define HEADER_SPACE    65536
 #define MAX_CONNECTIONS 128   /* descriptors the context takes (lws sizes tables by this) */
 
 struct serve {
@@ -32,6 +34,7 @@ struct serve {
     serve_board board;
     char dir[PATH_MAX];
     int port;
+    int loopback;               /* listening on 127.0.0.0/8 or ::1 */
     lws_sorted_usec_list_t sul; /* the tick */
     /* The server's thread only: */
     unsigned char *live; /* LWS_PRE bytes, then the latest live update */
@@ -115,14 +118,18 @@ static void tick(lws_sorted_usec_list_t *sul)
 }
 
 /* Only the page's own origin may open the websocket (a browser sends Origin; other clients
- * usually do not). */
-static int origin_allowed(struct lws *wsi)
+ * usually do not), and on loopback only under a loopback name, as for HTTP. */
+static int origin_allowed(const serve *s, struct lws *wsi)
 {
     char origin[256], host[256], want[300];
+    int has_host = lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0;
+    if (has_host && lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) < 0)
+        return 0;
+    if (s->loopback && has_host && !serve_loopback_host(host))
+        return 0;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
         return 1;
-    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
-        lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) < 0)
+    if (!has_host || lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
         return 0;
     snprintf(want, sizeof want, "http://%s", host);
     return strcmp(origin, want) == 0;
@@ -139,7 +146,7 @@ static int live_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0 ||
-            strcmp(path, SERVE_LIVE_PATH) != 0 || !origin_allowed(wsi))
+            strcmp(path, SERVE_LIVE_PATH) != 0 || !origin_allowed(s, wsi))
             return 1; /* refused */
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
@@ -233,6 +240,14 @@ static int answer(serve *s, struct lws *wsi, http_pss *pss, const char **type)
     }
     if (args > 0 && query_args(wsi, query, sizeof query) == 0)
         r.query = query;
+    char host[256];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0) {
+        /* A Host too long to copy is no loopback name either. */
+        if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) < 0)
+            snprintf(host, sizeof host, "?");
+        r.host = host;
+    }
+    r.loopback = s->loopback;
 
     serve_verdict v;
     serve_judge(&r, &v);
@@ -446,6 +461,7 @@ serve *serve_start(const char *listen, const char *dir, char *err, size_t errlen
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     unsigned char v6[16];
     int is_v6 = inet_pton(AF_INET6, host, v6) == 1;
+    s->loopback = is_v6 ? strcmp(host, "::1") == 0 : strncmp(host, "127.", 4) == 0;
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -454,7 +470,7 @@ serve *serve_start(const char *listen, const char *dir, char *err, size_t errlen
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.user = s;
     info.fd_limit_per_thread = MAX_CONNECTIONS;
-    info.max_http_header_data = HEADER_SPACE;
+    info.max_http_header_data2 = HEADER_SPACE; /* the short field stops at 65535 */
     info.timeout_secs = 10; /* a request that never completes is closed */
     s->ctx = lws_create_context(&info);
     if (s->ctx == NULL) {

@@ -71,7 +71,14 @@ void serve_api_book(sbuf *o, const serve_view *v, const serve_symbol *s, size_t 
 void serve_api_live(sbuf *o, const serve_view *v, const char *dir, const serve_files *files)
 {
     sbuf_printf(o, "{\"time\":%" PRId64 ",\"symbols\":[", v->at_ns / 1000000);
+    uint64_t events = 0, resyncs = 0;
+    size_t synced = 0;
     for (size_t i = 0; i < v->n; i++) {
+        events += v->sym[i].events;
+        resyncs += v->sym[i].resyncs;
+        synced += v->sym[i].state == SERVE_LIVE;
+    }
+    for (size_t i = 0; i < v->n && i < SERVE_LIVE_SYMBOLS; i++) {
         const serve_symbol *s = &v->sym[i];
         if (i)
             SBUF_LIT(o, ",");
@@ -94,6 +101,8 @@ void serve_api_live(sbuf *o, const serve_view *v, const char *dir, const serve_f
                 ",\"lostIO\":%" PRIu64 ",\"filesOpened\":%" PRIu64 ",",
                 v->messages, v->malformed, v->records, v->lines_written, v->dropped_full,
                 v->lost_io, v->files_opened);
+    sbuf_printf(o, "\"symbols\":%zu,\"synced\":%zu,\"events\":%" PRIu64 ",\"resyncs\":%" PRIu64 ",",
+                v->n, synced, events, resyncs);
     figure(o, "legsUp", v->legs_up);
     SBUF_LIT(o, ",");
     figure(o, "restWeight", v->rest_weight);

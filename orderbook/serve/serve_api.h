@@ -8,7 +8,8 @@
 #include "serve_files.h"
 #include "serve_view.h"
 
-#define SERVE_LIVE_LEVELS 20 /* levels per side in each live update */
+#define SERVE_LIVE_LEVELS 20  /* levels per side in each live update */
+#define SERVE_LIVE_SYMBOLS 24 /* symbols shown one by one on the page (the first ones given) */
 
 /* The symbol's entry in the view, or NULL. */
 const serve_symbol *serve_find_symbol(const serve_view *v, const char *symbol);
@@ -23,12 +24,14 @@ const serve_symbol *serve_find_symbol(const serve_view *v, const char *symbol);
 void serve_api_book(sbuf *out, const serve_view *v, const serve_symbol *s, size_t depth);
 
 /*
- * One live update for the page: every symbol (state, id, counters, SERVE_LIVE_LEVELS levels
- * per side), the capture's health and the files (`dir`, newest first):
+ * One live update for the page: the first SERVE_LIVE_SYMBOLS symbols (state, id, counters,
+ * SERVE_LIVE_LEVELS levels per side), the capture's health with totals over every symbol,
+ * and the files (`dir`, newest first):
  *   {"time":ms,"symbols":[{"symbol":..,"state":"live","lastUpdateId":..,"events":..,
- *    "resyncs":..,"snapshots":..,"bids":[..],"asks":[..]}],"health":{..},
- *    "files":{"dir":..,"list":[{"name":..,"bytes":..}]}}
- * Health figures the capture does not provide are null.
+ *    "resyncs":..,"snapshots":..,"bids":[..],"asks":[..]}],"health":{"symbols":n,
+ *    "synced":n,"events":n,"resyncs":n,..},"files":{"dir":..,"list":[{"name":..,"bytes":..}]}}
+ * Health figures the capture does not provide are null. The size stays bounded however many
+ * symbols are captured.
  */
 void serve_api_live(sbuf *out, const serve_view *v, const char *dir, const serve_files *files);
 

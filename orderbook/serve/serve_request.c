@@ -1,7 +1,9 @@
 #include "serve_request.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "serve_assets.h"
 
@@ -102,6 +104,31 @@ static void judge_book(const serve_request *r, serve_verdict *v)
     v->status = 200;
 }
 
+int serve_loopback_host(const char *host)
+{
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    if (host[0] == '[' && host[n - 1] != ']')
+        return 0;
+    const char *rest = host + n;
+    if (*rest == ':') {
+        rest++;
+        if (*rest == '\0' || strspn(rest, "0123456789") != strlen(rest))
+            return 0;
+    } else if (*rest != '\0') {
+        return 0;
+    }
+    if ((n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+        (n == 5 && strncmp(host, "[::1]", 5) == 0))
+        return 1;
+    char ip[16];
+    if (n >= sizeof ip || strncmp(host, "127.", 4) != 0)
+        return 0;
+    memcpy(ip, host, n);
+    ip[n] = '\0';
+    struct in_addr a;
+    return inet_pton(AF_INET, ip, &a) == 1;
+}
+
 void serve_judge(const serve_request *r, serve_verdict *v)
 {
     memset(v, 0, sizeof *v);
@@ -111,6 +138,10 @@ void serve_judge(const serve_request *r, serve_verdict *v)
     }
     if (r->header_len > SERVE_HEADERS_MAX) {
         fail(v, 431, "request headers too large");
+        return;
+    }
+    if (r->loopback && r->host != NULL && !serve_loopback_host(r->host)) {
+        fail(v, 400, "Host must be 127.0.0.1, localhost or [::1]: this server is on loopback");
         return;
     }
     if (r->method == NULL || r->path == NULL || r->path[0] != '/') {

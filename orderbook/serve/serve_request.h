@@ -26,6 +26,8 @@ typedef struct serve_request {
     const char *query;  /* what follows '?', or NULL */
     size_t uri_len;     /* bytes of the request target */
     size_t header_len;  /* bytes of the header values */
+    const char *host;   /* the Host header, or NULL when none was sent */
+    int loopback;       /* the server listens on loopback: Host must name loopback too */
 } serve_request;
 
 typedef struct serve_verdict {
@@ -40,8 +42,14 @@ typedef struct serve_verdict {
 /* The path of the page's websocket (an upgrade, handled by the server itself). */
 #define SERVE_LIVE_PATH "/live"
 
-/* Judge one request. Never fails: every request gets a verdict. */
+/* Judge one request. Never fails: every request gets a verdict. On loopback, a Host that
+ * names another machine is refused (400): a web page whose name was made to resolve to
+ * 127.0.0.1 (DNS rebinding) reads nothing. */
 void serve_judge(const serve_request *r, serve_verdict *out);
+
+/* Does a Host header name loopback: 127.x.y.z, localhost (any case) or [::1], with or without
+ * ":port"? */
+int serve_loopback_host(const char *host);
 
 /* The reason phrase of a status this server answers ("Not Found"), or "Error". */
 const char *serve_reason(int status);

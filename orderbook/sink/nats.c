@@ -53,7 +53,8 @@ struct npub {
     int sent_any;  /* js_PublishMsgAsync has taken a message */
 
     _Atomic uint64_t published, duplicates, failed, retried;
-    _Atomic uint64_t inflight; /* taken from the buffer, not yet acknowledged or failed */
+    _Atomic uint64_t inflight;    /* taken from the buffer, not yet acknowledged or failed */
+    _Atomic int64_t last_fail_ns; /* when a send last failed (no leader, timeout, ...) */
     _Atomic int64_t last_report[4];
 };
 
@@ -105,9 +106,10 @@ static const char *last_error(natsStatus s)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-    (void)nc;
     npub *p = closure;
     atomic_store(&p->connected, 0);
+    if (natsConnection_IsClosed(nc))
+        return; /* our own close at the end, not an outage */
     tell(p,
          "NATS: disconnected; records wait in memory (up to %zu MiB) and are published "
          "when it is back",
@@ -146,9 +148,11 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
         natsMsg_Destroy(msg);
         return;
     }
+    atomic_store(&p->last_fail_ns, mono_ns());
     if (pae != NULL && report_due(p, REPORT_SEND))
-        tell(p, "NATS: publishing: %s%s%s; sending again", natsStatus_GetText(pae->Err),
-             pae->ErrText ? ": " : "", pae->ErrText ? pae->ErrText : "");
+        tell(p, "NATS: publishing: %s; sending again",
+             pae->ErrText != NULL && pae->ErrText[0] != '\0' ? pae->ErrText
+                                                             : natsStatus_GetText(pae->Err));
     pthread_mutex_lock(&p->retry_lock);
     if (p->n_retry == p->cap_retry) {
         size_t cap = p->cap_retry ? p->cap_retry * 2 : 64;
@@ -434,6 +438,12 @@ static void *publisher(void *arg)
                 retry_ms = RETRY_MIN_MS;
             next_retry = now + retry_ms * 1000000LL;
         }
+        /* Sends are failing (the stream has no leader yet, ...): new records wait in the
+         * buffer until a resend goes through, instead of failing alongside. */
+        if (now - atomic_load(&p->last_fail_ns) < retry_ms * 1000000LL) {
+            sleep_ms(10);
+            continue;
+        }
         if (send_from_buffer(p) == 0) {
             if (p->held != NULL || ring_count(p->rb) != 0)
                 sleep_ms(10);
@@ -515,6 +525,18 @@ void npub_get_counts(npub *p, npub_counts *out)
     out->pending = (uint64_t)ring_count(p->rb) + atomic_load(&p->inflight);
 }
 
+/* Forget the failed sends that wait for a resend. */
+static void drop_retries(npub *p)
+{
+    pthread_mutex_lock(&p->retry_lock);
+    for (size_t i = 0; i < p->n_retry; i++)
+        natsMsg_Destroy(p->retry[i]);
+    free(p->retry);
+    p->retry = NULL;
+    p->n_retry = p->cap_retry = 0;
+    pthread_mutex_unlock(&p->retry_lock);
+}
+
 /* The thread has ended: what the library still holds is never acknowledged now. */
 static void finish(npub *p)
 {
@@ -530,13 +552,7 @@ static void finish(npub *p)
         if (js_PublishAsyncGetPendingList(&pending, p->js) == NATS_OK)
             natsMsgList_Destroy(&pending);
     }
-    pthread_mutex_lock(&p->retry_lock);
-    for (size_t i = 0; i < p->n_retry; i++)
-        natsMsg_Destroy(p->retry[i]);
-    free(p->retry);
-    p->retry = NULL;
-    p->n_retry = p->cap_retry = 0;
-    pthread_mutex_unlock(&p->retry_lock);
+    drop_retries(p);
     jsCtx_Destroy(p->js);
     p->js = NULL;
     natsConnection_Destroy(p->nc);
@@ -563,8 +579,11 @@ void npub_destroy(npub *p)
     atomic_store(&p->quit, 1);
     ring_wake(p->rb);
     finish(p);
+    /* An acknowledgment or a connection event may still be running on a library thread with
+     * p as its closure: once the library's threads are gone, nothing refers to p. */
+    nats_CloseAndWait(5000);
+    drop_retries(p);
     ring_destroy(p->rb);
     pthread_mutex_destroy(&p->retry_lock);
     free(p);
-    nats_Close();
 }

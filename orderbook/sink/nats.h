@@ -61,7 +61,8 @@ void npub_get_counts(npub *p, npub_counts *out);
  * Idempotent. */
 int npub_stop(npub *p, int drain_ms);
 
-/* Stop without draining if still running, then free. NULL is a harmless no-op. */
+/* Stop without draining if still running, then free; also releases libnats's global state
+ * (nats_CloseAndWait): call it when the process is done with NATS. NULL is a harmless no-op. */
 void npub_destroy(npub *p);
 
 #endif

@@ -66,7 +66,8 @@ static const char *last_error(natsStatus s)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-    (void)nc;
+    if (natsConnection_IsClosed(nc))
+        return; /* our own close at the end */
     tell(closure, 0, "NATS: disconnected; reconnecting");
 }
 
@@ -237,6 +238,7 @@ void npull_close(npull *p)
     jsCtx_Destroy(p->js);
     natsConnection_Destroy(p->nc);
     natsOptions_Destroy(p->opts);
+    /* Connection events may still be running on a library thread with p as their closure. */
+    nats_CloseAndWait(5000);
     free(p);
-    nats_Close();
 }

@@ -46,7 +46,8 @@ void npull_drop(npull *p);
 uint64_t npull_lag(const npull *p);
 uint64_t npull_acked(const npull *p);
 
-/* Close the connection and free. NULL is a harmless no-op. */
+/* Close the connection and free; also releases libnats's global state (nats_CloseAndWait). NULL is
+ * a harmless no-op. */
 void npull_close(npull *p);
 
 #endif

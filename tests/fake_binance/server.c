@@ -11,8 +11,10 @@
  * one line per REST request ("rest <ms> <symbol> <status>"), per websocket connection
  * ("ws <ms> <n> <streams it asked for>"), per websocket connection closed ("closed <ms> <n>
  * <frames sent> <close code>", the code the client's close frame carried: 1005 for a close
- * frame without one, 1006 for no close frame at all), per TCP connection to the stalling port ("tcp <ms> <n>"), and once every
- * scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
+ * frame without one, 1006 for no close frame at all), per SUBSCRIBE ("sub <ms> <n> <streams
+ * it added> <id> <ok|refused|over>"), per connection closed for sending control messages too
+ * fast ("ratelimit <ms> <n>"), per TCP connection to the stalling port ("tcp <ms> <n>"), and once
+ * every scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
  * and then "done <ms>". The market starts with the first websocket connection.
  */
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cJSON.h>
 #include <libwebsockets.h>
 
 #include "market.h"
@@ -42,6 +45,7 @@ typedef struct out_frame {
     size_t sent; /* bytes already sent (fragments) */
     int binary;
     int close_after; /* cut the connection once this frame is out */
+    int control;     /* an answer to the client: not counted as a frame sent */
     struct out_frame *next;
 } out_frame;
 
@@ -54,14 +58,25 @@ typedef struct session {
     out_frame *head, *tail;
     long queued; /* frames in the queue */
     long frames_sent;
-    int stalled; /* the stall already happened */
+    int stalled;    /* the stall already happened */
     int close_code; /* from the client's close frame; 0 before any */
+    char *rx;       /* a message from the client being reassembled */
+    size_t rx_len, rx_cap;
+    long ctl_ms[10]; /* when the last control messages came, oldest first */
+    int ctl_n;
+    int route; /* usdm: ROUTE_ROOT, ROUTE_PUBLIC or ROUTE_MARKET, by the URL's path */
     struct session *next_ws;
     struct lws *wsi;
     /* http */
     unsigned char *body; /* LWS_PRE bytes, then the body */
     size_t body_len, body_sent;
 } session;
+
+/* The subscriptions of a connection, per symbol. */
+#define SUB_DEPTH 1
+#define SUB_TRADE 2
+
+enum { ROUTE_ROOT, ROUTE_PUBLIC, ROUTE_MARKET };
 
 static struct {
     scenario sc;
@@ -71,7 +86,8 @@ static struct {
     int ws_connections;
     int rest_requests;
     int done_logged;
-    int ticking; /* the market runs from the first websocket connection on */
+    int ticking;     /* the market runs from the first websocket connection on */
+    long ticking_ms; /* when it started */
     volatile sig_atomic_t stop;
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick;
@@ -100,7 +116,8 @@ static void log_line(const char *fmt, ...)
     fflush(g.log);
 }
 
-static void enqueue(session *s, const char *text, size_t len, int binary, int close_after)
+static void enqueue_frame(session *s, const char *text, size_t len, int binary, int close_after,
+                          int control)
 {
     out_frame *f = calloc(1, sizeof *f);
     f->buf = malloc(LWS_PRE + len + 1);
@@ -108,6 +125,7 @@ static void enqueue(session *s, const char *text, size_t len, int binary, int cl
     f->len = len;
     f->binary = binary;
     f->close_after = close_after;
+    f->control = control;
     if (s->tail)
         s->tail->next = f;
     else
@@ -115,6 +133,11 @@ static void enqueue(session *s, const char *text, size_t len, int binary, int cl
     s->tail = f;
     s->queued++;
     lws_callback_on_writable(s->wsi);
+}
+
+static void enqueue(session *s, const char *text, size_t len, int binary, int close_after)
+{
+    enqueue_frame(s, text, len, binary, close_after, 0);
 }
 
 static void drop_queue(session *s)
@@ -144,14 +167,27 @@ static int frame_symbol(const char *text)
     return -1;
 }
 
+/* Does this connection get a frame of this kind (SUB_DEPTH, SUB_TRADE)? On usdm depth goes
+ * to /public (and the root), trades to /market only, as Binance routes them. */
+static int routed(const session *s, int kind)
+{
+    if (g.sc.market != SC_USDM)
+        return 1;
+    return kind == SUB_TRADE ? s->route == ROUTE_MARKET : s->route != ROUTE_MARKET;
+}
+
 /* One tick of the market: its frames go to every connection that subscribed to them. */
 static void tick_once(void)
 {
     int n = mk_tick(g.mk, g.frames, g.max_frames);
     for (int i = 0; i < n; i++) {
         int sym = frame_symbol(g.frames[i].text);
+        int kind = strstr(g.frames[i].text, "@trade\"") != NULL ||
+                           strstr(g.frames[i].text, "@aggTrade\"") != NULL
+                       ? SUB_TRADE
+                       : SUB_DEPTH;
         for (session *s = g.ws; s != NULL; s = s->next_ws)
-            if (!s->silent && (sym < 0 || s->subscribed[sym]))
+            if (!s->silent && (sym < 0 || (s->subscribed[sym] & kind)) && routed(s, kind))
                 enqueue(s, g.frames[i].text, strlen(g.frames[i].text), g.frames[i].binary, 0);
         free(g.frames[i].text);
     }
@@ -204,16 +240,66 @@ static void url_arg(struct lws *wsi, const char *name, char *out, size_t len)
         snprintf(out, len, "%s", v);
 }
 
+/* The market's paths. */
+static const char *depth_path(void)
+{
+    return g.sc.market == SC_USDM    ? "/fapi/v1/depth"
+           : g.sc.market == SC_COINM ? "/dapi/v1/depth"
+                                     : "/api/v3/depth";
+}
+
+static const char *exchange_info_path(void)
+{
+    return g.sc.market == SC_USDM    ? "/fapi/v1/exchangeInfo"
+           : g.sc.market == SC_COINM ? "/dapi/v1/exchangeInfo"
+                                     : "/api/v3/exchangeInfo";
+}
+
+/* Futures take only these limits; their weights are 2/5/10/20. 0: not allowed. */
+static int futures_weight(int limit)
+{
+    switch (limit) {
+    case 5:
+    case 10:
+    case 20:
+    case 50:
+        return 2;
+    case 100:
+        return 5;
+    case 500:
+        return 10;
+    case 1000:
+        return 20;
+    default:
+        return 0;
+    }
+}
+
 static int http_request(struct lws *wsi, session *s, const char *uri)
 {
     char symbol[64] = "", limit_s[16] = "100";
     int status = 200;
     char *body = NULL;
     char retry[16] = "";
-    if (strcmp(uri, "/api/v3/depth") != 0) {
+    char weight[16] = "5";
+    if (strcmp(uri, exchange_info_path()) == 0) {
+        char st[32] = "";
+        url_arg(wsi, "symbolStatus=", st, sizeof st);
+        long ms = g.ticking ? ms_since_start() - g.ticking_ms : 0;
+        body = mk_exchange_info(g.mk, g.sc.market == SC_SPOT && strcmp(st, "TRADING") == 0, ms);
+        log_line("rest %ld exchangeInfo %d\n", ms_since_start(), status);
+    } else if (strcmp(uri, depth_path()) != 0) {
         status = 404;
         body = strdup("{\"code\":-1,\"msg\":\"not found\"}");
+    } else if (g.sc.market != SC_SPOT && (url_arg(wsi, "limit=", limit_s, sizeof limit_s),
+                                          futures_weight(atoi(limit_s)) == 0)) {
+        url_arg(wsi, "symbol=", symbol, sizeof symbol);
+        status = 400;
+        body = strdup("{\"code\":-1130,\"msg\":\"Invalid data sent for a parameter.\"}");
+        log_line("rest %ld %s %d\n", ms_since_start(), symbol, status);
     } else {
+        if (g.sc.market != SC_SPOT)
+            snprintf(weight, sizeof weight, "%d", futures_weight(atoi(limit_s)));
         url_arg(wsi, "symbol=", symbol, sizeof symbol);
         url_arg(wsi, "limit=", limit_s, sizeof limit_s);
         g.rest_requests++;
@@ -250,7 +336,7 @@ static int http_request(struct lws *wsi, session *s, const char *uri)
                                      (int)strlen(retry), &p, end))
         return 1;
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-mbx-used-weight-1m:",
-                                    (const unsigned char *)"5", 1, &p, end))
+                                    (const unsigned char *)weight, (int)strlen(weight), &p, end))
         return 1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
@@ -285,6 +371,27 @@ static int http_writable(struct lws *wsi, session *s)
 
 /* ---- websocket ---- */
 
+/* The symbol index of a stream name and what it carries: "btcusdt@depth@100ms" (SUB_DEPTH),
+ * "btcusdt@trade" on spot or "btcusdt@aggTrade" on futures (SUB_TRADE); -1 for others. */
+static int stream_symbol(const char *name, int *kind)
+{
+    size_t name_len = strcspn(name, "@");
+    const char *rest = name + name_len;
+    const char *trade = g.sc.market == SC_SPOT ? "@trade" : "@aggTrade";
+    if (strncmp(rest, "@depth", 6) == 0)
+        *kind = SUB_DEPTH;
+    else if (strcmp(rest, trade) == 0)
+        *kind = SUB_TRADE;
+    else
+        return -1;
+    for (int i = 0; i < g.sc.n_symbols; i++) {
+        const char *sym = g.sc.symbols[i];
+        if (strlen(sym) == name_len && strncasecmp(sym, name, name_len) == 0)
+            return i;
+    }
+    return -1;
+}
+
 /* Mark the symbols named in "streams=a@depth@100ms/b@depth": exact names only. */
 static void subscribe(session *s, const char *args)
 {
@@ -294,18 +401,121 @@ static void subscribe(session *s, const char *args)
     p += strlen("streams=");
     while (*p != '\0') {
         size_t len = strcspn(p, "/&");
-        size_t name_len = strcspn(p, "@/&");
-        for (int i = 0; i < g.sc.n_symbols && name_len < len; i++) {
-            const char *sym = g.sc.symbols[i];
-            if (strlen(sym) == name_len && strncasecmp(sym, p, name_len) == 0 &&
-                strncmp(p + name_len, "@depth", 6) == 0)
-                s->subscribed[i] = 1;
-        }
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 127 ? len : 127), p);
+        int kind = 0;
+        int sym = stream_symbol(name, &kind);
+        if (sym >= 0)
+            s->subscribed[sym] |= kind;
         p += len;
         if (*p != '/')
             break;
         p++;
     }
+}
+
+/* ---- SUBSCRIBE ---- */
+
+/* A control message: more than 5 in a second (10 on futures) closes the connection, as
+ * Binance does. */
+static int over_rate(session *s)
+{
+    long now = ms_since_start();
+    int most = g.sc.market == SC_SPOT ? 5 : 10;
+    if (s->ctl_n == most && now - s->ctl_ms[0] < 1000) {
+        log_line("ratelimit %ld %d\n", now, s->conn_no);
+        return 1;
+    }
+    if (s->ctl_n == most) {
+        memmove(s->ctl_ms, s->ctl_ms + 1, (size_t)(most - 1) * sizeof s->ctl_ms[0]);
+        s->ctl_n--;
+    }
+    s->ctl_ms[s->ctl_n++] = now;
+    return 0;
+}
+
+/* {"result":null,"id":N}, or {"error":{...},"id":N} when `refusal` is not NULL. */
+static void answer(session *s, long id, const char *refusal)
+{
+    char text[512];
+    int n;
+    if (refusal == NULL)
+        n = snprintf(text, sizeof text, "{\"result\":null,\"id\":%ld}", id);
+    else
+        n = snprintf(text, sizeof text,
+                     "{\"error\":{\"code\":2,\"msg\":\"Invalid request: %s\"},\"id\":%ld}", refusal,
+                     id);
+    enqueue_frame(s, text, (size_t)n, 0, 0, 1);
+}
+
+/* {"method":"SUBSCRIBE","params":[...],"id":N}: mark the streams, answer. -1: close. */
+static int control_message(session *s, const char *text, size_t len)
+{
+    if (over_rate(s))
+        return -1;
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(j, "method");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
+    long n_id = cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+    const char *verdict = "ok";
+    int added = 0, refused = 0, total = 0;
+    if (!cJSON_IsString(method) || strcmp(method->valuestring, "SUBSCRIBE") != 0 ||
+        !cJSON_IsArray(params) || n_id < 0) {
+        answer(s, n_id, "not a SUBSCRIBE");
+        cJSON_Delete(j);
+        return 0;
+    }
+    const cJSON *p;
+    cJSON_ArrayForEach(p, params)
+    {
+        int kind = 0;
+        int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring, &kind) : -1;
+        refused |= sym >= 0 && sym == g.sc.refuse_symbol;
+    }
+    for (int i = 0; i < g.sc.n_symbols; i++)
+        total += (s->subscribed[i] & SUB_DEPTH) + (s->subscribed[i] >> 1);
+    if (refused) {
+        verdict = "refused";
+        answer(s, n_id, "refused stream");
+    } else if (total + cJSON_GetArraySize(params) > 1024) {
+        verdict = "over";
+        answer(s, n_id, "over 1024 streams on this connection");
+    } else {
+        cJSON_ArrayForEach(p, params)
+        {
+            int kind = 0;
+            int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring, &kind) : -1;
+            if (sym >= 0 && !(s->subscribed[sym] & kind)) {
+                s->subscribed[sym] |= kind;
+                added++;
+            }
+        }
+        answer(s, n_id, NULL);
+    }
+    log_line("sub %ld %d %d %ld %s\n", ms_since_start(), s->conn_no, added, n_id, verdict);
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* A piece of a message from the client; whole ones go to control_message. */
+static int ws_receive(struct lws *wsi, session *s, const char *in, size_t len)
+{
+    if (s->rx_len + len + 1 > s->rx_cap) {
+        size_t cap = s->rx_cap ? s->rx_cap * 2 : 65536;
+        while (cap < s->rx_len + len + 1)
+            cap *= 2;
+        s->rx = realloc(s->rx, cap);
+        s->rx_cap = cap;
+    }
+    memcpy(s->rx + s->rx_len, in, len);
+    s->rx_len += len;
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+        return 0;
+    s->rx[s->rx_len] = '\0';
+    size_t n = s->rx_len;
+    s->rx_len = 0;
+    return control_message(s, s->rx, n);
 }
 
 static void ws_open(struct lws *wsi, session *s)
@@ -317,6 +527,11 @@ static void ws_open(struct lws *wsi, session *s)
     static char args[65536];
     args[0] = '\0';
     lws_hdr_copy(wsi, args, sizeof args, WSI_TOKEN_HTTP_URI_ARGS);
+    char path[256] = "";
+    lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+    s->route = strncmp(path, "/public/", 8) == 0   ? ROUTE_PUBLIC
+               : strncmp(path, "/market/", 8) == 0 ? ROUTE_MARKET
+                                                   : ROUTE_ROOT;
     subscribe(s, args);
     if (s->conn_no <= g.sc.silent_count) {
         /* Open, then nothing: no frames, and no reading, so no pong to any ping. */
@@ -327,11 +542,13 @@ static void ws_open(struct lws *wsi, session *s)
     g.ws = s;
     int streams = 0;
     for (int i = 0; i < g.sc.n_symbols; i++)
-        streams += s->subscribed[i];
+        streams += (s->subscribed[i] & SUB_DEPTH) + (s->subscribed[i] >> 1);
     log_line("ws %ld %d %d\n", ms_since_start(), s->conn_no, streams);
+    log_line("path %d %s\n", s->conn_no, path);
     if (!g.ticking) {
         /* Start the market only now, so a slow client start never misses the script. */
         g.ticking = 1;
+        g.ticking_ms = ms_since_start();
         lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / 10);
     }
 }
@@ -349,6 +566,8 @@ static void ws_close(session *s)
     drop_queue(s);
     free(s->subscribed);
     s->subscribed = NULL;
+    free(s->rx);
+    s->rx = NULL;
 }
 
 static int ws_writable(struct lws *wsi, session *s)
@@ -375,11 +594,16 @@ static int ws_writable(struct lws *wsi, session *s)
     if (s->head == NULL)
         s->tail = NULL;
     s->queued--;
-    int close_now = f->close_after;
+    int close_now = f->close_after, control = f->control;
     free(f->buf);
     free(f);
     if (close_now)
         return -1;
+    if (control) { /* an answer: not a frame of the market, triggers no scripted fault */
+        if (s->head != NULL)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
     s->frames_sent++;
     if (s->conn_no == 1 && s->frames_sent == g.sc.close_after)
         return -1; /* abrupt: no close frame */
@@ -420,7 +644,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         ws_close(s);
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        return 0;
+        return s->silent ? 0 : ws_receive(wsi, s, in, len);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
         /* The close frame's payload starts with the code, big-endian. */
         const unsigned char *p = in;
@@ -545,6 +769,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake_binance: %s\n", err);
         return 1;
     }
+    mk_log_trades(g.mk, g.log);
     clock_gettime(CLOCK_MONOTONIC, &g.start);
     int stall_port = 0;
     if (g.sc.tlsstall && (stall_port = stall_start()) < 0) {

@@ -23,6 +23,7 @@
 #include "fake_log.h"
 #include "ob_check.h"
 #include "ob_config.h"
+#include "ob_pty.h"
 #include "ob_run.h"
 #include "ob_summary.h"
 #include "ob_wait.h"

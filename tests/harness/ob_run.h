@@ -60,6 +60,10 @@ int ob_file_contains_nocase(const char *path, const char *needle);
 /* How often the file holds `needle` (0 when it cannot be read). */
 int ob_file_count(const char *path, const char *needle);
 
+/* Skip the test (cmocka skip(), saying why on stderr) when the file is not there: data that
+ * not every checkout has, such as the real Binance capture. */
+void ob_skip_unless_file(const char *path);
+
 /* Fail with the message and what the server and orderbook said. */
 void ob_fail_with_logs(ob_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

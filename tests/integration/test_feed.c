@@ -14,82 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cmocka.h>
 
-#include "ob_run.h"
-#include "records.h"
+#include "harness.h"
 #include "test_util.h"
 
 typedef ob_run run;
-
-/* A config for the fake server (or the given URLs when not NULL); `more` goes at the end of
- * [binance]. */
-static void write_config(run *r, const char *ws_url, const char *rest_url, const char *more)
-{
-    FILE *f = fopen(r->conf, "w");
-    assert_non_null(f);
-    char ws[512], rest[512];
-    snprintf(ws, sizeof ws, "wss://localhost:%d", r->fs.port);
-    snprintf(rest, sizeof rest, "https://localhost:%d", r->fs.port);
-    fprintf(f,
-            "[log]\ndir = %s\n[binance]\nws_url = %s\nrest_url = %s\nsnapshot_limit = 100\n"
-            "ca_file = %s/ca.pem\n%s\n",
-            r->logs, ws_url ? ws_url : ws, rest_url ? rest_url : rest, ob_certs, more);
-    fclose(f);
-}
-
-/* orderbook -q -c CONF symbols..., with `env` (NULL-terminated, may be NULL) added. */
-static void start_orderbook(run *r, char *const env[], char *const *symbols, int n)
-{
-    char **args = calloc((size_t)n + 4, sizeof *args);
-    assert_non_null(args);
-    args[0] = "-q";
-    args[1] = "-c";
-    args[2] = r->conf;
-    for (int i = 0; i < n; i++)
-        args[3 + i] = symbols[i];
-    ob_spawn(r, args, env);
-    free(args);
-}
-
-/* Lines of the server log that start with `word` and a space. */
-static int count_log(const run *r, const char *word)
-{
-    char *text = tu_read_file(r->fs.log, NULL);
-    int n = 0;
-    size_t len = strlen(word);
-    for (char *line = text; line != NULL && *line != '\0';) {
-        if (strncmp(line, word, len) == 0 && line[len] == ' ')
-            n++;
-        char *nl = strchr(line, '\n');
-        line = nl ? nl + 1 : NULL;
-    }
-    free(text);
-    return n;
-}
-
-/* How often `needle` occurs in the file. */
-static int count_text(const char *path, const char *needle)
-{
-    char *text = tu_read_file(path, NULL);
-    int n = 0;
-    for (const char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    free(text);
-    return n;
-}
-
-static void wait_for_log_lines(run *r, const char *word, int n, int seconds)
-{
-    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
-    while (count_log(r, word) < n) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(r, "fewer than %d \"%s\" lines in the server log", n, word);
-        tu_pause();
-    }
-}
 
 static void sleep_s(int s)
 {
@@ -98,30 +31,52 @@ static void sleep_s(int s)
         ;
 }
 
+/* The lowest descriptor number free in process `pid`: with RLIMIT_NOFILE at it, the process
+ * can open nothing more. */
+static int lowest_free_fd(pid_t pid)
+{
+    for (int fd = 0;; fd++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+        if (lstat(path, &st) != 0)
+            return fd;
+    }
+}
+
+static void set_soft_nofile(pid_t pid, rlim_t soft)
+{
+    struct rlimit lim;
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &lim), 0);
+    lim.rlim_cur = soft;
+    assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &lim, NULL), 0);
+}
+
 static char *const btc[] = {"BTCUSDT"};
 
 /* SIGTERM: the server sees every websocket end with a close frame carrying 1000, on each of
- * the connections 90 symbols of 16 characters need (68 streams fit one request line). */
+ * the two connections 1100 symbols need (1024 a connection). */
 static void test_feed_stop_closes_each_websocket_with_1000(void **state)
 {
     run *r = *state;
-    enum { N = 90 };
+    enum { N = 1100 };
     static char names[N][24];
-    char *symbols[N];
-    char scenario[N * 24 + 128] = "symbols";
+    static char *symbols[N];
+    static char scenario[N * 24 + 128];
+    size_t used = (size_t)snprintf(scenario, sizeof scenario, "rate 1\nevents 20\nsymbols");
     for (int i = 0; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "S%03dLONGNAMEUSDT", i);
+        snprintf(names[i], sizeof names[i], "S%04dUSDT", i);
         symbols[i] = names[i];
-        strcat(scenario, " ");
-        strcat(scenario, names[i]);
+        used += (size_t)snprintf(scenario + used, sizeof scenario - used, " %s", names[i]);
     }
-    strcat(scenario, "\nrate 2\nevents 1000\n");
+    snprintf(scenario + used, sizeof scenario - used, "\n");
     ob_start_server(r, "localhost", scenario);
-    write_config(r, NULL, NULL, "");
-    start_orderbook(r, NULL, symbols, N);
-    wait_for_log_lines(r, "ws", 2, 30);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, N, symbols);
+    ob_wait_for_log(r, "sub", 5, 30); /* 4 batches of 256 on the first, 1 on the second */
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 2);
     assert_int_equal(ob_stop(r, 30), 0);
-    wait_for_log_lines(r, "closed", 2, 10);
+    ob_wait_for_log(r, "closed", 2, 10);
 
     char *log = tu_read_file(r->fs.log, NULL);
     int closed = 0;
@@ -148,18 +103,18 @@ static void test_feed_stale_snapshot_is_refetched_with_backoff(void **state)
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT\nrate 20\nevents 100000\nstale BTCUSDT 100000\n"
                     "close 20\ntimeout 60\n");
-    write_config(r, NULL, NULL, "");
-    start_orderbook(r, NULL, btc, 1);
-    wait_for_log_lines(r, "ws", 2, 30);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "ws", 2, 30);
     sleep_s(12);
-    int requests = count_text(r->fs.log, " BTCUSDT 200");
+    int requests = ob_file_count(r->fs.log, " BTCUSDT 200");
     assert_int_equal(ob_stop(r, 30), 0);
     print_message("%d snapshots served\n", requests);
     /* One on the first connection; on the second at once, then after 1, 2 and 4 s (plus up
      * to 25% jitter) and 8 s, past the end: 5 in all, where every spacing would be ~200. */
     assert_true(requests >= 4);
     assert_true(requests <= 6);
-    assert_int_equal(count_text(r->err, "were stale"), 1);
+    assert_int_equal(ob_file_count(r->err, "were stale"), 1);
     assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
 }
 
@@ -168,8 +123,8 @@ static void test_feed_unresolvable_host_is_named(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\n");
-    write_config(r, "wss://nonexistent.invalid:9443", NULL, "");
-    start_orderbook(r, NULL, btc, 1);
+    ob_write_config(r, "binance.ws_url = wss://nonexistent.invalid:9443", NULL);
+    ob_start(r, NULL, 1, btc);
     ob_wait_for_text(r, r->err, "cannot resolve nonexistent.invalid", 20);
     assert_int_equal(ob_stop(r, 30), 0);
     assert_false(ob_file_contains(r->err, "cannot start a connection"));
@@ -181,18 +136,148 @@ static void test_feed_silent_connection_is_recorded_as_no_data(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 200\nsilent 1\n");
-    write_config(r, NULL, NULL, "ping_s = 1\nhangup_s = 3");
-    start_orderbook(r, NULL, btc, 1);
-    wait_for_log_lines(r, "ws", 2, 30);
+    ob_write_config(r, "binance.ping_s = 1", "binance.hangup_s = 3", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "ws", 2, 30);
     assert_int_equal(ob_stop(r, 30), 0);
     tr_records rs;
-    char err[512];
-    assert_int_equal(tr_read_records(&rs, r->logs, err, sizeof err), 0);
+    ob_read_records(r, &rs);
     size_t silent = tr_count(&rs, "disconnected", NULL, "no data for ");
     size_t any = tr_count(&rs, "disconnected", NULL, NULL);
     tr_records_free(&rs);
     if (silent != 1 || any != 1)
         ob_fail_with_logs(r, "%zu disconnected records, %zu of them \"no data for\"", any, silent);
+}
+
+/* A snapshot request that finds no descriptor left is said ("no file descriptor left", not
+ * a lookup failure) and retried with backoff, and the book syncs once descriptors are back,
+ * instead of "(syncing)" for ever. The limit drops to what is open once the first snapshot
+ * came; the gap at event 120 asks for another. Daily files: the logger needs no new one. */
+static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT\nrate 20\nevents 100000\ngap BTCUSDT 120\ntimeout 90\n");
+    ob_write_config(r, "log.rollover = daily", NULL);
+    ob_start(r, NULL, 1, btc);
+    ob_wait_for_log(r, "rest", 1, 30);
+    struct rlimit before;
+    assert_int_equal(prlimit(r->pid, RLIMIT_NOFILE, NULL, &before), 0);
+    /* Again and again: a descriptor closed meanwhile (the first request's) must not be left
+     * under the limit for the next request to take. */
+    int64_t deadline = tu_mono_ns() + 30 * 1000000000LL;
+    while (!ob_file_contains(r->err, "no file descriptor left")) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(r, "no \"no file descriptor left\" within 30 s");
+        set_soft_nofile(r->pid, (rlim_t)lowest_free_fd(r->pid));
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    }
+    assert_true(ob_file_contains(r->err, "snapshot of BTCUSDT"));
+    assert_false(ob_file_contains(r->err, "cannot resolve"));
+    assert_int_equal(fake_log_count(&r->fs, "rest"), 1);
+    set_soft_nofile(r->pid, before.rlim_cur);
+    ob_wait_for_log(r, "rest", 2, 40);
+    /* The second snapshot loaded: its record is written. */
+    ob_wait_for_records(r, "snapshot", "BTCUSDT", 2, 20);
+    assert_int_equal(ob_stop(r, 30), 0);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_int_equal(tr_count(&rs, "snapshot", "BTCUSDT", NULL), 2);
+    assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "gap"), 1);
+    tr_records_free(&rs);
+}
+
+/* The "sub" lines of the server log: how many, the streams they added, and the least time
+ * between two of them on one connection. */
+static int sub_lines(const run *r, long *streams, long *least_gap_ms, int *refused)
+{
+    char *log = tu_read_file(r->fs.log, NULL);
+    int n = 0;
+    long last_ms = -1;
+    *streams = 0;
+    *least_gap_ms = 1000000;
+    *refused = 0;
+    for (char *line = log ? strtok(log, "\n") : NULL; line != NULL; line = strtok(NULL, "\n")) {
+        long ms, id;
+        int conn, added;
+        char verdict[16];
+        if (sscanf(line, "sub %ld %d %d %ld %15s", &ms, &conn, &added, &id, verdict) != 5)
+            continue;
+        n++;
+        *streams += added;
+        *refused += strcmp(verdict, "ok") != 0;
+        if (last_ms >= 0 && ms - last_ms < *least_gap_ms)
+            *least_gap_ms = ms - last_ms;
+        last_ms = ms;
+    }
+    free(log);
+    return n;
+}
+
+/* 1024 symbols of the longest names on one connection: its URL is "/stream" whatever the
+ * list, and it subscribes in 4 SUBSCRIBEs of 256, paced under Binance's 5 control messages a
+ * second (the server closes a connection that sends faster), each answered; the books sync. */
+static void test_feed_1024_symbols_subscribe_on_one_connection(void **state)
+{
+    run *r = *state;
+    enum { N = 1024, SYNCED = 8 };
+    static char names[N][21];
+    static char *symbols[N];
+    size_t cap = 64 + (size_t)N * 21;
+    char *scenario = malloc(cap);
+    assert_non_null(scenario);
+    size_t used = (size_t)snprintf(scenario, cap, "rate 2\nevents 10\nsymbols");
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "S%04dLONGSYMBOLUSDT", i); /* 20 characters */
+        symbols[i] = names[i];
+        used += (size_t)snprintf(scenario + used, cap - used, " %s", names[i]);
+    }
+    snprintf(scenario + used, cap - used, "\n");
+    ob_start_server(r, "localhost", scenario);
+    free(scenario);
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, N, symbols);
+    ob_wait_for_log(r, "sub", 4, 30);
+    ob_wait_captured(r, symbols, SYNCED, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    long streams, least_gap_ms;
+    int refused;
+    assert_int_equal(sub_lines(r, &streams, &least_gap_ms, &refused), 4);
+    print_message("4 SUBSCRIBEs, at least %ld ms apart\n", least_gap_ms);
+    assert_int_equal(streams, N);
+    assert_int_equal(refused, 0);
+    assert_true(least_gap_ms >= 200);
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 1);
+    assert_int_equal(fake_log_count(&r->fs, "ratelimit"), 0);
+    assert_false(ob_file_contains(r->err, "refused the streams"));
+    tr_records rs;
+    tr_truth t;
+    ob_read_records(r, &rs);
+    ob_read_truth(r, &t);
+    assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 1);
+    for (int i = 0; i < SYNCED; i++)
+        ob_check_symbol(r, &rs, &t, symbols[i]);
+    tr_records_free(&rs);
+    tr_truth_free(&t);
+}
+
+/* A SUBSCRIBE the server refuses is named on stderr with the streams it carried and the
+ * server's reason; the connection stays, and what was not refused is captured. */
+static void test_feed_refused_streams_are_named(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 20\nevents 40\nrefuse ETHUSDT\n");
+    ob_write_config(r, NULL);
+    ob_start(r, NULL, 2, (char *[]){"BTCUSDT", "ETHUSDT"});
+    ob_wait_for_text(r, r->err, "refused the streams", 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_true(ob_file_contains(r->err, "btcusdt@depth@100ms, ethusdt@depth@100ms"));
+    assert_true(ob_file_contains(r->err, "Invalid request: refused stream"));
+    long streams, least_gap_ms;
+    int refused;
+    assert_int_equal(sub_lines(r, &streams, &least_gap_ms, &refused), 1);
+    assert_int_equal(refused, 1);
 }
 
 int main(void)
@@ -203,6 +288,9 @@ int main(void)
         T(test_feed_stale_snapshot_is_refetched_with_backoff),
         T(test_feed_unresolvable_host_is_named),
         T(test_feed_silent_connection_is_recorded_as_no_data),
+        T(test_feed_snapshot_without_descriptors_is_said_and_retried),
+        T(test_feed_1024_symbols_subscribe_on_one_connection),
+        T(test_feed_refused_streams_are_named),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }

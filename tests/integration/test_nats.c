@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include <dirent.h>
@@ -34,6 +35,7 @@
 #include "nats_stream.h"
 #include "ob_run.h"
 #include "records.h"
+#include "symbol.h"
 #include "stamp.h"
 #include "test_util.h"
 
@@ -239,6 +241,8 @@ static void test_nats_two_publishers_leader_killed_each_event_once(void **state)
                   (unsigned long long)ka.published, (unsigned long long)ka.duplicates,
                   (unsigned long long)ka.retried, (unsigned long long)kb.published,
                   (unsigned long long)kb.duplicates, (unsigned long long)kb.retried);
+    if (getenv("DEPTHLOG_NATS_VERBOSE") != NULL)
+        print_message("told:\n%s", f->problems);
     assert_int_equal(ka.failed + kb.failed, 0);
     assert_int_equal(ka.pending + kb.pending, 0);
     assert_true(ka.duplicates + kb.duplicates >= (uint64_t)total * 3);
@@ -326,12 +330,45 @@ static void test_nats_stream_with_other_subjects_is_an_error(void **state)
     npub_destroy(p);
 }
 
+/* A full buffer refuses at once (never blocks) and counts what it refused as failed; what it
+ * kept is pending. */
+static void test_nats_full_buffer_counts_failed(void **state)
+{
+    fixture *f = *state;
+    npub *p = publisher(f, "nats://127.0.0.1:1", 1, 4096);
+    char line[1024];
+    int refused = 0, kept = 0;
+    int64_t t0 = tu_mono_ns();
+    for (long u = 1; u <= 100; u++) {
+        size_t n = record(line, sizeof line, 0, 0, u);
+        if (npub_put(p, line, n) == 0)
+            kept++;
+        else
+            refused++;
+    }
+    int64_t took = tu_mono_ns() - t0;
+    npub_counts k;
+    npub_get_counts(p, &k);
+    print_message("a 4 KiB buffer kept %d of 100 records, refused %d, in %lld us\n", kept, refused,
+                  (long long)(took / 1000));
+    assert_true(kept >= 4 && kept <= 9);
+    assert_int_equal(k.failed, (uint64_t)refused);
+    assert_int_equal(k.pending, (uint64_t)kept);
+    assert_true(took < 1000000000LL);
+    assert_true(told(f, "is full"));
+    assert_int_equal(npub_stop(p, 100), -1); /* nothing could be published */
+    npub_destroy(p);
+}
+
 /* The publish rate into an R3 stream on this machine (printed; README quotes it). */
 static void test_nats_publish_rate_r3(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
-    npub *p = publisher(f, f->c.url, 3, 256u << 20);
+    /* DEPTHLOG_NATS_RATE_NODES=1: one node, R1, for the client's own ceiling. */
+    int nodes = getenv("DEPTHLOG_NATS_RATE_NODES") ? atoi(getenv("DEPTHLOG_NATS_RATE_NODES")) : 3;
+    nodes = nodes == 1 ? 1 : 3;
+    assert_int_equal(ncl_start(&f->c, f->dir, nodes), 0);
+    npub *p = publisher(f, f->c.url, nodes, 256u << 20);
     put_all(p, 0, 1, 10); /* the stream exists */
     wait_published(p, 30, 30);
     long n = getenv("DEPTHLOG_NATS_RATE_N") ? atol(getenv("DEPTHLOG_NATS_RATE_N")) : 30000;
@@ -341,9 +378,9 @@ static void test_nats_publish_rate_r3(void **state)
     double s = (double)(tu_mono_ns() - t0) / 1e9;
     char line[1024];
     size_t len = record(line, sizeof line, 0, 0, 1);
-    print_message("publish rate into an R3 stream: %.0f records/s (%ld records of %zu bytes in "
-                  "%.2f s)\n",
-                  (double)n * 3 / s, n * 3, len, s);
+    print_message("publish rate into an R%d stream: %.0f records/s (%ld records of %zu bytes "
+                  "in %.2f s)\n",
+                  nodes, (double)n * 3 / s, n * 3, len, s);
     assert_int_equal(npub_stop(p, 10000), 0);
     npub_destroy(p);
 }
@@ -372,8 +409,9 @@ static void spawn_orderbook(ob_run *r)
 
 static const char *OB_SYMS[] = {"BTCUSDT", "ETHUSDT"};
 
-/* Wait until the fake Binance is done and `logs` hold its last event of every symbol. */
-static void wait_captured(ob_run *r, const char *logs, int seconds)
+/* Wait until the fake Binance is done and `logs` hold its last event of these symbols. */
+static void wait_captured_of(ob_run *r, const char *logs, const char *const *syms, int n,
+                             int seconds)
 {
     int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
     for (;;) {
@@ -382,8 +420,8 @@ static void wait_captured(ob_run *r, const char *logs, int seconds)
             char err[256];
             assert_int_equal(tr_read_truth(&t, r->fs.truth, err, sizeof err), 0);
             int all = 1;
-            for (int i = 0; i < 2 && all; i++)
-                all = tr_files_have_u(logs, OB_SYMS[i], tr_truth_last_u(&t, OB_SYMS[i]));
+            for (int i = 0; i < n && all; i++)
+                all = tr_files_have_u(logs, syms[i], tr_truth_last_u(&t, syms[i]));
             tr_truth_free(&t);
             if (all)
                 return;
@@ -394,25 +432,42 @@ static void wait_captured(ob_run *r, const char *logs, int seconds)
     }
 }
 
-/* Each process's own files: every event recorded or accounted for, none lost or wrong. */
-static void assert_files_complete(ob_run *r, const char *logs)
+static void wait_captured(ob_run *r, const char *logs, int seconds)
+{
+    wait_captured_of(r, logs, OB_SYMS, 2, seconds);
+}
+
+/* Each process's own files: every event of these symbols recorded or accounted for, none
+ * lost or wrong, and no record of another symbol. */
+static void assert_files_complete_of(ob_run *r, const char *logs, const char *const *syms, int n)
 {
     tr_records rs;
     tr_truth t;
     char err[512];
     assert_int_equal(tr_read_records(&rs, logs, err, sizeof err), 0);
     assert_int_equal(tr_read_truth(&t, r->fs.truth, err, sizeof err), 0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < n; i++) {
         tr_account acc;
         char msg[512];
-        tr_account_symbol(&rs, &t, OB_SYMS[i], &acc, msg, sizeof msg);
+        tr_account_symbol(&rs, &t, syms[i], &acc, msg, sizeof msg);
         if (acc.lost != 0 || acc.mismatched != 0 || acc.tail != 0 || acc.recorded == 0)
             ob_fail_with_logs(r, "%s %s: %zu recorded, %zu lost, %zu mismatched, %zu tail: %s",
-                              logs, OB_SYMS[i], acc.recorded, acc.lost, acc.mismatched, acc.tail,
-                              msg);
+                              logs, syms[i], acc.recorded, acc.lost, acc.mismatched, acc.tail, msg);
+    }
+    for (size_t i = 0; i < rs.n; i++) {
+        int mine = rs.r[i].s[0] == '\0';
+        for (int k = 0; k < n && !mine; k++)
+            mine = strcmp(rs.r[i].s, syms[k]) == 0;
+        if (!mine)
+            ob_fail_with_logs(r, "%s holds a %s record of %s", logs, rs.r[i].event, rs.r[i].s);
     }
     tr_records_free(&rs);
     tr_truth_free(&t);
+}
+
+static void assert_files_complete(ob_run *r, const char *logs)
+{
+    assert_files_complete_of(r, logs, OB_SYMS, 2);
 }
 
 /* The stream's records, read as files are (a directory holding one file of them). */
@@ -434,48 +489,18 @@ static void read_stream_records(fixture *f, tr_records *rs, size_t *n_msgs)
     assert_int_equal(tr_read_records(rs, dir, err, sizeof err), 0);
 }
 
-/* Two orderbook processes capture the same symbols into an R3 stream while its leader is
- * killed and restarted: each event is in the stream exactly once, equal to the truth, from
- * the first one published to the last; each process's own files are complete. */
-static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
+/* The stream holds every event of these symbols from the first one published on, once each,
+ * equal to the truth. Returns the number of messages. */
+static size_t assert_stream_equals_truth(fixture *f, const char *const *syms, int n)
 {
-    fixture *f = *state;
-    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
-    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 600\n");
-    char nats[512];
-    snprintf(nats, sizeof nats, "url = %s\nreplicas = 3", f->c.url);
-    write_conf(f, f->a->conf, f->a->logs, nats);
-    write_conf(f, f->b->conf, f->b->logs, nats);
-    f->b->fs = f->a->fs;
-    f->b->fs.pid = 0; /* a's server: a stops it */
-    spawn_orderbook(f->a);
-    spawn_orderbook(f->b);
-    sleep(4);
-    char leader[32];
-    if (ns_leader(f->c.url, "DEPTHLOG", leader, sizeof leader) != 0)
-        ob_fail_with_logs(f->a, "no stream leader after 4 s");
-    int killed = node_of(leader);
-    ncl_kill(&f->c, killed);
-    sleep(3);
-    assert_int_equal(ncl_restart(&f->c, killed), 0);
-    wait_captured(f->a, f->a->logs, 60);
-    wait_captured(f->a, f->b->logs, 60);
-    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
-        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
-    assert_true(ob_file_contains(f->a->err, "nats: ") && ob_file_contains(f->b->err, "nats: "));
-    if (!ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
-        ob_fail_with_logs(f->a, "records left unpublished (b: %s)", f->b->err);
-    assert_files_complete(f->a, f->a->logs);
-    assert_files_complete(f->a, f->b->logs);
-
     tr_records rs;
     size_t n_msgs;
     read_stream_records(f, &rs, &n_msgs);
     tr_truth t;
     char err[256];
     assert_int_equal(tr_read_truth(&t, f->a->fs.truth, err, sizeof err), 0);
-    for (int k = 0; k < 2; k++) {
-        const char *sym = OB_SYMS[k];
+    for (int k = 0; k < n; k++) {
+        const char *sym = syms[k];
         size_t n_truth = tr_truth_count(&t, sym);
         double last = tr_truth_last_u(&t, sym), first = -1;
         unsigned char *seen = calloc((size_t)last + 1, 1);
@@ -511,9 +536,214 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
         assert_true(depth > n_truth / 2);
         free(seen);
     }
-    print_message("stream: %zu messages from two processes\n", n_msgs);
     tr_truth_free(&t);
     tr_records_free(&rs);
+    return n_msgs;
+}
+
+/* Two orderbook processes capture the same symbols into an R3 stream while its leader is
+ * killed and restarted: each event is in the stream exactly once, equal to the truth, from
+ * the first one published to the last; each process's own files are complete. */
+static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 600\n");
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s\nreplicas = 3", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0; /* a's server: a stops it */
+    spawn_orderbook(f->a);
+    spawn_orderbook(f->b);
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    while (ns_count(f->c.url, "DEPTHLOG") < 200) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(f->a, "nothing published within 60 s");
+        usleep(200000);
+    }
+    char leader[32];
+    if (ns_leader(f->c.url, "DEPTHLOG", leader, sizeof leader) != 0)
+        ob_fail_with_logs(f->a, "no stream leader");
+    int killed = node_of(leader);
+    ncl_kill(&f->c, killed);
+    sleep(3);
+    assert_int_equal(ncl_restart(&f->c, killed), 0);
+    wait_captured(f->a, f->a->logs, 60);
+    wait_captured(f->a, f->b->logs, 60);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
+        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
+    assert_true(ob_file_contains(f->a->err, "nats: ") && ob_file_contains(f->b->err, "nats: "));
+    if (!ob_file_contains(f->a->err, "| nats published "))
+        ob_fail_with_logs(f->a, "the status line shows no nats counts");
+    if (!ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
+        ob_fail_with_logs(f->a, "records left unpublished (b: %s)", f->b->err);
+    assert_files_complete(f->a, f->a->logs);
+    assert_files_complete(f->a, f->b->logs);
+
+    size_t n_msgs = assert_stream_equals_truth(f, OB_SYMS, 2);
+    print_message("stream: %zu messages from two processes\n", n_msgs);
+}
+
+/* Raw frames from two hosts (record = raw): the same frame has the same Msg-Id (stream name
+ * and u), so the stream holds each event's frame once. */
+static void test_nats_raw_frames_from_two_hosts_stored_once(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 200\n");
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    for (int i = 0; i < 2; i++) {
+        FILE *c = fopen(i ? f->b->conf : f->a->conf, "a");
+        fprintf(c, "\n[book]\nrecord = raw\n");
+        fclose(c);
+    }
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0;
+    spawn_orderbook(f->a);
+    spawn_orderbook(f->b);
+    tr_truth t;
+    char err[256];
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    while (!ob_file_contains(f->a->fs.log, "done")) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(f->a, "the fake Binance is not done within 60 s");
+        usleep(100000);
+    }
+    sleep(2);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0 ||
+        !ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
+        ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
+    assert_int_equal(tr_read_truth(&t, f->a->fs.truth, err, sizeof err), 0);
+    ns_msgs ms;
+    assert_int_equal(ns_read_all(f->c.url, "DEPTHLOG", &ms), 0);
+    for (int k = 0; k < 2; k++) {
+        const char *sym = OB_SYMS[k];
+        double last = tr_truth_last_u(&t, sym), first = -1;
+        unsigned char *seen = calloc((size_t)last + 1, 1);
+        char subject[64];
+        snprintf(subject, sizeof subject, "depthlog.spot.%s.frame", sym);
+        size_t frames = 0;
+        for (size_t i = 0; i < ms.n; i++) {
+            if (strcmp(ms.m[i].subject, subject) != 0)
+                continue;
+            cJSON *j = cJSON_Parse(ms.m[i].data);
+            const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+            const cJSON *ev = cJSON_GetObjectItemCaseSensitive(data, "data");
+            const cJSON *stream = cJSON_GetObjectItemCaseSensitive(data, "stream");
+            const cJSON *u = cJSON_GetObjectItemCaseSensitive(ev, "u");
+            assert_true(cJSON_IsNumber(u) && cJSON_IsString(stream));
+            char want[128];
+            snprintf(want, sizeof want, "spot:%s:frame:%s:%.0f", sym, stream->valuestring,
+                     u->valuedouble);
+            assert_string_equal(ms.m[i].msg_id, want);
+            size_t x = (size_t)u->valuedouble;
+            assert_true(x <= (size_t)last);
+            if (seen[x])
+                fail_msg("the frame of %s u=%zu is in the stream twice", sym, x);
+            seen[x] = 1;
+            if (first < 0 || u->valuedouble < first)
+                first = u->valuedouble;
+            frames++;
+            cJSON_Delete(j);
+        }
+        size_t missing = 0;
+        for (size_t j = 0; j < t.n; j++)
+            if (strcmp(t.e[j].s, sym) == 0 && t.e[j].u >= first && !seen[(size_t)t.e[j].u])
+                missing++;
+        print_message("%s: %zu frames in the stream from two hosts (from u=%.0f), %zu missing\n",
+                      sym, frames, first, missing);
+        assert_int_equal(missing, 0);
+        assert_true(frames >= tr_truth_count(&t, sym) / 2);
+        free(seen);
+    }
+    ns_msgs_free(&ms);
+    tr_truth_free(&t);
+}
+
+/* orderbook capturing while every node of the cluster is down for a few seconds: its records
+ * wait, and afterwards the stream holds every event once, equal to the truth. */
+static void test_nats_orderbook_whole_cluster_down_nothing_lost(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 3), 0);
+    ob_start_server(f->a, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 500\n");
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s\nreplicas = 3", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    spawn_orderbook(f->a);
+    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
+    while (ns_count(f->c.url, "DEPTHLOG") < 100) {
+        if (tu_mono_ns() > deadline)
+            ob_fail_with_logs(f->a, "nothing published within 60 s");
+        usleep(200000);
+    }
+    for (int i = 0; i < 3; i++)
+        ncl_kill(&f->c, i);
+    ob_wait_for_text(f->a, f->a->err, "NATS: disconnected", 10);
+    sleep(3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ncl_restart(&f->c, i), 0);
+    wait_captured(f->a, f->a->logs, 60);
+    ob_wait_for_text(f->a, f->a->err, "NATS: connected to", 30);
+    if (ob_stop(f->a, 40) != 0 || !ob_file_contains(f->a->err, "0 pending") ||
+        !ob_file_contains(f->a->err, " 0 failed"))
+        ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
+    assert_files_complete(f->a, f->a->logs);
+    assert_int_equal(ncl_wait_ready(&f->c, -1, 30), 0);
+    size_t n_msgs = assert_stream_equals_truth(f, OB_SYMS, 2);
+    print_message("stream: %zu messages after 3 s with no NATS\n", n_msgs);
+}
+
+/* --shard 1/2 and 2/2 on two processes given the same list: their files are disjoint, and
+ * the stream holds every event of every symbol once. */
+static void test_nats_two_shards_disjoint_and_complete(void **state)
+{
+    fixture *f = *state;
+    static const char *pool[] = {"BTCUSDT", "ETHUSDT", "BNBBTC",   "XRPUSDT",
+                                 "SOLUSDT", "ADAUSDT", "DOGEUSDT", "LTCBTC"};
+    const char *one[2], *two[2], *all[4];
+    int n1 = 0, n2 = 0;
+    for (size_t i = 0; i < sizeof pool / sizeof *pool; i++) {
+        if (sym_in_shard(pool[i], 1, 2) && n1 < 2)
+            one[n1++] = pool[i];
+        else if (sym_in_shard(pool[i], 2, 2) && n2 < 2)
+            two[n2++] = pool[i];
+    }
+    assert_true(n1 == 2 && n2 == 2);
+    all[0] = one[0], all[1] = two[0], all[2] = one[1], all[3] = two[1];
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    char scenario[256];
+    snprintf(scenario, sizeof scenario, "symbols %s %s %s %s\nrate 50\nevents 200\n", all[0],
+             all[1], all[2], all[3]);
+    ob_start_server(f->a, "localhost", scenario);
+    char nats[512];
+    snprintf(nats, sizeof nats, "url = %s", f->c.url);
+    write_conf(f, f->a->conf, f->a->logs, nats);
+    write_conf(f, f->b->conf, f->b->logs, nats);
+    f->b->fs = f->a->fs;
+    f->b->fs.pid = 0;
+    char names[4][16];
+    for (int i = 0; i < 4; i++)
+        snprintf(names[i], sizeof names[i], "%s", all[i]);
+    char *args_a[] = {"-c",     f->a->conf, "--shard", "1/2", names[0],
+                      names[1], names[2],   names[3],  NULL};
+    char *args_b[] = {"-c",     f->b->conf, "--shard", "2/2", names[0],
+                      names[1], names[2],   names[3],  NULL};
+    ob_spawn(f->a, args_a, NULL);
+    ob_spawn(f->b, args_b, NULL);
+    wait_captured_of(f->a, f->a->logs, one, 2, 60);
+    wait_captured_of(f->a, f->b->logs, two, 2, 60);
+    if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
+        ob_fail_with_logs(f->a, "orderbook did not stop with 0");
+    assert_files_complete_of(f->a, f->a->logs, one, 2);
+    assert_files_complete_of(f->a, f->b->logs, two, 2);
+    size_t n_msgs = assert_stream_equals_truth(f, all, 4);
+    print_message("stream: %zu messages from two shards\n", n_msgs);
 }
 
 /* An unreachable [nats] url at start: a clear message, and the capture goes on. */
@@ -603,9 +833,32 @@ static void lines_free(lines *ls)
     free(ls->l);
 }
 
-/* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
- * wrote (and published), each in the file of its ts, and no more duplicates than one
- * unacknowledged batch. */
+/* orderbook-archive without a [nats] url, or with a malformed one: exit 2 with the reason. */
+static void test_nats_archive_bad_configuration_exit_2(void **state)
+{
+    fixture *f = *state;
+    char conf[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(conf, sizeof conf, "%s/archive.conf", f->dir);
+    snprintf(err, sizeof err, "%s/archive.err", f->dir);
+    const char *cases[][2] = {{"url =", "[nats] url is empty"},
+                              {"url = nats//127.0.0.1:4222", "[nats] url"}};
+    for (int i = 0; i < 2; i++) {
+        FILE *c = fopen(conf, "w");
+        fprintf(c, "[log]\ndir = %s/archive\n[nats]\n%s\n", f->dir, cases[i][0]);
+        fclose(c);
+        pid_t pid = spawn_archive(conf, err);
+        int rc = proc_wait(pid, 20);
+        char *text = tu_read_file(err, NULL);
+        if (rc != 2 || text == NULL || strstr(text, cases[i][1]) == NULL)
+            fail_msg("\"%s\": exit %d, expected 2 and \"%s\": %s", cases[i][0], rc, cases[i][1],
+                     text ? text : "(nothing)");
+        free(text);
+    }
+}
+
+/* orderbook-archive killed mid-run and restarted, then NATS down for 2 s under it: its files
+ * hold every record orderbook wrote (and published), each in the file of its ts, and no more
+ * duplicates than one unacknowledged batch. */
 static void test_nats_archive_killed_and_restarted_keeps_everything(void **state)
 {
     fixture *f = *state;
@@ -626,6 +879,11 @@ static void test_nats_archive_killed_and_restarted_keeps_everything(void **state
     sleep(2);
     snprintf(arch_err, sizeof arch_err, "%s/archive2.err", f->dir);
     f->archive = spawn_archive(arch_conf, arch_err);
+    /* And NATS itself goes away for 2 s under both of them. */
+    sleep(2);
+    ncl_kill(&f->c, 0);
+    sleep(2);
+    assert_int_equal(ncl_restart(&f->c, 0), 0);
     wait_captured(f->a, f->a->logs, 60);
     if (ob_stop(f->a, 30) != 0 || !ob_file_contains(f->a->err, "0 pending"))
         ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
@@ -686,12 +944,21 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_stream_with_other_subjects_is_an_error, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_nats_full_buffer_counts_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_publish_rate_r3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_two_orderbooks_one_copy_equal_to_the_truth, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_raw_frames_from_two_hosts_stored_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_orderbook_whole_cluster_down_nothing_lost, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nats_two_shards_disjoint_and_complete, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_unreachable_url_capture_goes_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_orderbook_malformed_url_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nats_archive_bad_configuration_exit_2, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nats_archive_killed_and_restarted_keeps_everything,
                                         setup, teardown),
     };

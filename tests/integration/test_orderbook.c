@@ -134,9 +134,8 @@ static void test_orderbook_replaces_stalled_connection(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
-    ob_write_config(r, NULL);
-    char *env[] = {"ORDERBOOK_PING_S=1", "ORDERBOOK_HANGUP_S=2", NULL};
-    ob_start(r, env, 1, btc);
+    ob_write_config(r, "binance.ping_s = 1", "binance.hangup_s = 2", NULL);
+    ob_start(r, NULL, 1, btc);
     ob_wait_captured(r, btc, 1, 60);
     assert_int_equal(ob_stop(r, 30), 0);
     tr_records rs;
@@ -255,19 +254,6 @@ static void test_orderbook_status_line_names_symbol_and_file(void **state)
     assert_true(ob_file_contains(r->err, "drops 0"));
 }
 
-/* Read what the pty's other end has for us (non-blocking) onto `acc`. */
-static void drain_pty(int master, char *acc, size_t cap, size_t *len)
-{
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(master, buf, sizeof buf)) > 0) {
-        size_t take = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
-        memcpy(acc + *len, buf, take);
-        *len += take;
-        acc[*len] = '\0';
-    }
-}
-
 static int count_text(const char *text, const char *needle)
 {
     int n = 0;
@@ -281,37 +267,22 @@ static void test_orderbook_status_line_on_a_terminal_redraws_every_second(void *
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 1500\n");
     ob_write_config(r, NULL);
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
-    assert_true(master >= 0);
-    assert_int_equal(grantpt(master), 0);
-    assert_int_equal(unlockpt(master), 0);
-    /* stderr is the terminal: orderbook's isatty sees one. */
-    snprintf(r->err, sizeof r->err, "%s", ptsname(master));
+    int master = ob_pty_open(r); /* stderr is the terminal: orderbook's isatty sees one */
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
     static char out[1 << 20];
     size_t len = 0;
     /* Three redraws of one line: at one a second they come long before the deadline; the
      * 10-second pace of a non-terminal would need 20 s and more. */
-    int64_t deadline = tu_mono_ns() + 18LL * 1000000000LL;
-    while (count_text(out, "\r\033[KBTCUSDT ") < 3) {
-        if (tu_mono_ns() > deadline)
-            fail_msg("fewer than 3 redrawn status lines in 18 s:\n%s", out);
-        drain_pty(master, out, sizeof out, &len);
-        tu_pause();
+    ob_poll p = ob_poll_start(18);
+    for (;;) {
+        ob_pty_drain(master, out, sizeof out, &len);
+        if (count_text(out, "\r\033[KBTCUSDT ") >= 3)
+            break;
+        ob_poll_next(r, &p, "fewer than 3 redrawn status lines in 18 s:\n%.4000s", out);
     }
     kill(r->pid, SIGTERM);
-    int rc = -1;
-    deadline = tu_mono_ns() + TU_DEADLINE_NS;
-    for (;;) {
-        drain_pty(master, out, sizeof out, &len); /* a full pty would block its writes */
-        rc = ob_exited(r);
-        if (rc >= 0)
-            break;
-        assert_true(tu_mono_ns() < deadline);
-        tu_pause();
-    }
-    drain_pty(master, out, sizeof out, &len);
+    int rc = ob_pty_wait_exit(r, master, out, sizeof out, &len, 20);
     close(master);
     assert_int_equal(rc, 0);
     assert_true(strstr(out, "ev/s") != NULL);
@@ -447,12 +418,7 @@ static void test_orderbook_refuses_certificate_for_another_host(void **state)
 static void test_orderbook_replays_real_binance_capture(void **state)
 {
     run *r = *state;
-    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
-    if (probe == NULL) {
-        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
-        skip();
-    }
-    fclose(probe);
+    ob_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     ob_start_server(r, "localhost",
                     "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
                     "\n");

@@ -29,25 +29,27 @@ typedef ob_run run;
 
 static char *const two[] = {"BTCUSDT", "ETHUSDT"};
 
-static void write_config(run *r, const char *book)
+/* `book`: lines of [book]; `binance`: more lines of [binance]. */
+static void write_config_with(run *r, const char *book, const char *binance)
 {
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
     fprintf(
         f,
         "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n[binance]\nws_url = wss://localhost:%d\n"
-        "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n"
+        "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n%s\n"
         "[book]\n%s\n",
-        r->logs, r->fs.port, r->fs.port, ob_certs, book);
+        r->logs, r->fs.port, r->fs.port, ob_certs, binance, book);
     fclose(f);
 }
 
 /* Run orderbook on the scenario until the server is done and every symbol's last event is in
  * the files, then stop it. */
-static void capture(run *r, const char *scenario, const char *book, char *const *symbols, int n)
+static void capture_with(run *r, const char *scenario, const char *book, const char *binance,
+                         char *const *symbols, int n)
 {
     ob_start_server(r, "localhost", scenario);
-    write_config(r, book);
+    write_config_with(r, book, binance);
     char *args[8] = {"-q", "-c", r->conf};
     for (int i = 0; i < n; i++)
         args[3 + i] = symbols[i];
@@ -72,6 +74,11 @@ static void capture(run *r, const char *scenario, const char *book, char *const 
         tu_pause();
     }
     assert_int_equal(ob_stop(r, 30), 0);
+}
+
+static void capture(run *r, const char *scenario, const char *book, char *const *symbols, int n)
+{
+    capture_with(r, scenario, book, "", symbols, n);
 }
 
 /* The files of a directory, sorted by name (malloc'ed paths, NULL-terminated). */
@@ -192,6 +199,38 @@ static void test_replay_verify_passes_on_a_capture_with_every_fault(void **state
     if (!ob_file_contains(out, "3 resyncs seen") || !ob_file_contains(out, "2 books"))
         fail_with(out, "expected 3 resyncs (a gap and two disconnects) and 2 books");
     free_files(files, n);
+}
+
+/* Verify all the files of a capture; fail unless it passes with at least `events` checked and
+ * says `text`. (How many resyncs a fault costs is test_orderbook's to say.) */
+static void assert_verifies(run *r, long events, const char *text)
+{
+    size_t n;
+    char **files = files_of(r->logs, &n);
+    char out[PATH_MAX + 32];
+    snprintf(out, sizeof out, "%s/replay.out", r->dir);
+    char *opts[] = {"-q", "-c", r->conf, "--verify", NULL};
+    int rc = replay(out, opts, files, n);
+    if (rc != 0 || checked(out) < events || !ob_file_contains(out, text))
+        fail_with(out, "exit %d; expected 0, %ld events checked at least, \"%s\"", rc, events,
+                  text);
+    free_files(files, n);
+}
+
+static void test_replay_verify_passes_through_a_stalled_connection(void **state)
+{
+    run *r = *state;
+    capture_with(r, "symbols BTCUSDT ETHUSDT\nrate 40\nevents 150\nstall 30 4000\n",
+                 "record = both", "ping_s = 1\nhangup_s = 2", two, 2);
+    assert_verifies(r, 100, " resyncs seen");
+}
+
+static void test_replay_verify_passes_through_a_server_shutdown_and_a_418(void **state)
+{
+    run *r = *state;
+    capture(r, "symbols BTCUSDT ETHUSDT\nrate 40\nevents 150\nshutdown 100\nrest418 1 1\n",
+            "record = both", two, 2);
+    assert_verifies(r, 100, " resyncs seen");
 }
 
 /* The first line after line `after` of the file holding `a` (and `b`, unless NULL); its number
@@ -536,6 +575,45 @@ static void test_replay_usage_errors_exit_2(void **state)
     assert_true(ob_file_contains(out, "--at yesterday"));
 }
 
+/* A record = both file of BTCUSDT made here: a snapshot, then `n` events (no orderbook). */
+static void synthetic_capture(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"ts\":\"2026-01-01T00:00:00.000000Z\",\"event\":\"rest\",\"s\":\"BTCUSDT\","
+               "\"data\":{\"lastUpdateId\":1000,\"bids\":[[\"1.00\",\"1\"]],\"asks\":[[\"2.00\","
+               "\"1\"]]}}\n");
+    for (int i = 1; i <= n; i++)
+        fprintf(
+            f,
+            "{\"ts\":\"2026-01-01T00:%02d:%02d.%06dZ\",\"event\":\"frame\",\"data\":{\"stream\":"
+            "\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\","
+            "\"U\":%d,\"u\":%d,\"b\":[[\"1.%02d\",\"%d\"]],\"a\":[]}}}\n",
+            i / 60000 % 60, i / 1000 % 60, i % 1000 * 1000, 1000 + i, 1000 + i, i % 100, i % 3);
+    fclose(f);
+}
+
+static void test_replay_progress_line_on_a_terminal_only(void **state)
+{
+    run *r = *state;
+    char file[PATH_MAX + 32], out[PATH_MAX + 32];
+    snprintf(file, sizeof file, "%s/cap.txt", r->dir);
+    snprintf(out, sizeof out, "%s/replay.out", r->dir);
+    synthetic_capture(file, 400000);
+    /* On a terminal (script(1) gives it a pty): the line, redrawn in place. */
+    sh("script -qfec '%s %s' /dev/null > '%s' 2>&1", DEPTHLOG_REPLAY, file, out);
+    if (!ob_file_contains(out, "\r\033[Korderbook-replay: file 1 of 1 | ") ||
+        !ob_file_contains(out, " MB/s | ") || !ob_file_contains(out, " k events/s | ") ||
+        !ob_file_contains(out, "% | ETA "))
+        fail_with(out, "no progress line on a terminal");
+    /* Not a terminal: no progress line, the summary only. */
+    char *f[] = {file};
+    char *none[] = {NULL};
+    assert_int_equal(replay(out, none, f, 1), 0);
+    if (ob_file_contains(out, "ETA") || !ob_file_contains(out, "400000 frames"))
+        fail_with(out, "a progress line without a terminal, or no summary");
+}
+
 static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
 {
     run *r = *state;
@@ -564,12 +642,15 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
     const struct CMUnitTest tests[] = {
         T(test_replay_verify_passes_on_a_capture_with_every_fault),
+        T(test_replay_verify_passes_through_a_stalled_connection),
+        T(test_replay_verify_passes_through_a_server_shutdown_and_a_418),
         T(test_replay_verify_fails_on_a_changed_quantity_naming_it),
         T(test_replay_verify_fails_on_a_removed_frame_naming_the_place),
         T(test_replay_out_at_depth_50_equals_the_truth),
         T(test_replay_at_equals_the_truth_at_that_time),
         T(test_replay_bad_input_is_named_and_the_rest_is_read),
         T(test_replay_usage_errors_exit_2),
+        T(test_replay_progress_line_on_a_terminal_only),
         T(test_replay_verify_passes_on_the_real_binance_capture),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);

@@ -402,17 +402,20 @@ static void test_serve_bad_requests_get_their_status(void **state)
             ob_fail_with_logs(r, "GET %s: %s", cases[i].target, a.text);
         free(a.text);
     }
-    a = request("PUT /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+    a = request("GET /api/book?symbol=BTCUSDT HTTP/1.1\r\nHost: rebound.example\r\n\r\n");
+    assert_int_equal(a.status, 400);
+    free(a.text);
+    a = request("PUT /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\nhi");
     assert_int_equal(a.status, 405);
     free(a.text);
     char *big = malloc(40000);
     int n = snprintf(big, 100, "GET /metrics?pad=");
     memset(big + n, 'x', 5000);
-    snprintf(big + n + 5000, 100, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    snprintf(big + n + 5000, 100, " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     a = request(big);
     assert_int_equal(a.status, 414);
     free(a.text);
-    n = snprintf(big, 100, "GET /metrics HTTP/1.1\r\nHost: x\r\nCookie: ");
+    n = snprintf(big, 100, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ");
     memset(big + n, 'y', 20000);
     snprintf(big + n + 20000, 100, "\r\n\r\n");
     a = request(big);
@@ -469,9 +472,14 @@ static void test_serve_clients_that_never_read_do_not_slow_the_capture(void **st
     }
     tr_records_free(&rs);
     tr_truth_free(&t);
-    /* Memory stays bounded: no queue of updates grew for the stuck clients. */
+    /* Memory stays bounded: no queue of updates grew for the stuck clients (the 64 MiB queue
+     * and the books are most of it; sanitizer builds have shadow memory of their own). */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     if (hwm > 0 && hwm > 200 * 1024)
         fail_msg("orderbook's peak memory %ld kB", hwm);
+#else
+    (void)hwm;
+#endif
 }
 
 int main(void)

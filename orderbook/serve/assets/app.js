@@ -83,12 +83,15 @@ function drawMid(cv, mids, now) {
   const { g, w, h } = setupCanvas(cv);
   g.fillStyle = '#8693a0';
   g.font = '11px system-ui';
-  g.fillText('mid, last ' + HISTORY_MS / 60000 + ' min', 4, 12);
+  // The span grows with the history kept, up to HISTORY_MS, so a new page has a line too.
+  const span = mids.length ? Math.min(HISTORY_MS, Math.max(30000, now - mids[0][0])) : 30000;
+  const label = span < 120000 ? Math.round(span / 1000) + ' s' : Math.round(span / 60000) + ' min';
+  g.fillText('mid, last ' + label, 4, 12);
   if (mids.length < 2) return;
   let lo = Infinity, hi = -Infinity;
   for (const [, m] of mids) { lo = Math.min(lo, m); hi = Math.max(hi, m); }
   if (hi === lo) { hi += 1e-9; lo -= 1e-9; }
-  const x = (t) => w - 4 - ((now - t) / HISTORY_MS) * (w - 8);
+  const x = (t) => w - 4 - ((now - t) / span) * (w - 8);
   const y = (m) => h - 6 - ((m - lo) / (hi - lo)) * (h - 24);
   g.beginPath();
   mids.forEach(([t, m], i) => (i ? g.lineTo(x(t), y(m)) : g.moveTo(x(t), y(m))));
@@ -107,7 +110,6 @@ function ladder(tbody, bids, asks) {
 
 function update(u) {
   const now = u.time;
-  let rate = 0, resyncs = 0;
   for (const s of u.symbols) {
     const c = card(s.symbol);
     const q = (sel) => c.el.querySelector(sel);
@@ -130,23 +132,25 @@ function update(u) {
     if (c.last && now > c.last.t) {
       const r = ((s.events - c.last.events) * 1000) / (now - c.last.t);
       q('.rate').textContent = r.toFixed(0);
-      rate += r;
     }
     if (!c.last || now > c.last.t) c.last = { t: now, events: s.events };
     q('.uid').textContent = s.state === 'live' ? String(s.lastUpdateId) : '-';
     q('.resyncs').textContent = String(s.resyncs);
-    resyncs += s.resyncs;
     ladder(q('.ladder tbody'), s.bids, s.asks);
     drawDepth(q('canvas.depth'), s.bids, s.asks);
     drawMid(q('canvas.mid'), c.mids, now);
   }
   const h = u.health;
-  if (lastHealth && now > lastHealth.t) $('h-rate').textContent = rate.toFixed(0);
-  lastHealth = { t: now };
+  if (lastHealth && now > lastHealth.t)
+    $('h-rate').textContent = (((h.events - lastHealth.events) * 1000) / (now - lastHealth.t)).toFixed(0);
+  lastHealth = { t: now, events: h.events };
   $('h-messages').textContent = h.messages;
   $('h-records').textContent = h.records;
   $('h-written').textContent = h.linesWritten;
-  $('h-resyncs').textContent = resyncs;
+  $('h-resyncs').textContent = h.resyncs;
+  $('h-synced').textContent = `${h.synced} of ${h.symbols}`;
+  $('more').textContent = h.symbols > u.symbols.length
+    ? `The first ${u.symbols.length} of ${h.symbols} symbols; every book is at /api/book?symbol=S.` : '';
   $('h-legs').textContent = figure(h.legsUp);
   $('h-weight').textContent = figure(h.restWeight);
   $('h-drops').textContent = h.drops;
