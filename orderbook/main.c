@@ -33,6 +33,7 @@
 #include "serve.h"
 #include "serve_capture.h"
 #include "status.h"
+#include "streams.h"
 
 #define VERSION "0.1.0"
 
@@ -341,14 +342,28 @@ static feed_config feed_options(const app *a)
                       .hangup_s = a->conf.hangup_s,
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};
-    /* The integration tests still set these through the environment; to go once they write
-     * [binance] ping_s and hangup_s into their configuration. */
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    if (ping != NULL)
-        fc.ping_s = (unsigned)atoi(ping);
-    if (hangup != NULL)
-        fc.hangup_s = (unsigned)atoi(hangup);
     return fc;
+}
+
+/* Tell the pipeline which market it captures: the futures sync rule on usdm and coinm, and
+ * the market and URL its connection records name (the path the feed's connections open). */
+static void set_origin(app *a)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    const url_parts *ws = &a->conf.ws;
+    streams_spec spec = {market[a->conf.market], a->conf.speed_ms};
+    char port[16] = "", path[URL_PATH_MAX + 32], url[CAP_URL_MAX];
+    if (ws->port != 443)
+        snprintf(port, sizeof port, ":%d", ws->port);
+    streams_conn_path(&spec, ws->path, path, sizeof path);
+    int v6 = strchr(ws->host, ':') != NULL;
+    snprintf(url, sizeof url, "wss://%s%s%s%s%s", v6 ? "[" : "", ws->host, v6 ? "]" : "", port,
+             path);
+    cap_set_origin(a->pipeline,
+                   a->conf.market == CFG_MARKET_SPOT ? SYNC_RULE_SPOT : SYNC_RULE_FUTURES,
+                   cfg_market_name(a->conf.market), url);
 }
 
 /* The logger, the pipeline and the feed. Returns 0, or 1 with a message (nothing left). */
@@ -386,6 +401,7 @@ static int start(app *a)
         con_say("cannot start: out of memory");
         goto fail;
     }
+    set_origin(a);
     feed_config fc = feed_options(a);
     feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
                         on_snapshot, on_symbol_rejected, on_problem,      on_tick};

@@ -194,6 +194,25 @@ static void test_brest_default_endpoints_per_market(void **state)
     assert_string_equal(brest_default_rest_url(BREST_COINM), "https://dapi.binance.com");
 }
 
+/* Futures take only 5/10/20/50/100/500/1000: another limit is rounded up (spot is left). */
+static void test_brest_depth_limit_rounds_futures_up_to_an_allowed_one(void **state)
+{
+    (void)state;
+    assert_int_equal(brest_depth_limit(BREST_SPOT, 200), 200);
+    assert_int_equal(brest_depth_limit(BREST_SPOT, 5000), 5000);
+    assert_int_equal(brest_depth_limit(BREST_USDM, 5), 5);
+    assert_int_equal(brest_depth_limit(BREST_USDM, 6), 10);
+    assert_int_equal(brest_depth_limit(BREST_COINM, 100), 100);
+    assert_int_equal(brest_depth_limit(BREST_COINM, 200), 500);
+    assert_int_equal(brest_depth_limit(BREST_USDM, 501), 1000);
+    assert_int_equal(brest_depth_limit(BREST_USDM, 5000), 1000);
+    char out[256];
+    brest_depth_path(BREST_USDM, "", "BTCUSDT", 200, out, sizeof out);
+    assert_string_equal(out, "/fapi/v1/depth?symbol=BTCUSDT&limit=500");
+    /* The weight of what is asked for: 200 costs what 500 does. */
+    assert_int_equal(brest_depth_weight(BREST_USDM, 200), brest_depth_weight(BREST_USDM, 500));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_brest_weight_pause_only_near_the_budget),
         cmocka_unit_test(test_brest_depth_path_per_market),
         cmocka_unit_test(test_brest_default_endpoints_per_market),
+        cmocka_unit_test(test_brest_depth_limit_rounds_futures_up_to_an_allowed_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

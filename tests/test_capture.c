@@ -379,6 +379,46 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
     log_free(l);
 }
 
+/* With a futures origin the symbols follow the pu rule and connection records name market,
+ * leg and URL. */
+static void test_capture_futures_origin_applies_pu_rule_and_names_the_connection(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSD_PERP"};
+    cap *c = cap_create(syms, 1, 1, CAP_RECORD_BOOK, 1, &sink);
+    cap_set_origin(c, SYNC_RULE_FUTURES, "coinm", "wss://dstream.binance.com/stream");
+    cap_on_connected(c, syms, 1, 0);
+    /* U <= L <= u: the first applied event. */
+    message(c, "{\"stream\":\"btcusd_perp@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,"
+               "\"T\":4,\"s\":\"BTCUSD_PERP\",\"ps\":\"BTCUSD\",\"U\":8,\"u\":11,\"pu\":7,"
+               "\"b\":[[\"1.5\",\"2\"]],\"a\":[]}}");
+    const char *snap = "{\"lastUpdateId\":10,\"E\":1,\"T\":1,\"bids\":[[\"1.0\",\"1\"]],"
+                       "\"asks\":[[\"2\",\"3\"]]}";
+    cap_on_snapshot(c, "BTCUSD_PERP", snap, strlen(snap), 2000000000LL);
+    /* Ids jump (12..14 do not exist): pu links it. */
+    message(c, "{\"stream\":\"btcusd_perp@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":6,"
+               "\"T\":5,\"s\":\"BTCUSD_PERP\",\"ps\":\"BTCUSD\",\"U\":15,\"u\":16,\"pu\":11,"
+               "\"b\":[],\"a\":[[\"2\",\"0\"]]}}");
+    cap_on_disconnected(c, syms, 1, "gone", 3000000000LL);
+    assert_int_equal(l->n, 6);
+    assert_string_equal(l->lines[0], "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"event\":"
+                                     "\"connected\",\"market\":\"coinm\",\"leg\":\"a\",\"url\":"
+                                     "\"wss://dstream.binance.com/stream\"}");
+    assert_non_null(strstr(l->lines[1], "\"event\":\"snapshot\""));
+    assert_non_null(strstr(l->lines[2], "\"U\":8,\"u\":11,"));
+    assert_non_null(strstr(l->lines[3], "\"U\":15,\"u\":16,\"bids\":[[\"1.5\",\"2\"]],"
+                                        "\"asks\":[]}"));
+    assert_string_equal(l->lines[4], "{\"ts\":\"1970-01-01T00:00:03.000000Z\",\"event\":"
+                                     "\"disconnected\",\"market\":\"coinm\",\"leg\":\"a\","
+                                     "\"reason\":\"gone\"}");
+    assert_string_equal(l->lines[5], "{\"ts\":\"1970-01-01T00:00:03.000000Z\",\"event\":"
+                                     "\"resync\",\"s\":\"BTCUSD_PERP\",\"reason\":\"disconnect\"}");
+    cap_destroy(c);
+    log_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +427,7 @@ int main(void)
             test_capture_bad_snapshot_is_asked_for_again_and_rejected_symbol_stays_out),
         cmocka_unit_test(test_capture_raw_mode_records_frames_verbatim),
         cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
+        cmocka_unit_test(test_capture_futures_origin_applies_pu_rule_and_names_the_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,16 @@ static void test_record_event_lines_are_exact(void **state)
     n = rec_connected(&w, T);
     w.buf[n] = '\0';
     assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"connected\"}");
+    n = rec_connected_on(&w, T, "usdm", "a", "wss://fstream.binance.com/public/stream");
+    w.buf[n] = '\0';
+    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"connected\","
+                               "\"market\":\"usdm\",\"leg\":\"a\",\"url\":"
+                               "\"wss://fstream.binance.com/public/stream\"}");
+    n = rec_disconnected_on(&w, T, "coinm", "b", "gone");
+    w.buf[n] = '\0';
+    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":"
+                               "\"disconnected\",\"market\":\"coinm\",\"leg\":\"b\",\"reason\":"
+                               "\"gone\"}");
     n = rec_disconnected(&w, T, "closed \"abruptly\"\n");
     w.buf[n] = '\0';
     assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":"

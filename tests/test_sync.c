@@ -328,21 +328,36 @@ static void futures_connect(sync_symbol *s)
     connect_(s);
 }
 
-/* Drop u < L (u == L is kept: U <= L <= u), then pu links the events across gaps in the ids. */
-static void test_sync_futures_keeps_u_equal_L_and_follows_pu_across_id_gaps(void **state)
+/* Drop u < L; the event ending at L is in the snapshot; then pu links the events across gaps
+ * in the ids. */
+static void test_sync_futures_follows_pu_across_id_gaps_from_the_event_ending_at_L(void **state)
 {
     sync_symbol *s = *state;
     futures_connect(s);
     ffeed(s, 90, 95, 80, 1);    /* u < L: dropped */
-    ffeed(s, 96, 100, 95, 2);   /* U <= L <= u: the first applied (spot would drop it) */
-    ffeed(s, 104, 110, 100, 3); /* ids 101..103 never exist: pu links it */
+    ffeed(s, 96, 100, 95, 2);   /* u == L: in the snapshot already */
+    ffeed(s, 104, 110, 100, 3); /* ids 101..103 never exist: pu links it (spot: a gap) */
     load(s, 100);
     ffeed(s, 120, 121, 110, 4);
-    assert_string_equal(trail(), "loaded 100;applied 96-100;applied 104-110;applied 120-121;");
-    assert_int_equal(s->stats.duplicates, 1);
+    assert_string_equal(trail(), "loaded 100;applied 104-110;applied 120-121;");
+    assert_int_equal(s->stats.duplicates, 2);
     assert_int_equal(s->stats.resyncs, 0);
     assert_true(s->id == 121);
-    assert_int_equal(book_depth(&s->book, BOOK_BID), 4); /* 50 from the snapshot, 2, 3 and 4 */
+    assert_int_equal(book_depth(&s->book, BOOK_BID), 3); /* 50 from the snapshot, 3 and 4 */
+}
+
+/* The same when the snapshot comes first: the event ending at L confirms nothing yet, the
+ * next one (pu == L) does. */
+static void test_sync_futures_snapshot_first_then_event_ending_at_L(void **state)
+{
+    sync_symbol *s = *state;
+    futures_connect(s);
+    load(s, 100);
+    ffeed(s, 96, 100, 95, 1);
+    assert_string_equal(trail(), "");
+    ffeed(s, 104, 110, 100, 2);
+    assert_string_equal(trail(), "loaded 100;applied 104-110;");
+    assert_int_equal(sync_get_state(s), SYNC_LIVE);
 }
 
 /* An event whose pu is not the previous u is a gap even when its U is id + 1. */
@@ -406,7 +421,8 @@ int main(void)
         T(test_sync_buffer_keeps_newest_when_full),
         T(test_sync_disconnect_drops_book),
         T(test_sync_one_symbols_resync_leaves_another_alone),
-        T(test_sync_futures_keeps_u_equal_L_and_follows_pu_across_id_gaps),
+        T(test_sync_futures_follows_pu_across_id_gaps_from_the_event_ending_at_L),
+        T(test_sync_futures_snapshot_first_then_event_ending_at_L),
         T(test_sync_futures_pu_mismatch_resyncs),
         T(test_sync_futures_snapshot_before_first_U_is_stale),
         T(test_sync_futures_duplicate_ignored_missing_pu_is_a_gap),

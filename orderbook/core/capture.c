@@ -21,6 +21,8 @@ struct cap {
     depth_parser parser;
     rec_writer rec;
     cap_counters count;
+    char market[8];        /* "" until cap_set_origin: bare connection records */
+    char url[CAP_URL_MAX]; /* the websocket URL connected records name */
 };
 
 /* The record just built in c->rec, stamped `ns` (its ts). */
@@ -126,9 +128,20 @@ static sync_symbol *find(cap *c, const char *symbol)
     return NULL;
 }
 
+void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
+{
+    for (size_t i = 0; i < c->n; i++)
+        sync_set_rule(&c->sym[i], rule);
+    snprintf(c->market, sizeof c->market, "%s", market);
+    snprintf(c->url, sizeof c->url, "%s", url);
+}
+
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
 {
-    emit(c, now_ns, rec_connected(&c->rec, now_ns));
+    if (c->market[0] != '\0')
+        emit(c, now_ns, rec_connected_on(&c->rec, now_ns, c->market, "a", c->url));
+    else
+        emit(c, now_ns, rec_connected(&c->rec, now_ns));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s != NULL)
@@ -139,7 +152,10 @@ void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
                          int64_t now_ns)
 {
-    emit(c, now_ns, rec_disconnected(&c->rec, now_ns, reason));
+    if (c->market[0] != '\0')
+        emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, c->market, "a", reason));
+    else
+        emit(c, now_ns, rec_disconnected(&c->rec, now_ns, reason));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s != NULL)

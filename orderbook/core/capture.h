@@ -44,6 +44,16 @@ cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_m
                 const cap_sink *sink);
 void cap_destroy(cap *c);
 
+#define CAP_URL_MAX 600 /* room for a connection's URL in the connected record */
+
+/*
+ * Where the capture comes from: the sync rule its symbols follow (SYNC_RULE_FUTURES on usdm
+ * and coinm), and the market ("spot", "usdm", "coinm") and websocket URL the connected and
+ * disconnected records name (leg "a": one leg). Until it is called: the spot rule and bare
+ * connection records. `market` and `url` are copied (url cut at CAP_URL_MAX - 1 bytes).
+ */
+void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url);
+
 /* A connection carrying `symbols` came up / went down (`reason` in the record). */
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns);
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,

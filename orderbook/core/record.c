@@ -232,18 +232,43 @@ size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *rea
     return end(w);
 }
 
-size_t rec_connected(rec_writer *w, int64_t ns)
+/* ,"<key>":"<value>" unless value is NULL. */
+static void put_opt(rec_writer *w, const char *key, const char *value)
+{
+    if (value == NULL)
+        return;
+    puts_(w, key);
+    put_str(w, value, strlen(value));
+}
+
+size_t rec_connected_on(rec_writer *w, int64_t ns, const char *market, const char *leg,
+                        const char *url)
 {
     begin(w, ns, "connected");
+    put_opt(w, ",\"market\":", market);
+    put_opt(w, ",\"leg\":", leg);
+    put_opt(w, ",\"url\":", url);
     return end(w);
+}
+
+size_t rec_disconnected_on(rec_writer *w, int64_t ns, const char *market, const char *leg,
+                           const char *reason)
+{
+    begin(w, ns, "disconnected");
+    put_opt(w, ",\"market\":", market);
+    put_opt(w, ",\"leg\":", leg);
+    put_opt(w, ",\"reason\":", reason);
+    return end(w);
+}
+
+size_t rec_connected(rec_writer *w, int64_t ns)
+{
+    return rec_connected_on(w, ns, NULL, NULL, NULL);
 }
 
 size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason)
 {
-    begin(w, ns, "disconnected");
-    puts_(w, ",\"reason\":");
-    put_str(w, reason, strlen(reason));
-    return end(w);
+    return rec_disconnected_on(w, ns, NULL, NULL, reason);
 }
 
 static int number_char(char c)

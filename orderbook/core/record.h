@@ -35,6 +35,12 @@ size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last
 size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *reason);
 size_t rec_connected(rec_writer *w, int64_t ns);
 size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason);
+/* The same naming the connection: its market ("spot", "usdm", "coinm"), leg ("a", "b") and
+ * URL; each NULL is left out (all NULL: the records above). */
+size_t rec_connected_on(rec_writer *w, int64_t ns, const char *market, const char *leg,
+                        const char *url);
+size_t rec_disconnected_on(rec_writer *w, int64_t ns, const char *market, const char *leg,
+                           const char *reason);
 /* A websocket frame exactly as received. A frame that is not one line of strict JSON
  * (malformed, with raw line breaks, or with what cJSON tolerates but JSON does not: raw
  * control characters, numbers like +1 or 01, \u without 4 hex digits, a byte-order mark) is

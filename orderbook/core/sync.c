@@ -197,6 +197,8 @@ static void start_over(sync_symbol *s, const sync_hooks *h, const char *reason, 
 
 typedef enum event_fit {
     FIT_DUPLICATE, /* already in the book: ignored */
+    FIT_REACHES,   /* futures: ends exactly at the snapshot's id: in it already, and the
+                    * link (pu) the next event must name */
     FIT_CONTINUES, /* applies */
     FIT_GAP        /* something is missing before it */
 } event_fit;
@@ -209,6 +211,8 @@ static event_fit fit(const sync_symbol *s, const depth_event *ev)
             /* Drop u < L; the first applied event straddles L: U <= L <= u. */
             if (ev->last_id < s->id)
                 return FIT_DUPLICATE;
+            if (ev->last_id == s->id)
+                return FIT_REACHES;
             return ev->first_id <= s->id ? FIT_CONTINUES : FIT_GAP;
         }
         if (ev->last_id <= s->id)
@@ -224,7 +228,12 @@ static event_fit fit(const sync_symbol *s, const depth_event *ev)
 static int live_event(sync_symbol *s, const sync_hooks *h, const depth_event *ev, int64_t recv)
 {
     event_fit f = fit(s, ev);
-    if (f == FIT_DUPLICATE) {
+    if (f == FIT_DUPLICATE || f == FIT_REACHES) {
+        /* Binance's rule would apply an event that ends at L (U <= L <= u); its quantities
+         * are already the snapshot's, so it is counted as a duplicate instead of recorded
+         * twice, and the chain goes on from L. */
+        if (f == FIT_REACHES)
+            s->from_snapshot = 0;
         s->stats.duplicates++;
         return 0;
     }

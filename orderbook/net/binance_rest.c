@@ -123,11 +123,23 @@ uint32_t brest_weight_pause_ms(brest_market m, unsigned used)
     return (uint64_t)used * 100 >= share ? BREST_WEIGHT_PAUSE_MS : 0;
 }
 
+int brest_depth_limit(brest_market m, int limit)
+{
+    static const int futures[] = {5, 10, 20, 50, 100, 500, 1000};
+    if (m == BREST_SPOT)
+        return limit;
+    for (size_t i = 0; i < sizeof futures / sizeof futures[0]; i++)
+        if (limit <= futures[i])
+            return futures[i];
+    return 1000;
+}
+
 size_t brest_depth_path(brest_market m, const char *base, const char *symbol, int limit, char *out,
                         size_t cap)
 {
     static const char *const api[] = {"/api/v3", "/fapi/v1", "/dapi/v1"};
-    int n = snprintf(out, cap, "%s%s/depth?symbol=%s&limit=%d", base, api[m], symbol, limit);
+    int n = snprintf(out, cap, "%s%s/depth?symbol=%s&limit=%d", base, api[m], symbol,
+                     brest_depth_limit(m, limit));
     return n < 0 ? 0 : (size_t)n;
 }
 

@@ -60,11 +60,17 @@ int64_t brest_spacing_us(brest_market m, int limit);
  * (0 when under our share of the budget). */
 uint32_t brest_weight_pause_ms(brest_market m, unsigned used);
 
+/* The limit a depth request asks for: spot takes any 1..5000; futures take only 5, 10, 20, 50,
+ * 100, 500 and 1000, so another limit is rounded up to the next of those (at most 1000). */
+int brest_depth_limit(brest_market m, int limit);
+
 /* The depth request's path and query, after the REST URL's own path `base` ("" or
  * "/prefix"): "<base>/api/v3/depth?symbol=BTCUSDT&limit=1000" (futures /fapi/v1/depth,
  * /dapi/v1/depth). Returns the length snprintf would; out is cut short beyond cap. */
 size_t brest_depth_path(brest_market m, const char *base, const char *symbol, int limit, char *out,
                         size_t cap);
+
+/* (brest_depth_path asks for brest_depth_limit(m, limit).) */
 
 /* The market's default endpoints (DESIGN.md "configuration"). */
 const char *brest_default_ws_url(brest_market m);

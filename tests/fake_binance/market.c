@@ -23,6 +23,9 @@ struct market {
     long n_replay, next_replay;
     char **replay_snap;
     uint64_t *replay_L;
+    /* trades */
+    FILE *trade_log;    /* one line per trade sent; may be NULL */
+    uint64_t *trade_id; /* the last trade id per symbol */
 };
 
 static uint32_t rnd(market *m)
@@ -213,7 +216,9 @@ market *mk_create(const scenario *sc, FILE *truth, char *err, size_t errlen)
     m->last_frame = calloc(n, sizeof *m->last_frame);
     m->replay_snap = calloc(n, sizeof *m->replay_snap);
     m->replay_L = calloc(n, sizeof *m->replay_L);
-    if (!m->book || !m->initial || !m->done || !m->last_frame || !m->replay_snap || !m->replay_L) {
+    m->trade_id = calloc(n, sizeof *m->trade_id);
+    if (!m->book || !m->initial || !m->done || !m->last_frame || !m->replay_snap || !m->replay_L ||
+        !m->trade_id) {
         snprintf(err, errlen, "out of memory");
         mk_destroy(m);
         return NULL;
@@ -253,6 +258,7 @@ void mk_destroy(market *m)
     free(m->last_frame);
     free(m->replay_snap);
     free(m->replay_L);
+    free(m->trade_id);
     for (long i = 0; i < m->n_replay; i++)
         free(m->replay[i]);
     free(m->replay);
@@ -298,8 +304,12 @@ static char *simulate_event(market *m, int s, int overlap)
         cJSON_AddItemToArray(lv, cJSON_CreateString(qty));
         cJSON_AddItemToArray(changes[side], lv);
     }
-    uint64_t first = b->last_id + 1;
-    b->last_id += 1 + rnd(m) % 3;
+    int futures = m->sc->market != SC_SPOT;
+    uint64_t prev = b->last_id;
+    /* Futures' ids jump between events (other symbols' updates share the counter): only pu
+     * links an event to the one before. */
+    uint64_t first = b->last_id + 1 + (futures ? rnd(m) % 5 : 0);
+    b->last_id = first + rnd(m) % 3;
     if (overlap)
         first -= 1; /* covers an id already sent: the client must still apply it */
     write_truth(m, m->sc->symbols[s], b);
@@ -311,9 +321,19 @@ static char *simulate_event(market *m, int s, int overlap)
     cJSON *data = cJSON_AddObjectToObject(root, "data");
     cJSON_AddStringToObject(data, "e", "depthUpdate");
     cJSON_AddNumberToObject(data, "E", 1763938799000.0 + (double)m->frames);
+    if (futures)
+        cJSON_AddNumberToObject(data, "T", 1763938798990.0 + (double)m->frames);
     cJSON_AddStringToObject(data, "s", m->sc->symbols[s]);
+    if (m->sc->market == SC_COINM) {
+        char pair[24];
+        snprintf(pair, sizeof pair, "%.*s", (int)strcspn(m->sc->symbols[s], "_"),
+                 m->sc->symbols[s]);
+        cJSON_AddStringToObject(data, "ps", pair);
+    }
     cJSON_AddNumberToObject(data, "U", (double)first);
     cJSON_AddNumberToObject(data, "u", (double)b->last_id);
+    if (futures)
+        cJSON_AddNumberToObject(data, "pu", (double)prev);
     cJSON_AddItemToObject(data, "b", changes[0]);
     cJSON_AddItemToObject(data, "a", changes[1]);
     char *text = cJSON_PrintUnformatted(root);
@@ -401,10 +421,54 @@ static int replay_tick(market *m, mk_frame *out, int max)
     return k;
 }
 
+/* A trade of symbol s on its trade stream (spot @trade, futures @aggTrade), logged. */
+static char *trade_frame(market *m, int s)
+{
+    int futures = m->sc->market != SC_SPOT;
+    uint64_t id = ++m->trade_id[s] + 5000000 + (uint64_t)s * 1000000;
+    char px[24], qty[24], stream[48];
+    cents(px, MID_CENTS + (long)(rnd(m) % 20) - 10);
+    snprintf(qty, sizeof qty, "0.%08u", 1 + rnd(m) % 99999999u);
+    int maker = (int)(rnd(m) & 1);
+    double E = 1763938799000.0 + (double)m->frames;
+    lower(stream, m->sc->symbols[s]);
+    strcat(stream, futures ? "@aggTrade" : "@trade");
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "stream", stream);
+    cJSON *data = cJSON_AddObjectToObject(root, "data");
+    cJSON_AddStringToObject(data, "e", futures ? "aggTrade" : "trade");
+    cJSON_AddNumberToObject(data, "E", E);
+    cJSON_AddStringToObject(data, "s", m->sc->symbols[s]);
+    cJSON_AddNumberToObject(data, futures ? "a" : "t", (double)id);
+    cJSON_AddStringToObject(data, "p", px);
+    cJSON_AddStringToObject(data, "q", qty);
+    if (futures) {
+        cJSON_AddNumberToObject(data, "f", (double)id * 3);
+        cJSON_AddNumberToObject(data, "l", (double)id * 3 + 2);
+    }
+    cJSON_AddNumberToObject(data, "T", E - 3);
+    cJSON_AddBoolToObject(data, "m", maker);
+    if (!futures)
+        cJSON_AddBoolToObject(data, "M", 1);
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (m->trade_log != NULL) {
+        fprintf(m->trade_log, "trade %s %llu %s %s %s\n", m->sc->symbols[s], (unsigned long long)id,
+                px, qty, maker ? "true" : "false");
+        fflush(m->trade_log);
+    }
+    return text;
+}
+
+void mk_log_trades(market *m, FILE *log)
+{
+    m->trade_log = log;
+}
+
 int mk_tick_max(const scenario *sc)
 {
-    /* Per symbol: four frame faults, the event and its duplicate. */
-    return 6 * (sc->n_symbols > 0 ? sc->n_symbols : 1);
+    /* Per symbol: four frame faults, the event, its duplicate and a trade. */
+    return 7 * (sc->n_symbols > 0 ? sc->n_symbols : 1);
 }
 
 int mk_tick(market *m, mk_frame *out, int max)
@@ -428,6 +492,8 @@ int mk_tick(market *m, mk_frame *out, int max)
         add(out, &k, max, text, 0);
         if (sc_has(m->sc, SC_DUPLICATE, s, n))
             add(out, &k, max, strdup(m->last_frame[s]), 0);
+        if (m->sc->trades_every > 0 && n % m->sc->trades_every == 0)
+            add(out, &k, max, trade_frame(m, s), 0);
     }
     return k;
 }
@@ -452,8 +518,77 @@ char *mk_snapshot(market *m, const char *symbol, int limit)
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "lastUpdateId", (double)b->last_id);
+    if (m->sc->market != SC_SPOT) {
+        cJSON_AddNumberToObject(root, "E", 1763938799000.0 + (double)m->frames);
+        cJSON_AddNumberToObject(root, "T", 1763938798990.0 + (double)m->frames);
+    }
     cJSON_AddItemToObject(root, "bids", top(b, 0, limit));
     cJSON_AddItemToObject(root, "asks", top(b, 1, limit));
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* The quote asset a spot or USD-M symbol ends in, or "" */
+static const char *quote_of(const char *symbol)
+{
+    static const char *const quotes[] = {"USDT", "FDUSD", "USDC", "TUSD", "BTC",
+                                         "ETH",  "BNB",   "TRY",  "EUR",  "USD"};
+    size_t n = strlen(symbol);
+    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++) {
+        size_t q = strlen(quotes[i]);
+        if (n > q && strcmp(symbol + n - q, quotes[i]) == 0)
+            return quotes[i];
+    }
+    return "";
+}
+
+char *mk_exchange_info(const market *m, int only_trading, long ms)
+{
+    const scenario *sc = m->sc;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "timezone", "UTC");
+    cJSON_AddNumberToObject(root, "serverTime", 1763938799000.0 + (double)ms);
+    cJSON *list = cJSON_AddArrayToObject(root, "symbols");
+    for (int i = 0; i < sc->n_symbols; i++) {
+        const char *sym = sc->symbols[i];
+        const char *status = sc_status_of(sc, i, ms);
+        if (only_trading && strcmp(status, "TRADING") != 0)
+            continue;
+        char base[24], pair[24];
+        const char *quote;
+        if (sc->market == SC_COINM) {
+            snprintf(pair, sizeof pair, "%.*s", (int)strcspn(sym, "_"), sym);
+            quote = "USD";
+        } else {
+            snprintf(pair, sizeof pair, "%s", sym);
+            quote = quote_of(sym);
+        }
+        snprintf(base, sizeof base, "%.*s", (int)(strlen(pair) - strlen(quote)), pair);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "symbol", sym);
+        if (sc->market != SC_SPOT) {
+            cJSON_AddStringToObject(o, "pair", pair);
+            cJSON_AddStringToObject(o, "contractType",
+                                    strchr(sym, '_') == NULL || strstr(sym, "_PERP") != NULL
+                                        ? "PERPETUAL"
+                                        : "CURRENT_QUARTER");
+        }
+        cJSON_AddStringToObject(o, sc->market == SC_COINM ? "contractStatus" : "status", status);
+        cJSON_AddStringToObject(o, "baseAsset", base);
+        cJSON_AddStringToObject(o, "quoteAsset", quote);
+        if (sc->market == SC_SPOT) {
+            cJSON_AddBoolToObject(o, "isSpotTradingAllowed", 1);
+            cJSON_AddItemToObject(o, "permissions", cJSON_CreateArray());
+            cJSON *sets = cJSON_AddArrayToObject(o, "permissionSets");
+            cJSON *set = cJSON_CreateArray();
+            cJSON_AddItemToArray(set, cJSON_CreateString("SPOT"));
+            cJSON_AddItemToArray(sets, set);
+        } else {
+            cJSON_AddStringToObject(o, "marginAsset", sc->market == SC_COINM ? base : quote);
+        }
+        cJSON_AddItemToArray(list, o);
+    }
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;

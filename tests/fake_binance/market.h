@@ -52,4 +52,11 @@ int mk_done(const market *m);
  * for an unknown symbol. */
 char *mk_snapshot(market *m, const char *symbol, int limit);
 
+/* Log every trade sent to `log` ("trade <symbol> <id> <p> <q> <m>"); NULL: none. */
+void mk_log_trades(market *m, FILE *log);
+
+/* The exchangeInfo body of the scenario's market `ms` after the market started, malloc'ed;
+ * only_trading: leave out the symbols not TRADING (spot's symbolStatus=TRADING). */
+char *mk_exchange_info(const market *m, int only_trading, long ms);
+
 #endif

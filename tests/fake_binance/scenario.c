@@ -20,6 +20,27 @@ int sc_has(const scenario *sc, sc_fault_kind kind, int symbol, long n)
     return 0;
 }
 
+const char *sc_status_of(const scenario *sc, int symbol, long ms)
+{
+    const char *st = "TRADING";
+    for (int i = 0; i < sc->n_status; i++)
+        if (sc->status[i].symbol == symbol && ms >= sc->status[i].from_ms)
+            st = sc->status[i].status;
+    return st;
+}
+
+static int add_status(scenario *sc, const char *symbol, const char *status, long from_ms)
+{
+    int s = sc_symbol(sc, symbol);
+    if (s < 0 || sc->n_status == SC_MAX_STATUS)
+        return -1;
+    sc_status *st = &sc->status[sc->n_status++];
+    st->symbol = s;
+    snprintf(st->status, sizeof st->status, "%s", status);
+    st->from_ms = from_ms;
+    return 0;
+}
+
 static int add_fault(scenario *sc, sc_fault_kind kind, int symbol, long n)
 {
     if (sc->n_faults == SC_MAX_FAULTS)
@@ -139,6 +160,18 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
         } else if (strcmp(word, "refuse") == 0 && n == 2) {
             sc->refuse_symbol = sc_symbol(sc, a);
             ok = sc->refuse_symbol >= 0;
+        } else if (strcmp(word, "market") == 0 && n == 2) {
+            sc->market = strcmp(a, "usdm") == 0    ? SC_USDM
+                         : strcmp(a, "coinm") == 0 ? SC_COINM
+                                                   : SC_SPOT;
+            ok = sc->market != SC_SPOT || strcmp(a, "spot") == 0;
+        } else if (strcmp(word, "trades") == 0 && n == 2) {
+            sc->trades_every = atoi(a);
+            ok = sc->trades_every > 0;
+        } else if (strcmp(word, "status") == 0 && n == 3) {
+            ok = add_status(sc, a, b, 0) == 0;
+        } else if (strcmp(word, "delist") == 0 && n == 3) {
+            ok = add_status(sc, a, "BREAK", atol(b) * 1000) == 0;
         } else {
             ok = 0;
         }

@@ -36,6 +36,23 @@
  *                             never answers (a TLS handshake that never completes); its port
  *                             is the second number in the port file
  *
+ * Markets:
+ *   market spot|usdm|coinm    (default spot) futures: events carry "pu" and "T", the ids jump
+ *                             between events as real futures' do (a withheld event, `gap`,
+ *                             breaks the pu chain), snapshots are served on /fapi/v1/depth or
+ *                             /dapi/v1/depth (limits 5..1000), and on usdm depth streams are
+ *                             delivered only to connections on /public/... or the root, trade
+ *                             streams only on /market/... (as Binance routes them)
+ *   trades EVERY              every EVERY-th event of a symbol is followed by a trade on its
+ *                             trade stream (spot <sym>@trade, futures <sym>@aggTrade); each
+ *                             trade sent is logged ("trade <symbol> <id> <p> <q> <m>")
+ *   status SYMBOL STATUS      exchangeInfo lists SYMBOL with this status (e.g. BREAK)
+ *   delist SYMBOL SECONDS     from SECONDS after the market starts, exchangeInfo lists SYMBOL
+ *                             as BREAK (its streams keep going)
+ *   exchangeInfo answers /api/v3/exchangeInfo, /fapi/v1/exchangeInfo and /dapi/v1/exchangeInfo
+ *   with every symbol of the script (quote asset: the symbol's known quote suffix; coinm:
+ *   BTCUSD_PERP is base BTC, quote USD, "contractStatus" instead of "status").
+ *
  * Subscribing: a connection may name its streams in the URL (/stream?streams=a@depth/...) or
  * send {"method":"SUBSCRIBE","params":[...],"id":N}, answered {"result":null,"id":N}. More
  * than 5 such messages in a second on one connection, or more than 1024 streams on it, and
@@ -55,6 +72,15 @@
 
 #define SC_MAX_SYMBOLS 2048 /* two connections' worth of Binance's 1024 streams */
 #define SC_MAX_FAULTS  32
+#define SC_MAX_STATUS  32
+
+typedef enum sc_market { SC_SPOT, SC_USDM, SC_COINM } sc_market;
+
+typedef struct sc_status {
+    int symbol;      /* index */
+    char status[16]; /* what exchangeInfo says of it */
+    long from_ms;    /* from this long after the market starts */
+} sc_status;
 
 typedef enum sc_fault_kind {
     SC_GAP,
@@ -98,6 +124,10 @@ typedef struct scenario {
     int flood;         /* events as fast as they can go out */
     int tlsstall;      /* run the never-answering TCP listener */
     int refuse_symbol; /* -1: none; else SUBSCRIBEs naming its stream are refused */
+    sc_market market;
+    int trades_every; /* 0: no trades */
+    sc_status status[SC_MAX_STATUS];
+    int n_status;
 } scenario;
 
 /* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err.
@@ -109,6 +139,10 @@ void sc_free(scenario *sc);
 
 /* The index of a symbol, or -1. */
 int sc_symbol(const scenario *sc, const char *symbol);
+
+/* What exchangeInfo says of a symbol `ms` after the market started ("TRADING" unless
+ * scripted). */
+const char *sc_status_of(const scenario *sc, int symbol, long ms);
 
 /* Is there a fault of this kind at this event/frame? */
 int sc_has(const scenario *sc, sc_fault_kind kind, int symbol, long n);

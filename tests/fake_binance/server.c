@@ -62,14 +62,21 @@ typedef struct session {
     int close_code; /* from the client's close frame; 0 before any */
     char *rx;       /* a message from the client being reassembled */
     size_t rx_len, rx_cap;
-    long ctl_ms[5]; /* when the last 5 control messages came, oldest first */
+    long ctl_ms[10]; /* when the last control messages came, oldest first */
     int ctl_n;
+    int route; /* usdm: ROUTE_ROOT, ROUTE_PUBLIC or ROUTE_MARKET, by the URL's path */
     struct session *next_ws;
     struct lws *wsi;
     /* http */
     unsigned char *body; /* LWS_PRE bytes, then the body */
     size_t body_len, body_sent;
 } session;
+
+/* The subscriptions of a connection, per symbol. */
+#define SUB_DEPTH 1
+#define SUB_TRADE 2
+
+enum { ROUTE_ROOT, ROUTE_PUBLIC, ROUTE_MARKET };
 
 static struct {
     scenario sc;
@@ -79,7 +86,8 @@ static struct {
     int ws_connections;
     int rest_requests;
     int done_logged;
-    int ticking; /* the market runs from the first websocket connection on */
+    int ticking;     /* the market runs from the first websocket connection on */
+    long ticking_ms; /* when it started */
     volatile sig_atomic_t stop;
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick;
@@ -159,14 +167,27 @@ static int frame_symbol(const char *text)
     return -1;
 }
 
+/* Does this connection get a frame of this kind (SUB_DEPTH, SUB_TRADE)? On usdm depth goes
+ * to /public (and the root), trades to /market only, as Binance routes them. */
+static int routed(const session *s, int kind)
+{
+    if (g.sc.market != SC_USDM)
+        return 1;
+    return kind == SUB_TRADE ? s->route == ROUTE_MARKET : s->route != ROUTE_MARKET;
+}
+
 /* One tick of the market: its frames go to every connection that subscribed to them. */
 static void tick_once(void)
 {
     int n = mk_tick(g.mk, g.frames, g.max_frames);
     for (int i = 0; i < n; i++) {
         int sym = frame_symbol(g.frames[i].text);
+        int kind = strstr(g.frames[i].text, "@trade\"") != NULL ||
+                           strstr(g.frames[i].text, "@aggTrade\"") != NULL
+                       ? SUB_TRADE
+                       : SUB_DEPTH;
         for (session *s = g.ws; s != NULL; s = s->next_ws)
-            if (!s->silent && (sym < 0 || s->subscribed[sym]))
+            if (!s->silent && (sym < 0 || (s->subscribed[sym] & kind)) && routed(s, kind))
                 enqueue(s, g.frames[i].text, strlen(g.frames[i].text), g.frames[i].binary, 0);
         free(g.frames[i].text);
     }
@@ -219,16 +240,66 @@ static void url_arg(struct lws *wsi, const char *name, char *out, size_t len)
         snprintf(out, len, "%s", v);
 }
 
+/* The market's paths. */
+static const char *depth_path(void)
+{
+    return g.sc.market == SC_USDM    ? "/fapi/v1/depth"
+           : g.sc.market == SC_COINM ? "/dapi/v1/depth"
+                                     : "/api/v3/depth";
+}
+
+static const char *exchange_info_path(void)
+{
+    return g.sc.market == SC_USDM    ? "/fapi/v1/exchangeInfo"
+           : g.sc.market == SC_COINM ? "/dapi/v1/exchangeInfo"
+                                     : "/api/v3/exchangeInfo";
+}
+
+/* Futures take only these limits; their weights are 2/5/10/20. 0: not allowed. */
+static int futures_weight(int limit)
+{
+    switch (limit) {
+    case 5:
+    case 10:
+    case 20:
+    case 50:
+        return 2;
+    case 100:
+        return 5;
+    case 500:
+        return 10;
+    case 1000:
+        return 20;
+    default:
+        return 0;
+    }
+}
+
 static int http_request(struct lws *wsi, session *s, const char *uri)
 {
     char symbol[64] = "", limit_s[16] = "100";
     int status = 200;
     char *body = NULL;
     char retry[16] = "";
-    if (strcmp(uri, "/api/v3/depth") != 0) {
+    char weight[16] = "5";
+    if (strcmp(uri, exchange_info_path()) == 0) {
+        char st[32] = "";
+        url_arg(wsi, "symbolStatus=", st, sizeof st);
+        long ms = g.ticking ? ms_since_start() - g.ticking_ms : 0;
+        body = mk_exchange_info(g.mk, g.sc.market == SC_SPOT && strcmp(st, "TRADING") == 0, ms);
+        log_line("rest %ld exchangeInfo %d\n", ms_since_start(), status);
+    } else if (strcmp(uri, depth_path()) != 0) {
         status = 404;
         body = strdup("{\"code\":-1,\"msg\":\"not found\"}");
+    } else if (g.sc.market != SC_SPOT && (url_arg(wsi, "limit=", limit_s, sizeof limit_s),
+                                          futures_weight(atoi(limit_s)) == 0)) {
+        url_arg(wsi, "symbol=", symbol, sizeof symbol);
+        status = 400;
+        body = strdup("{\"code\":-1130,\"msg\":\"Invalid data sent for a parameter.\"}");
+        log_line("rest %ld %s %d\n", ms_since_start(), symbol, status);
     } else {
+        if (g.sc.market != SC_SPOT)
+            snprintf(weight, sizeof weight, "%d", futures_weight(atoi(limit_s)));
         url_arg(wsi, "symbol=", symbol, sizeof symbol);
         url_arg(wsi, "limit=", limit_s, sizeof limit_s);
         g.rest_requests++;
@@ -265,7 +336,7 @@ static int http_request(struct lws *wsi, session *s, const char *uri)
                                      (int)strlen(retry), &p, end))
         return 1;
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-mbx-used-weight-1m:",
-                                    (const unsigned char *)"5", 1, &p, end))
+                                    (const unsigned char *)weight, (int)strlen(weight), &p, end))
         return 1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
@@ -300,36 +371,18 @@ static int http_writable(struct lws *wsi, session *s)
 
 /* ---- websocket ---- */
 
-/* Mark the symbols named in "streams=a@depth@100ms/b@depth": exact names only. */
-static void subscribe(session *s, const char *args)
-{
-    const char *p = strstr(args, "streams=");
-    if (p == NULL)
-        return;
-    p += strlen("streams=");
-    while (*p != '\0') {
-        size_t len = strcspn(p, "/&");
-        size_t name_len = strcspn(p, "@/&");
-        for (int i = 0; i < g.sc.n_symbols && name_len < len; i++) {
-            const char *sym = g.sc.symbols[i];
-            if (strlen(sym) == name_len && strncasecmp(sym, p, name_len) == 0 &&
-                strncmp(p + name_len, "@depth", 6) == 0)
-                s->subscribed[i] = 1;
-        }
-        p += len;
-        if (*p != '/')
-            break;
-        p++;
-    }
-}
-
-/* ---- SUBSCRIBE ---- */
-
-/* The symbol index of a depth stream name ("btcusdt@depth@100ms"), or -1. */
-static int stream_symbol(const char *name)
+/* The symbol index of a stream name and what it carries: "btcusdt@depth@100ms" (SUB_DEPTH),
+ * "btcusdt@trade" on spot or "btcusdt@aggTrade" on futures (SUB_TRADE); -1 for others. */
+static int stream_symbol(const char *name, int *kind)
 {
     size_t name_len = strcspn(name, "@");
-    if (strncmp(name + name_len, "@depth", 6) != 0)
+    const char *rest = name + name_len;
+    const char *trade = g.sc.market == SC_SPOT ? "@trade" : "@aggTrade";
+    if (strncmp(rest, "@depth", 6) == 0)
+        *kind = SUB_DEPTH;
+    else if (strcmp(rest, trade) == 0)
+        *kind = SUB_TRADE;
+    else
         return -1;
     for (int i = 0; i < g.sc.n_symbols; i++) {
         const char *sym = g.sc.symbols[i];
@@ -339,16 +392,42 @@ static int stream_symbol(const char *name)
     return -1;
 }
 
-/* A control message: more than 5 in a second closes the connection, as Binance does. */
+/* Mark the symbols named in "streams=a@depth@100ms/b@depth": exact names only. */
+static void subscribe(session *s, const char *args)
+{
+    const char *p = strstr(args, "streams=");
+    if (p == NULL)
+        return;
+    p += strlen("streams=");
+    while (*p != '\0') {
+        size_t len = strcspn(p, "/&");
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 127 ? len : 127), p);
+        int kind = 0;
+        int sym = stream_symbol(name, &kind);
+        if (sym >= 0)
+            s->subscribed[sym] |= kind;
+        p += len;
+        if (*p != '/')
+            break;
+        p++;
+    }
+}
+
+/* ---- SUBSCRIBE ---- */
+
+/* A control message: more than 5 in a second (10 on futures) closes the connection, as
+ * Binance does. */
 static int over_rate(session *s)
 {
     long now = ms_since_start();
-    if (s->ctl_n == 5 && now - s->ctl_ms[0] < 1000) {
+    int most = g.sc.market == SC_SPOT ? 5 : 10;
+    if (s->ctl_n == most && now - s->ctl_ms[0] < 1000) {
         log_line("ratelimit %ld %d\n", now, s->conn_no);
         return 1;
     }
-    if (s->ctl_n == 5) {
-        memmove(s->ctl_ms, s->ctl_ms + 1, 4 * sizeof s->ctl_ms[0]);
+    if (s->ctl_n == most) {
+        memmove(s->ctl_ms, s->ctl_ms + 1, (size_t)(most - 1) * sizeof s->ctl_ms[0]);
         s->ctl_n--;
     }
     s->ctl_ms[s->ctl_n++] = now;
@@ -390,11 +469,12 @@ static int control_message(session *s, const char *text, size_t len)
     const cJSON *p;
     cJSON_ArrayForEach(p, params)
     {
-        int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring) : -1;
+        int kind = 0;
+        int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring, &kind) : -1;
         refused |= sym >= 0 && sym == g.sc.refuse_symbol;
     }
     for (int i = 0; i < g.sc.n_symbols; i++)
-        total += s->subscribed[i];
+        total += (s->subscribed[i] & SUB_DEPTH) + (s->subscribed[i] >> 1);
     if (refused) {
         verdict = "refused";
         answer(s, n_id, "refused stream");
@@ -404,9 +484,10 @@ static int control_message(session *s, const char *text, size_t len)
     } else {
         cJSON_ArrayForEach(p, params)
         {
-            int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring) : -1;
-            if (sym >= 0 && !s->subscribed[sym]) {
-                s->subscribed[sym] = 1;
+            int kind = 0;
+            int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring, &kind) : -1;
+            if (sym >= 0 && !(s->subscribed[sym] & kind)) {
+                s->subscribed[sym] |= kind;
                 added++;
             }
         }
@@ -446,6 +527,11 @@ static void ws_open(struct lws *wsi, session *s)
     static char args[65536];
     args[0] = '\0';
     lws_hdr_copy(wsi, args, sizeof args, WSI_TOKEN_HTTP_URI_ARGS);
+    char path[256] = "";
+    lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+    s->route = strncmp(path, "/public/", 8) == 0   ? ROUTE_PUBLIC
+               : strncmp(path, "/market/", 8) == 0 ? ROUTE_MARKET
+                                                   : ROUTE_ROOT;
     subscribe(s, args);
     if (s->conn_no <= g.sc.silent_count) {
         /* Open, then nothing: no frames, and no reading, so no pong to any ping. */
@@ -456,11 +542,13 @@ static void ws_open(struct lws *wsi, session *s)
     g.ws = s;
     int streams = 0;
     for (int i = 0; i < g.sc.n_symbols; i++)
-        streams += s->subscribed[i];
+        streams += (s->subscribed[i] & SUB_DEPTH) + (s->subscribed[i] >> 1);
     log_line("ws %ld %d %d\n", ms_since_start(), s->conn_no, streams);
+    log_line("path %d %s\n", s->conn_no, path);
     if (!g.ticking) {
         /* Start the market only now, so a slow client start never misses the script. */
         g.ticking = 1;
+        g.ticking_ms = ms_since_start();
         lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / 10);
     }
 }
@@ -681,6 +769,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake_binance: %s\n", err);
         return 1;
     }
+    mk_log_trades(g.mk, g.log);
     clock_gettime(CLOCK_MONOTONIC, &g.start);
     int stall_port = 0;
     if (g.sc.tlsstall && (stall_port = stall_start()) < 0) {

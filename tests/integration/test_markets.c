@@ -1,0 +1,116 @@
+/*
+ * The real orderbook binary against the fake Binance's futures markets: on usdm and coinm the
+ * books equal the truth through ids that jump between events (only pu links them), a withheld
+ * event resyncs exactly that symbol once, the snapshots come from the market's own REST path
+ * (the fake answers 404 on any other), depth is read where the market serves it (USD-M:
+ * /public/stream), and the connected record names the market and the URL.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "test_util.h"
+
+typedef ob_run run;
+
+/* How many lines of orderbook's files hold `needle` (every file, any order). */
+static int records_with(run *r, const char *needle)
+{
+    DIR *d = opendir(r->logs);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
+        n += ob_file_count(path, needle);
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * Two symbols of `market`, event 100 of the second withheld: every depth record equals the
+ * truth, every event of both is recorded or folded into a snapshot, the second resyncs
+ * exactly once (gap) and the first never.
+ */
+static void capture_market(run *r, const char *market, const char *speed, char *const sym[2],
+                           const char *url_tail)
+{
+    char scenario[512], setting[64], speed_setting[64];
+    snprintf(scenario, sizeof scenario,
+             "market %s\nsymbols %s %s\nrate 40\nevents 160\ngap %s 100\nseed 3\n", market, sym[0],
+             sym[1], sym[1]);
+    ob_start_server(r, "localhost", scenario);
+    snprintf(setting, sizeof setting, "binance.market = %s", market);
+    snprintf(speed_setting, sizeof speed_setting, "binance.speed_ms = %s", speed);
+    ob_write_config(r, setting, speed_setting, NULL);
+    ob_start(r, NULL, 2, sym);
+    ob_wait_captured(r, sym, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+
+    tr_records rs;
+    ob_read_records(r, &rs);
+    size_t checked = ob_check_depth(r, &rs);
+    assert_true(checked > 200); /* of 320 events: the rest are folded into snapshots */
+    tr_truth t;
+    ob_read_truth(r, &t);
+    for (int i = 0; i < 2; i++) {
+        tr_account a = ob_check_symbol(r, &rs, &t, sym[i]);
+        assert_int_equal(a.lost, 0);
+        assert_int_equal(a.mismatched, 0);
+    }
+    assert_int_equal(tr_count(&rs, "resync", sym[1], "gap"), 1);
+    assert_int_equal(tr_count(&rs, "resync", sym[0], NULL), 0);
+    assert_int_equal(tr_count(&rs, "resync", sym[1], NULL), 1);
+    tr_truth_free(&t);
+    tr_records_free(&rs);
+
+    /* Every snapshot came from the market's path (any other is a 404 that never loads). */
+    assert_int_equal(ob_file_count(r->fs.log, " 404\n"), 0);
+    /* The connection opened where the market serves depth, and its record says so. */
+    char want[128];
+    snprintf(want, sizeof want, "path 1 %s", url_tail);
+    if (!ob_file_contains(r->fs.log, want))
+        ob_fail_with_logs(r, "no websocket on %s", url_tail);
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->fs.port);
+    char rec[256];
+    snprintf(rec, sizeof rec,
+             "\"event\":\"connected\",\"market\":\"%s\",\"leg\":\"a\","
+             "\"url\":\"wss://localhost:%s%s\"}",
+             market, port, url_tail);
+    if (records_with(r, rec) != 1)
+        ob_fail_with_logs(r, "not one record %s", rec);
+}
+
+static void test_markets_usdm_books_equal_truth_and_a_gap_resyncs_once(void **state)
+{
+    capture_market(*state, "usdm", "500", (char *[]){"BTCUSDT", "ETHUSDT"}, "/public/stream");
+}
+
+static void test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once(void **state)
+{
+    capture_market(*state, "coinm", "250", (char *[]){"BTCUSD_PERP", "ETHUSD_PERP"}, "/stream");
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_markets_usdm_books_equal_truth_and_a_gap_resyncs_once),
+        T(test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once),
+    };
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
+}
