@@ -343,13 +343,6 @@ static feed_config feed_options(const app *a)
                       .trades = a->conf.trades,
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};
-    /* The integration tests still set these through the environment; to go once they write
-     * [binance] ping_s and hangup_s into their configuration. */
-    const char *ping = getenv("ORDERBOOK_PING_S"), *hangup = getenv("ORDERBOOK_HANGUP_S");
-    if (ping != NULL)
-        fc.ping_s = (unsigned)atoi(ping);
-    if (hangup != NULL)
-        fc.hangup_s = (unsigned)atoi(hangup);
     return fc;
 }
 

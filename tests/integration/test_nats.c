@@ -575,6 +575,8 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
     if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
         ob_fail_with_logs(f->a, "orderbook did not stop with 0");
     assert_true(ob_file_contains(f->a->err, "nats: ") && ob_file_contains(f->b->err, "nats: "));
+    if (!ob_file_contains(f->a->err, "| nats published "))
+        ob_fail_with_logs(f->a, "the status line shows no nats counts");
     if (!ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
         ob_fail_with_logs(f->a, "records left unpublished (b: %s)", f->b->err);
     assert_files_complete(f->a, f->a->logs);
@@ -854,9 +856,9 @@ static void test_nats_archive_bad_configuration_exit_2(void **state)
     }
 }
 
-/* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
- * wrote (and published), each in the file of its ts, and no more duplicates than one
- * unacknowledged batch. */
+/* orderbook-archive killed mid-run and restarted, then NATS down for 2 s under it: its files
+ * hold every record orderbook wrote (and published), each in the file of its ts, and no more
+ * duplicates than one unacknowledged batch. */
 static void test_nats_archive_killed_and_restarted_keeps_everything(void **state)
 {
     fixture *f = *state;
@@ -877,6 +879,11 @@ static void test_nats_archive_killed_and_restarted_keeps_everything(void **state
     sleep(2);
     snprintf(arch_err, sizeof arch_err, "%s/archive2.err", f->dir);
     f->archive = spawn_archive(arch_conf, arch_err);
+    /* And NATS itself goes away for 2 s under both of them. */
+    sleep(2);
+    ncl_kill(&f->c, 0);
+    sleep(2);
+    assert_int_equal(ncl_restart(&f->c, 0), 0);
     wait_captured(f->a, f->a->logs, 60);
     if (ob_stop(f->a, 30) != 0 || !ob_file_contains(f->a->err, "0 pending"))
         ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
