@@ -307,6 +307,26 @@ static void test_nats_unreachable_at_start_then_resumes(void **state)
     npub_destroy(p);
 }
 
+/* The stream deleted while publishing: it is made again, and what comes after is stored. */
+static void test_nats_deleted_stream_is_made_again(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    npub *p = publisher(f, f->c.url, 1, 0);
+    put_all(p, 0, 1, 100);
+    wait_published(p, 300, 30);
+    assert_int_equal(ns_delete_stream(f->c.url, "DEPTHLOG"), 0);
+    put_all(p, 0, 101, 200);
+    assert_int_equal(npub_stop(p, 60000), 0);
+    npub_counts k;
+    npub_get_counts(p, &k);
+    assert_int_equal(k.failed, 0);
+    long n = ns_count(f->c.url, "DEPTHLOG");
+    print_message("after the stream was deleted: %ld records in the new one (300 sent after)\n", n);
+    assert_int_equal(n, 300);
+    npub_destroy(p);
+}
+
 /* A stream of that name made for other subjects: a clear error, nothing published, the
  * records counted as failed. */
 static void test_nats_stream_with_other_subjects_is_an_error(void **state)
@@ -942,6 +962,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_whole_cluster_down_nothing_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_unreachable_at_start_then_resumes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_nats_deleted_stream_is_made_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_stream_with_other_subjects_is_an_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_full_buffer_counts_failed, setup, teardown),
