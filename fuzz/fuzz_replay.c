@@ -185,7 +185,7 @@ static const char *receive_time(const char *p, const char *end, int64_t *ns)
                 scale /= 10;
                 frac += (*q - '0') * scale;
             }
-    int64_t t = sec * 1000000000LL + frac;
+    int64_t t = sec < (1LL << 32) ? sec * 1000000000LL + frac : 0;
     if (digits == 0 || sec >= (1LL << 32) || q >= end || *q != ' ' || t <= *ns) {
         *ns += MS;
         return digits > 0 && q < end && *q == ' ' && sec < (1LL << 32) ? q + 1 : p;

@@ -340,9 +340,29 @@ static feed_config feed_options(const app *a)
                       .snapshot_limit = a->conf.snapshot_limit,
                       .ping_s = a->conf.ping_s,
                       .hangup_s = a->conf.hangup_s,
+                      .trades = a->conf.trades,
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};
     return fc;
+}
+
+/* The URL of a websocket connection on `path` (as the feed opens it) into out. */
+static void ws_url(const app *a, const char *path, char *out, size_t len)
+{
+    const url_parts *ws = &a->conf.ws;
+    char port[16] = "";
+    if (ws->port != 443)
+        snprintf(port, sizeof port, ":%d", ws->port);
+    int v6 = strchr(ws->host, ':') != NULL;
+    snprintf(out, len, "wss://%s%s%s%s%s", v6 ? "[" : "", ws->host, v6 ? "]" : "", port, path);
+}
+
+static void on_trades_conn(void *ctx, int up, const char *path, const char *why)
+{
+    app *a = ctx;
+    char url[CAP_URL_MAX];
+    ws_url(a, path, url, sizeof url);
+    cap_on_trades_conn(a->pipeline, up, url, why, realtime_ns());
 }
 
 /* Tell the pipeline which market it captures: the futures sync rule on usdm and coinm, and
@@ -352,15 +372,10 @@ static void set_origin(app *a)
     static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
                                           [CFG_MARKET_USDM] = BREST_USDM,
                                           [CFG_MARKET_COINM] = BREST_COINM};
-    const url_parts *ws = &a->conf.ws;
-    streams_spec spec = {market[a->conf.market], a->conf.speed_ms};
-    char port[16] = "", path[URL_PATH_MAX + 32], url[CAP_URL_MAX];
-    if (ws->port != 443)
-        snprintf(port, sizeof port, ":%d", ws->port);
-    streams_conn_path(&spec, ws->path, path, sizeof path);
-    int v6 = strchr(ws->host, ':') != NULL;
-    snprintf(url, sizeof url, "wss://%s%s%s%s%s", v6 ? "[" : "", ws->host, v6 ? "]" : "", port,
-             path);
+    streams_spec spec = {market[a->conf.market], a->conf.speed_ms, 0};
+    char path[URL_PATH_MAX + 32], url[CAP_URL_MAX];
+    streams_conn_path(&spec, a->conf.ws.path, path, sizeof path);
+    ws_url(a, path, url, sizeof url);
     cap_set_origin(a->pipeline,
                    a->conf.market == CFG_MARKET_SPOT ? SYNC_RULE_SPOT : SYNC_RULE_FUTURES,
                    cfg_market_name(a->conf.market), url);
@@ -403,8 +418,9 @@ static int start(app *a)
     }
     set_origin(a);
     feed_config fc = feed_options(a);
-    feed_handlers fh = {a,           on_connected,       on_disconnected, on_message,
-                        on_snapshot, on_symbol_rejected, on_problem,      on_tick};
+    feed_handlers fh = {a,          on_connected, on_disconnected,
+                        on_message, on_snapshot,  on_symbol_rejected,
+                        on_problem, on_tick,      on_trades_conn};
     a->net = feed_create(&fc, &fh);
     if (a->net == NULL) {
         con_say("cannot start the network: %s", lack(errno, why, sizeof why));

@@ -189,6 +189,9 @@ static int run(tool *t)
     int rc = 0;
     rp_options o = {.depth = t->args.depth ? t->args.depth : t->conf.depth,
                     .utc = t->configured ? t->conf.utc : -1,
+                    .futures = !t->configured                      ? -1
+                               : t->conf.market == CFG_MARKET_SPOT ? 0
+                                                                   : 1,
                     .verify = t->args.verify,
                     .keep_books = t->args.at,
                     .out = t->args.out ? on_out : NULL,

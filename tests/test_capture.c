@@ -419,6 +419,28 @@ static void test_capture_futures_origin_applies_pu_rule_and_names_the_connection
     log_free(l);
 }
 
+static void test_capture_trades_of_captured_symbols_are_recorded(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSDT"};
+    cap *c = cap_create(syms, 1, 1, CAP_RECORD_BOOK, 1, &sink);
+    message(c, "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":7,\"s\":"
+               "\"BTCUSDT\",\"t\":3,\"p\":\"1.50\",\"q\":\"2.000\",\"T\":6,\"m\":false,"
+               "\"M\":true}}");
+    message(c, "{\"stream\":\"ethusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":7,\"s\":"
+               "\"ETHUSDT\",\"t\":3,\"p\":\"1.50\",\"q\":\"2.000\",\"T\":6,\"m\":false}}");
+    assert_int_equal(cap_counts(c)->trades, 1);
+    assert_int_equal(cap_counts(c)->unknown_symbol, 1);
+    assert_int_equal(l->n, 1);
+    assert_string_equal(l->lines[0], "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"event\":\"trade\","
+                                     "\"s\":\"BTCUSDT\",\"E\":7,\"T\":6,\"t\":3,\"p\":\"1.50\","
+                                     "\"q\":\"2.000\",\"m\":false}");
+    cap_destroy(c);
+    log_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_capture_raw_mode_records_frames_verbatim),
         cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
         cmocka_unit_test(test_capture_futures_origin_applies_pu_rule_and_names_the_connection),
+        cmocka_unit_test(test_capture_trades_of_captured_symbols_are_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

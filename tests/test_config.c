@@ -141,8 +141,9 @@ static void test_config_every_key_refuses_a_bad_value_in_its_words(void **state)
 static void test_config_examples_load(void **state)
 {
     (void)state;
-    const char *ex[] = {"daily-utc.conf", "raw-capture.conf", "binance-us.conf"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *ex[] = {"daily-utc.conf", "raw-capture.conf", "binance-us.conf", "usdm.conf",
+                        "coinm.conf"};
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
         char p[PATH_MAX], err[512];
         snprintf(p, sizeof p, "%s/config/examples/%s", DEPTHLOG_SOURCE_DIR, ex[i]);
         cfg c;

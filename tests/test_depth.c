@@ -111,9 +111,9 @@ static void test_depth_classifies_other_messages(void **state)
     depth_msg m;
     assert_int_equal(parse("{\"result\":null,\"id\":1}", &m), DEPTH_METHOD_RESPONSE);
     depth_msg_free(&m);
-    assert_int_equal(parse("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"}}", &m),
+    assert_int_equal(parse("{\"stream\":\"btcusdt@kline_1m\",\"data\":{\"e\":\"kline\"}}", &m),
                      DEPTH_OTHER);
-    assert_string_equal(m.stream, "btcusdt@trade");
+    assert_string_equal(m.stream, "btcusdt@kline_1m");
     depth_msg_free(&m);
     assert_int_equal(parse("{\"e\":\"serverShutdown\",\"E\":1}", &m), DEPTH_SERVER_SHUTDOWN);
     depth_msg_free(&m);
@@ -188,6 +188,52 @@ static void test_depth_futures_frame_parses_pu(void **state)
     }
 }
 
+/* Spot @trade and futures @aggTrade events parse whole, strings as sent; bad ones are
+ * refused whole. */
+static void test_depth_trades_parse_with_their_exact_strings(void **state)
+{
+    (void)state;
+    depth_msg m;
+    assert_int_equal(parse("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":17,"
+                           "\"s\":\"BTCUSDT\",\"t\":12345,\"p\":\"37000.01000000\",\"q\":"
+                           "\"0.50000000\",\"T\":16,\"m\":true,\"M\":true}}",
+                           &m),
+                     DEPTH_TRADE);
+    assert_string_equal(m.tr.symbol, "BTCUSDT");
+    assert_true(m.tr.id == 12345 && m.tr.event_ms == 17 && m.tr.trade_ms == 16);
+    assert_string_equal(m.tr.px, "37000.01000000");
+    assert_string_equal(m.tr.qty, "0.50000000");
+    assert_true(m.tr.buyer_maker);
+    depth_msg_free(&m);
+    assert_int_equal(parse("{\"stream\":\"btcusd_perp@aggTrade\",\"data\":{\"e\":\"aggTrade\","
+                           "\"E\":5,\"s\":\"BTCUSD_PERP\",\"a\":99,\"p\":\"9517.6\",\"q\":\"10\","
+                           "\"f\":1,\"l\":3,\"T\":4,\"m\":false}}",
+                           &m),
+                     DEPTH_TRADE);
+    assert_true(m.tr.id == 99);
+    assert_false(m.tr.buyer_maker);
+    assert_string_equal(m.tr.px, "9517.6");
+    depth_msg_free(&m);
+    const char *bad[] = {
+        "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":\"1\",\"p\":\"1\",\"q\":\"1\","
+        "\"T\":1,\"m\":true}",
+        "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":1.5,\"q\":\"1\",\"T\":1,"
+        "\"m\":true}",
+        "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"x\",\"q\":\"1\",\"T\":1,"
+        "\"m\":true}",
+        "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"1\",\"q\":\"1\",\"T\":1,"
+        "\"m\":1}",
+        "{\"e\":\"aggTrade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"1\",\"q\":\"1\",\"T\":1,"
+        "\"m\":true}",
+        "{\"e\":\"trade\",\"E\":1,\"s\":\"btc usdt\",\"t\":1,\"p\":\"1\",\"q\":\"1\",\"T\":1,"
+        "\"m\":true}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(bad[i], &m), DEPTH_MALFORMED);
+        depth_msg_free(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_depth_classifies_other_messages),
         cmocka_unit_test(test_depth_snapshot_parses_and_refuses),
         cmocka_unit_test(test_depth_futures_frame_parses_pu),
+        cmocka_unit_test(test_depth_trades_parse_with_their_exact_strings),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

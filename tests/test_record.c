@@ -170,11 +170,38 @@ static void test_record_ts_local_offset_and_six_digits(void **state)
     rec_free(&w);
 }
 
+static void test_record_trade_line_is_exact(void **state)
+{
+    (void)state;
+    rec_writer w;
+    rec_init(&w, 5, 1);
+    trade_event t = {.symbol = "BTCUSDT",
+                     .event_ms = 1763938799123,
+                     .trade_ms = 1763938799120,
+                     .id = 12345,
+                     .px = "37000.01",
+                     .px_len = 8,
+                     .qty = "0.5",
+                     .qty_len = 3,
+                     .buyer_maker = 1};
+    size_t n = rec_trade(&w, T, &t);
+    w.buf[n] = '\0';
+    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"trade\",\"s\":"
+                               "\"BTCUSDT\",\"E\":1763938799123,\"T\":1763938799120,\"t\":12345,"
+                               "\"p\":\"37000.01\",\"q\":\"0.5\",\"m\":true}");
+    t.buyer_maker = 0;
+    n = rec_trade(&w, T, &t);
+    w.buf[n] = '\0';
+    assert_non_null(strstr(w.buf, "\"m\":false}"));
+    rec_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_depth_line_is_exact),
         cmocka_unit_test(test_record_event_lines_are_exact),
+        cmocka_unit_test(test_record_trade_line_is_exact),
         cmocka_unit_test(test_record_raw_data_verbatim_or_as_string),
         cmocka_unit_test(test_record_raw_data_that_cjson_tolerates_is_kept_as_a_string),
         cmocka_unit_test(test_record_ts_local_offset_and_six_digits),

@@ -267,7 +267,8 @@ static result replay(const files *f, int verify, int64_t at)
     free(res.books);
     memset(&res, 0, sizeof res);
     run_ctx ctx = {&res, NULL};
-    rp_options o = {.depth = replay_depth,
+    rp_options o = {.futures = -1,
+                    .depth = replay_depth,
                     .utc = 1,
                     .verify = verify,
                     .keep_books = at >= 0,
@@ -594,6 +595,59 @@ static void test_replay_verify_keeps_books_while_another_leg_is_up(void **state)
     inputs_free(&in);
 }
 
+/* A USD-M capture: the futures rule (the first event has U <= L <= u, then pu is the previous
+ * u while U may skip ids), its connected record naming the market. */
+static lines futures_capture(void)
+{
+    lines out = {0};
+    cap_sink sink = {&out, emit, want};
+    const char *btc[] = {"BTCUSDT"};
+    cap *c = cap_create(btc, 1, 5, CAP_RECORD_BOTH, 1, &sink);
+    cap_set_origin(c, SYNC_RULE_FUTURES, "usdm", "wss://fstream.binance.com");
+    int64_t t = T0;
+    cap_on_connected(c, btc, 1, t);
+    const char snap[] = "{\"lastUpdateId\":1000,\"bids\":[[\"99.99\",\"1\"]],\"asks\":[[\"100.01\","
+                        "\"1\"]]}";
+    cap_on_snapshot(c, "BTCUSDT", snap, strlen(snap), t += S / 10);
+    uint64_t prev = 989, first = 990, last = 1005;
+    for (unsigned j = 0; j < 40; j++) {
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":%u,"
+                 "\"T\":%u,\"s\":\"BTCUSDT\",\"U\":%llu,\"u\":%llu,\"pu\":%llu,"
+                 "\"b\":[[\"99.%02u\",\"%u\"]],\"a\":[]}}",
+                 j, j, (unsigned long long)first, (unsigned long long)last,
+                 (unsigned long long)prev, 50 + j % 40, j % 3);
+        cap_on_message(c, json, strlen(json), t += S / 10);
+        prev = last;
+        first = last + 3; /* futures skip ids: pu, not U, continues the stream */
+        last = first + 1;
+    }
+    cap_destroy(c);
+    return out;
+}
+
+static void test_replay_verify_follows_the_futures_rule_of_the_market_recorded(void **state)
+{
+    (void)state;
+    lines l = futures_capture();
+    assert_non_null(strstr(l.v[0], "\"market\":\"usdm\""));
+    assert_int_equal(count(&l, "\"event\":\"depth\""), 40);
+    files f = one_file(&l);
+    result res = replay(&f, 1, -1);
+    assert_verified(&res, &l);
+    assert_int_equal(res.sum.resyncs, 0);
+    files_free(&f);
+    /* Without the market in the connected record, the spot rule sees gaps: it diverges. */
+    free(l.v[0]);
+    l.v[0] = strdup("{\"ts\":\"2025-11-24T16:00:00.000000Z\",\"event\":\"connected\"}");
+    f = one_file(&l);
+    res = replay(&f, 1, -1);
+    assert_true(res.sum.diverged);
+    files_free(&f);
+    lines_free(&l);
+}
+
 /* ---- the real capture ---- */
 
 static void read_capture(inputs *in, const char *path, int rest)
@@ -692,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_replay_books_at_a_time_equal_the_last_record_before_it),
         cmocka_unit_test(test_replay_verify_at_a_smaller_depth_says_so),
         cmocka_unit_test(test_replay_verify_keeps_books_while_another_leg_is_up),
+        cmocka_unit_test(test_replay_verify_follows_the_futures_rule_of_the_market_recorded),
         cmocka_unit_test(test_replay_verify_passes_on_the_real_binance_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

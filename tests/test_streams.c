@@ -13,7 +13,7 @@
 
 #include "streams.h"
 
-static const streams_spec spot100 = {BREST_SPOT, 100};
+static const streams_spec spot100 = {BREST_SPOT, 100, 0};
 
 static void test_streams_name_lowercases_and_picks_the_speed(void **state)
 {
@@ -23,7 +23,7 @@ static void test_streams_name_lowercases_and_picks_the_speed(void **state)
     assert_string_equal(out, "btcusdt@depth@100ms");
     streams_name(&spot100, "ETH-BTC.X_1", out, sizeof out);
     assert_string_equal(out, "eth-btc.x_1@depth@100ms");
-    streams_name(&(streams_spec){BREST_SPOT, 1000}, "BNBBTC", out, sizeof out);
+    streams_name(&(streams_spec){BREST_SPOT, 1000, 0}, "BNBBTC", out, sizeof out);
     assert_string_equal(out, "bnbbtc@depth");
 }
 
@@ -31,11 +31,11 @@ static void test_streams_name_on_futures_speeds(void **state)
 {
     (void)state;
     char out[64];
-    streams_name(&(streams_spec){BREST_USDM, 100}, "BTCUSDT", out, sizeof out);
+    streams_name(&(streams_spec){BREST_USDM, 100, 0}, "BTCUSDT", out, sizeof out);
     assert_string_equal(out, "btcusdt@depth@100ms");
-    streams_name(&(streams_spec){BREST_USDM, 250}, "BTCUSDT", out, sizeof out);
+    streams_name(&(streams_spec){BREST_USDM, 250, 0}, "BTCUSDT", out, sizeof out);
     assert_string_equal(out, "btcusdt@depth");
-    streams_name(&(streams_spec){BREST_COINM, 500}, "BTCUSD_PERP", out, sizeof out);
+    streams_name(&(streams_spec){BREST_COINM, 500, 0}, "BTCUSD_PERP", out, sizeof out);
     assert_string_equal(out, "btcusd_perp@depth@500ms");
 }
 
@@ -48,9 +48,9 @@ static void test_streams_conn_path_never_grows_with_symbols(void **state)
     streams_conn_path(&spot100, "/base", out, sizeof out);
     assert_string_equal(out, "/base/stream");
     /* USD-M depth is routed to /public since 2026; COIN-M keeps /stream. */
-    streams_conn_path(&(streams_spec){BREST_USDM, 100}, "", out, sizeof out);
+    streams_conn_path(&(streams_spec){BREST_USDM, 100, 0}, "", out, sizeof out);
     assert_string_equal(out, "/public/stream");
-    streams_conn_path(&(streams_spec){BREST_COINM, 100}, "", out, sizeof out);
+    streams_conn_path(&(streams_spec){BREST_COINM, 100, 0}, "", out, sizeof out);
     assert_string_equal(out, "/stream");
 }
 
@@ -139,11 +139,31 @@ static void test_streams_answer_tells_accepted_refused_and_market_data(void **st
                      STREAMS_NOT_AN_ANSWER);
 }
 
+/* Trade streams: spot @trade, futures @aggTrade; on USD-M under /market. */
+static void test_streams_trades_names_and_paths(void **state)
+{
+    (void)state;
+    char out[64];
+    streams_name(&(streams_spec){BREST_SPOT, 100, 1}, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@trade");
+    streams_name(&(streams_spec){BREST_USDM, 100, 1}, "BTCUSDT", out, sizeof out);
+    assert_string_equal(out, "btcusdt@aggTrade");
+    streams_name(&(streams_spec){BREST_COINM, 500, 1}, "BTCUSD_PERP", out, sizeof out);
+    assert_string_equal(out, "btcusd_perp@aggTrade");
+    streams_conn_path(&(streams_spec){BREST_USDM, 100, 1}, "", out, sizeof out);
+    assert_string_equal(out, "/market/stream");
+    streams_conn_path(&(streams_spec){BREST_SPOT, 100, 1}, "/b", out, sizeof out);
+    assert_string_equal(out, "/b/stream");
+    streams_conn_path(&(streams_spec){BREST_COINM, 100, 1}, "", out, sizeof out);
+    assert_string_equal(out, "/stream");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streams_name_lowercases_and_picks_the_speed),
         cmocka_unit_test(test_streams_name_on_futures_speeds),
+        cmocka_unit_test(test_streams_trades_names_and_paths),
         cmocka_unit_test(test_streams_conn_path_never_grows_with_symbols),
         cmocka_unit_test(test_streams_for_conn_takes_up_to_1024),
         cmocka_unit_test(test_streams_subscribe_is_the_json_binance_wants),

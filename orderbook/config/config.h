@@ -39,7 +39,7 @@ typedef struct cfg {
     unsigned queue_mb;     /* alog queue in MiB (range in the table: alog's own limit) */
     cfg_compress compress; /* none | zstd (not yet used) */
     /* [binance] */
-    cfg_market market;             /* spot | usdm | coinm (not yet used beyond validation) */
+    cfg_market market;             /* spot | usdm | coinm */
     url_parts ws;                  /* ws_url, or the market's default when empty */
     url_parts rest;                /* rest_url, or the market's default when empty */
     int speed_ms;                  /* spot: 100 | 1000; futures: 100 | 250 | 500 */
@@ -50,7 +50,7 @@ typedef struct cfg {
     unsigned max_connection_age_s; /* replace a connection this old (not yet used) */
     unsigned ping_s;               /* client ping after this much silence; < hangup_s */
     unsigned hangup_s;             /* no valid traffic this long: replace the connection */
-    int trades;                    /* 1: also record trades (not yet used) */
+    int trades;                    /* 1: also record trades */
     /* [book] */
     unsigned depth;         /* levels per side in records */
     cap_record_mode record; /* book | raw | both */

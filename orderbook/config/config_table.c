@@ -81,6 +81,7 @@ static const cfg_key keys[] = {
      .kind = CFG_CHOICE,
      .choices = markets,
      FIELD(market),
+     .used = 1,
      .doc = "spot, USD-M or COIN-M futures: endpoints, sync rule, weights"},
     {.section = "binance",
      .name = "ws_url",
@@ -169,6 +170,7 @@ static const cfg_key keys[] = {
      .kind = CFG_CHOICE,
      .choices = on_off,
      FIELD(trades),
+     .used = 1,
      .doc = "also record trades"},
 
     {.section = "book",

@@ -136,6 +136,15 @@ void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
     snprintf(c->url, sizeof c->url, "%s", url);
 }
 
+void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int64_t now_ns)
+{
+    const char *market = c->market[0] != '\0' ? c->market : NULL;
+    if (up)
+        emit(c, now_ns, rec_connected_on(&c->rec, now_ns, market, "a", url));
+    else
+        emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, market, "a", reason));
+}
+
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
 {
     if (c->market[0] != '\0')
@@ -180,6 +189,15 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
             sync_event_in(s, &c->hooks, &m.ev, recv_ns);
         break;
     }
+    case DEPTH_TRADE:
+        if (find(c, m.tr.symbol) == NULL) {
+            c->count.unknown_symbol++;
+            break;
+        }
+        c->count.trades++;
+        if (records_book(c))
+            emit(c, recv_ns, rec_trade(&c->rec, recv_ns, &m.tr));
+        break;
     case DEPTH_METHOD_RESPONSE:
         c->count.method_responses++;
         break;
@@ -252,6 +270,11 @@ static void best_of(const book *b, book_side_id side, char *out)
 {
     const book_level *lv = book_level_at(b, side, 0);
     snprintf(out, CAP_PRICE_MAX, "%s", lv != NULL ? lv->px : "-");
+}
+
+const sync_symbol *cap_symbol_sync(const cap *c, size_t i)
+{
+    return i < c->n ? &c->sym[i] : NULL;
 }
 
 int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out)

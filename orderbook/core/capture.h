@@ -34,6 +34,7 @@ typedef struct cap_counters {
     uint64_t server_shutdowns; /* serverShutdown events */
     uint64_t bad_snapshots;    /* snapshot bodies that did not parse */
     uint64_t records;          /* lines emitted */
+    uint64_t trades;           /* trade and aggTrade events of captured symbols */
 } cap_counters;
 
 typedef struct cap cap;
@@ -53,6 +54,10 @@ void cap_destroy(cap *c);
  * connection records. `market` and `url` are copied (url cut at CAP_URL_MAX - 1 bytes).
  */
 void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url);
+
+/* A connection of trade streams (on `url`) came up (up = 1) or went down (`reason`): a
+ * connected or disconnected record naming it; no book depends on it. */
+void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int64_t now_ns);
 
 /* A connection carrying `symbols` came up / went down (`reason` in the record). */
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns);
@@ -102,6 +107,10 @@ size_t cap_symbols(const cap *c);
 /* A view of the i-th symbol (in the order given to cap_create) into *out. Returns 0, or -1
  * when i is out of range (out untouched). Same thread as the rest. */
 int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out);
+
+/* The i-th symbol's sync state itself, read only, or NULL when i is out of range: for
+ * checkers that test the state machine's invariants from outside (the fuzzers). */
+const sync_symbol *cap_symbol_sync(const cap *c, size_t i);
 
 /* The best `max` levels of one side of the i-th symbol's book, copied into out, best first;
  * none unless CAP_SYNCED. Returns how many. Same thread as the rest (the live page's copy). */

@@ -178,6 +178,10 @@ static depth_kind classify(depth_parser *p, depth_msg *out)
     if (type != NULL && strcmp(type, "serverShutdown") == 0)
         return DEPTH_SERVER_SHUTDOWN;
     int depth_stream = out->stream != NULL && strstr(out->stream, "@depth") != NULL;
+    if (type != NULL && !depth_stream && trade_is_trade(type)) {
+        out->error = trade_parse(data, &out->tr);
+        return out->error == NULL ? DEPTH_TRADE : DEPTH_MALFORMED;
+    }
     if (type == NULL || strcmp(type, "depthUpdate") != 0) {
         if (depth_stream) {
             out->error = "a depth stream's event is not a depthUpdate";

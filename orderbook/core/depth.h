@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "symbol.h"
+#include "trade.h"
 
 #define DEPTH_SYMBOL_MAX SYM_MAX /* symbol.h: ^[A-Z0-9-_.]{1,20}$ */
 
@@ -50,6 +51,7 @@ typedef enum depth_kind {
     DEPTH_UPDATE,          /* a depthUpdate event: `ev` and `stream` are set */
     DEPTH_METHOD_RESPONSE, /* {"result":...,"id":...}: the answer to a (un)subscribe */
     DEPTH_SERVER_SHUTDOWN, /* Binance announces it will close the connection */
+    DEPTH_TRADE,           /* a trade or aggTrade event (trade.h): `tr` and `stream` are set */
     DEPTH_OTHER,           /* valid JSON of another stream or event: counted, ignored */
     DEPTH_MALFORMED        /* not JSON, or a field of the wrong type or shape: `error` */
 } depth_kind;
@@ -58,6 +60,7 @@ typedef struct depth_msg {
     depth_kind kind;
     const char *stream; /* the combined stream's name, or NULL */
     depth_event ev;     /* DEPTH_UPDATE only; its levels live until the next parse */
+    trade_event tr;     /* DEPTH_TRADE only; its strings live as long as `root` */
     const char *error;  /* DEPTH_MALFORMED: what was wrong (a static string) */
     cJSON *root;        /* owned, read-only; depth_msg_free */
     int in_arena;       /* the whole tree is in the arena: freed without cJSON_Delete */

@@ -232,6 +232,24 @@ size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *rea
     return end(w);
 }
 
+size_t rec_trade(rec_writer *w, int64_t ns, const trade_event *t)
+{
+    begin(w, ns, "trade");
+    put_symbol(w, t->symbol);
+    puts_(w, ",\"E\":");
+    put_u64(w, (uint64_t)t->event_ms);
+    puts_(w, ",\"T\":");
+    put_u64(w, (uint64_t)t->trade_ms);
+    puts_(w, ",\"t\":");
+    put_u64(w, t->id);
+    puts_(w, ",\"p\":");
+    put_str(w, t->px, t->px_len);
+    puts_(w, ",\"q\":");
+    put_str(w, t->qty, t->qty_len);
+    puts_(w, t->buyer_maker ? ",\"m\":true" : ",\"m\":false");
+    return end(w);
+}
+
 /* ,"<key>":"<value>" unless value is NULL. */
 static void put_opt(rec_writer *w, const char *key, const char *value)
 {

@@ -33,6 +33,9 @@ size_t rec_depth(rec_writer *w, int64_t ns, const char *symbol, const depth_even
                  const book *b);
 size_t rec_snapshot(rec_writer *w, int64_t ns, const char *symbol, uint64_t last_id, const book *b);
 size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *reason);
+/* {"ts":..,"event":"trade","s":..,"E":..,"T":..,"t":id,"p":"..","q":"..","m":bool}: the
+ * id is spot's "t" or futures' "a"; price and quantity exactly as received. */
+size_t rec_trade(rec_writer *w, int64_t ns, const trade_event *t);
 size_t rec_connected(rec_writer *w, int64_t ns);
 size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason);
 /* The same naming the connection: its market ("spot", "usdm", "coinm"), leg ("a", "b") and

@@ -34,6 +34,8 @@ struct feed {
     int stopping; /* feed_run is ending: no more handler calls */
     ws_conn **conns;
     size_t n_conns;
+    size_t first_trades; /* conns[first_trades..] carry trade streams (cfg.trades) */
+    char *trades_path;   /* their path, for on_trades_conn */
     rest_client *rest;
     lws_sorted_usec_list_t tick;
     struct lws_protocols protocols[4]; /* lws keeps a pointer to the list */
@@ -136,14 +138,22 @@ static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, si
     const feed_config *cfg = &f->cfg;
     *n_paths = 0;
     *longest = 0;
-    for (size_t done = 0; done < cfg->n_symbols;) {
-        size_t n = streams_for_conn(cfg->n_symbols - done);
-        streams_spec spec = {cfg->market, cfg->speed_ms};
+    /* Depth connections first, then (cfg->trades) as many for the trade streams. */
+    size_t total = cfg->trades ? 2 * cfg->n_symbols : cfg->n_symbols;
+    f->first_trades = (cfg->n_symbols + STREAMS_PER_CONN - 1) / STREAMS_PER_CONN;
+    for (size_t done = 0; done < total;) {
+        size_t left = done < cfg->n_symbols ? cfg->n_symbols - done : total - done;
+        size_t n = streams_for_conn(left);
+        streams_spec spec = {cfg->market, cfg->speed_ms, done >= cfg->n_symbols};
         size_t len = streams_conn_path(&spec, f->ws_path, NULL, 0);
         char *path = malloc(len + 1);
         if (path == NULL)
             return -1;
         streams_conn_path(&spec, f->ws_path, path, len + 1);
+        if (spec.trades && f->trades_path == NULL && (f->trades_path = strdup(path)) == NULL) {
+            free(path);
+            return -1;
+        }
         if (strlen(path) > *longest)
             *longest = strlen(path);
         paths[*n_paths] = path;
@@ -176,17 +186,51 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
 }
 
 /* The clients, once the context is there. Takes the paths over. */
+/* The trade streams' connections: their ups and downs touch no book. */
+static void trades_up(void *ctx, const char *const *symbols, size_t n)
+{
+    feed *f = ctx;
+    (void)symbols, (void)n;
+    if (f->h.on_trades_conn != NULL)
+        f->h.on_trades_conn(f->h.ctx, 1, f->trades_path, NULL);
+}
+
+static void trades_down(void *ctx, const char *const *symbols, size_t n, const char *why)
+{
+    feed *f = ctx;
+    (void)symbols, (void)n;
+    if (f->h.on_trades_conn != NULL)
+        f->h.on_trades_conn(f->h.ctx, 0, f->trades_path, why);
+}
+
+static void trades_message(void *ctx, const char *msg, size_t len)
+{
+    feed *f = ctx;
+    f->h.on_message(f->h.ctx, msg, len);
+}
+
+static void trades_problem(void *ctx, const char *what)
+{
+    feed *f = ctx;
+    f->h.on_problem(f->h.ctx, what);
+}
+
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
     ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
     ws_conn_events ev = {f->h.ctx, f->h.on_connected, f->h.on_disconnected, f->h.on_message,
                          f->h.on_problem};
+    ws_conn_events tev = {f, trades_up, trades_down, trades_message, trades_problem};
     const char *const *syms = cfg->symbols;
-    streams_spec spec = {cfg->market, cfg->speed_ms};
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
-        f->conns[i] = ws_conn_create(&ep, paths[i], syms, counts[i], &spec, &ev, seed);
+        int trades = i >= f->first_trades;
+        streams_spec spec = {cfg->market, cfg->speed_ms, trades};
+        if (i == f->first_trades)
+            syms = cfg->symbols; /* the same symbols again, for their trades */
+        f->conns[i] =
+            ws_conn_create(&ep, paths[i], syms, counts[i], &spec, trades ? &tev : &ev, seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;
@@ -219,9 +263,10 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
     set_idle_policy(f);
     conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
-    char **paths = calloc(cfg->n_symbols, sizeof *paths);
-    size_t *counts = calloc(cfg->n_symbols, sizeof *counts);
-    f->conns = calloc(cfg->n_symbols, sizeof *f->conns);
+    size_t most = cfg->trades ? 2 * cfg->n_symbols : cfg->n_symbols;
+    char **paths = calloc(most, sizeof *paths);
+    size_t *counts = calloc(most, sizeof *counts);
+    f->conns = calloc(most, sizeof *f->conns);
     size_t n_paths = 0, longest = 0;
     int ok = paths != NULL && counts != NULL && f->conns != NULL &&
              make_paths(f, paths, counts, &n_paths, &longest) == 0 &&
@@ -306,5 +351,6 @@ void feed_destroy(feed *f)
         ws_conn_destroy(f->conns[i]);
     rest_client_destroy(f->rest);
     free(f->conns);
+    free(f->trades_path);
     free(f);
 }

@@ -30,6 +30,7 @@ typedef struct feed_config {
     size_t n_symbols;
     unsigned ping_s;   /* 0: 20 s; the client pings after this much silence */
     unsigned hangup_s; /* 0: 60 s; no valid traffic for this long: reconnect */
+    int trades;        /* 1: also the symbols' trade streams, on connections of their own */
 } feed_config;
 
 typedef struct feed_handlers {
@@ -47,6 +48,9 @@ typedef struct feed_handlers {
     void (*on_problem)(void *ctx, const char *what);
     /* Once a second, on the feed's thread (for a status line). May be NULL. */
     void (*on_tick)(void *ctx);
+    /* A trade streams' connection (feed_config.trades) came up on `path` (up = 1) or went
+     * down (`why`); no book depends on it. May be NULL. Its messages go to on_message. */
+    void (*on_trades_conn)(void *ctx, int up, const char *path, const char *why);
 } feed_handlers;
 
 typedef struct feed feed;

@@ -10,8 +10,8 @@
 
 size_t streams_conn_path(const streams_spec *sp, const char *base, char *out, size_t cap)
 {
-    int n =
-        snprintf(out, cap, "%s%s", base, sp->market == BREST_USDM ? "/public/stream" : "/stream");
+    const char *route = sp->market != BREST_USDM ? "" : sp->trades ? "/market" : "/public";
+    int n = snprintf(out, cap, "%s%s/stream", base, route);
     return n < 0 ? 0 : (size_t)n;
 }
 
@@ -22,6 +22,8 @@ size_t streams_for_conn(size_t n)
 
 static const char *suffix(const streams_spec *sp)
 {
+    if (sp->trades)
+        return sp->market == BREST_SPOT ? "@trade" : "@aggTrade";
     if (sp->market == BREST_SPOT)
         return sp->speed_ms == 1000 ? "@depth" : "@depth@100ms";
     if (sp->speed_ms == 100)

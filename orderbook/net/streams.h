@@ -20,6 +20,8 @@
 typedef struct streams_spec {
     brest_market market;
     int speed_ms; /* spot: 100 | 1000; futures: 100 | 250 | 500 */
+    int trades;   /* 1: the trade streams instead (spot <sym>@trade, futures <sym>@aggTrade;
+                   * on USD-M under /market) */
 } streams_spec;
 
 /* The connection's path: "<base>/stream", on USD-M "<base>/public/stream" (where Binance

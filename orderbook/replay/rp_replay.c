@@ -210,6 +210,8 @@ static rp_sym *sym_get(rp_replay *r, const char *name, int64_t now_ns)
         free(s);
         return NULL;
     }
+    if (r->o.futures == 1)
+        cap_set_origin(s->c, SYNC_RULE_FUTURES, "usdm", "");
     r->sym[r->n_sym++] = s;
     *at = s;
     r->sum.books = r->n_sym;
@@ -694,9 +696,28 @@ static void feed_rest(rp_replay *r, const rp_rec *rec)
  * other. Files that start in the middle of a capture begin with one connection assumed up;
  * the first connection record replaces the assumption.
  */
+/* The market of a connected record ("market":"usdm"): the sync rule of the books. Decided
+ * once, before any book exists when the files start with the capture. */
+static void learn_market(rp_replay *r, const rp_rec *rec)
+{
+    static const char key[] = "\"market\":\"";
+    const char *m = memmem(rec->line, rec->len, key, sizeof key - 1);
+    if (m == NULL)
+        return;
+    m += sizeof key - 1;
+    size_t left = (size_t)(rec->line + rec->len - m);
+    int futures =
+        (left > 5 && memcmp(m, "usdm\"", 5) == 0) || (left > 6 && memcmp(m, "coinm\"", 6) == 0);
+    r->o.futures = futures;
+    for (size_t i = 0; i < r->n_sym && futures; i++)
+        cap_set_origin(r->sym[i]->c, SYNC_RULE_FUTURES, "usdm", "");
+}
+
 static void feed_link(rp_replay *r, const rp_rec *rec, int up)
 {
     pass_through(r, rec);
+    if (up && r->o.futures < 0)
+        learn_market(r, rec);
     if (!r->link_known) {
         r->link_known = 1;
         r->n_up = up ? 0 : 1;

@@ -28,6 +28,8 @@
 typedef struct rp_options {
     size_t depth;   /* levels per side in rebuilt records (and --at books) */
     int utc;        /* rebuilt records' ts: 1 UTC ("Z"), 0 local time, -1 as the first record's */
+    int futures;    /* the futures sync rule (usdm, coinm): 1; spot: 0; -1: as the first connected
+                     * record's "market" says (spot without one) */
     int verify;     /* compare rebuilt records with the recorded ones */
     int keep_books; /* keep each book's last rebuilt levels, for rp_print_books */
     /* Rebuilt records (depth, snapshot, resync) and the records passed through as they are

@@ -432,10 +432,14 @@ static void *publisher(void *arg)
         }
         if (now >= next_retry) {
             /* While NATS keeps failing them (no stream leader yet), back off. */
-            if (resend(p) > 0)
+            if (resend(p) > 0) {
+                /* Failing that long: maybe the stream is gone; look (and make it) again. */
+                if (retry_ms == RETRY_MAX_MS)
+                    p->stream_ready = 0;
                 retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
-            else
+            } else {
                 retry_ms = RETRY_MIN_MS;
+            }
             next_retry = now + retry_ms * 1000000LL;
         }
         /* Sends are failing (the stream has no leader yet, ...): new records wait in the

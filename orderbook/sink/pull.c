@@ -66,7 +66,8 @@ static const char *last_error(natsStatus s)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-    (void)nc;
+    if (natsConnection_IsClosed(nc))
+        return; /* our own close at the end */
     tell(closure, 0, "NATS: disconnected; reconnecting");
 }
 

@@ -53,6 +53,16 @@ long ns_count(const char *url, const char *stream)
     return n;
 }
 
+int ns_delete_stream(const char *url, const char *stream)
+{
+    conn c;
+    int rc = -1;
+    if (conn_open(&c, url) == 0 && js_DeleteStream(c.js, stream, NULL, NULL) == NATS_OK)
+        rc = 0;
+    conn_close(&c);
+    return rc;
+}
+
 int ns_leader(const char *url, const char *stream, char *out, size_t len)
 {
     conn c;

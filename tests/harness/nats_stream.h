@@ -28,6 +28,9 @@ long ns_count(const char *url, const char *stream);
 /* Create `stream` with these subjects (comma-separated), replicas 1. 0, or -1. */
 int ns_create_stream(const char *url, const char *stream, const char *subjects);
 
+/* Delete `stream`. 0, or -1. */
+int ns_delete_stream(const char *url, const char *stream);
+
 /* The name of the stream's leader ("n1"...) into out; 0, or -1. */
 int ns_leader(const char *url, const char *stream, char *out, size_t len);
 

@@ -105,12 +105,68 @@ static void test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once(void **s
     capture_market(*state, "coinm", "250", (char *[]){"BTCUSD_PERP", "ETHUSD_PERP"}, "/stream");
 }
 
+/*
+ * trades = on: every trade the server sent (its log: "trade SYMBOL ID P Q M") is recorded
+ * exactly once, with the exact strings, and nothing else is; the trade streams ride their own
+ * connection (on USD-M /market/stream) while the books stay equal to the truth.
+ */
+static void capture_trades(run *r, const char *market, char *const sym[2], const char *path)
+{
+    char scenario[256], setting[64];
+    snprintf(scenario, sizeof scenario, "market %s\nsymbols %s %s\nrate 40\nevents 60\ntrades 3\n",
+             market, sym[0], sym[1]);
+    ob_start_server(r, "localhost", scenario);
+    snprintf(setting, sizeof setting, "binance.market = %s", market);
+    ob_write_config(r, setting, "binance.trades = on", NULL);
+    ob_start(r, NULL, 2, sym);
+    ob_wait_captured(r, sym, 2, 60);
+    int sent = fake_log_count(&r->fs, "trade");
+    assert_int_equal(sent, 40); /* 60 events / 3, two symbols */
+    ob_wait_for_records(r, "trade", NULL, (size_t)sent, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+
+    tr_records rs;
+    ob_read_records(r, &rs);
+    ob_check_depth(r, &rs);
+    assert_int_equal(tr_count(&rs, "trade", NULL, NULL), (size_t)sent);
+    tr_records_free(&rs);
+    for (int k = 1; k <= sent; k++) {
+        char *line = fake_log_line(&r->fs, "trade", k);
+        char s[32], p[32], q[32], m[8];
+        unsigned long long id;
+        assert_int_equal(sscanf(line, "trade %31s %llu %31s %31s %7s", s, &id, p, q, m), 5);
+        free(line);
+        char want[256];
+        snprintf(want, sizeof want, "\"t\":%llu,\"p\":\"%s\",\"q\":\"%s\",\"m\":%s}", id, p, q, m);
+        if (records_with(r, want) != 1)
+            ob_fail_with_logs(r, "trade %s %llu: not recorded once as %s", s, id, want);
+    }
+    /* Two connections: the books' and the trades' (on its market's path). */
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 2);
+    char want[64];
+    snprintf(want, sizeof want, " %s\n", path);
+    if (!ob_file_contains(r->fs.log, want))
+        ob_fail_with_logs(r, "no trade connection on %s", path);
+}
+
+static void test_markets_spot_trades_equal_what_was_sent(void **state)
+{
+    capture_trades(*state, "spot", (char *[]){"BTCUSDT", "ETHUSDT"}, "/stream");
+}
+
+static void test_markets_usdm_trades_equal_what_was_sent(void **state)
+{
+    capture_trades(*state, "usdm", (char *[]){"BTCUSDT", "ETHUSDT"}, "/market/stream");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
     const struct CMUnitTest tests[] = {
         T(test_markets_usdm_books_equal_truth_and_a_gap_resyncs_once),
         T(test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once),
+        T(test_markets_spot_trades_equal_what_was_sent),
+        T(test_markets_usdm_trades_equal_what_was_sent),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }

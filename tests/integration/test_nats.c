@@ -307,6 +307,26 @@ static void test_nats_unreachable_at_start_then_resumes(void **state)
     npub_destroy(p);
 }
 
+/* The stream deleted while publishing: it is made again, and what comes after is stored. */
+static void test_nats_deleted_stream_is_made_again(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ncl_start(&f->c, f->dir, 1), 0);
+    npub *p = publisher(f, f->c.url, 1, 0);
+    put_all(p, 0, 1, 100);
+    wait_published(p, 300, 30);
+    assert_int_equal(ns_delete_stream(f->c.url, "DEPTHLOG"), 0);
+    put_all(p, 0, 101, 200);
+    assert_int_equal(npub_stop(p, 60000), 0);
+    npub_counts k;
+    npub_get_counts(p, &k);
+    assert_int_equal(k.failed, 0);
+    long n = ns_count(f->c.url, "DEPTHLOG");
+    print_message("after the stream was deleted: %ld records in the new one (300 sent after)\n", n);
+    assert_int_equal(n, 300);
+    npub_destroy(p);
+}
+
 /* A stream of that name made for other subjects: a clear error, nothing published, the
  * records counted as failed. */
 static void test_nats_stream_with_other_subjects_is_an_error(void **state)
@@ -575,6 +595,8 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
     if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0)
         ob_fail_with_logs(f->a, "orderbook did not stop with 0");
     assert_true(ob_file_contains(f->a->err, "nats: ") && ob_file_contains(f->b->err, "nats: "));
+    if (!ob_file_contains(f->a->err, "| nats published "))
+        ob_fail_with_logs(f->a, "the status line shows no nats counts");
     if (!ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
         ob_fail_with_logs(f->a, "records left unpublished (b: %s)", f->b->err);
     assert_files_complete(f->a, f->a->logs);
@@ -854,9 +876,9 @@ static void test_nats_archive_bad_configuration_exit_2(void **state)
     }
 }
 
-/* orderbook-archive killed mid-run and restarted: its files hold every record orderbook
- * wrote (and published), each in the file of its ts, and no more duplicates than one
- * unacknowledged batch. */
+/* orderbook-archive killed mid-run and restarted, then NATS down for 2 s under it: its files
+ * hold every record orderbook wrote (and published), each in the file of its ts, and no more
+ * duplicates than one unacknowledged batch. */
 static void test_nats_archive_killed_and_restarted_keeps_everything(void **state)
 {
     fixture *f = *state;
@@ -877,6 +899,11 @@ static void test_nats_archive_killed_and_restarted_keeps_everything(void **state
     sleep(2);
     snprintf(arch_err, sizeof arch_err, "%s/archive2.err", f->dir);
     f->archive = spawn_archive(arch_conf, arch_err);
+    /* And NATS itself goes away for 2 s under both of them. */
+    sleep(2);
+    ncl_kill(&f->c, 0);
+    sleep(2);
+    assert_int_equal(ncl_restart(&f->c, 0), 0);
     wait_captured(f->a, f->a->logs, 60);
     if (ob_stop(f->a, 30) != 0 || !ob_file_contains(f->a->err, "0 pending"))
         ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
@@ -935,6 +962,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nats_whole_cluster_down_nothing_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_unreachable_at_start_then_resumes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_nats_deleted_stream_is_made_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nats_stream_with_other_subjects_is_an_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nats_full_buffer_counts_failed, setup, teardown),
