@@ -4,13 +4,23 @@
  * This header is the whole public API of alog; read it top to bottom.
  *
  * A producer calls alog_write() or alog_printf(): the line is stamped (the stamp only
- * decides which file the line goes to; nothing is written into the line), copied into a
- * pre-faulted in-memory queue and the call returns, without a system call, an allocation
- * or a lock that the writer can hold across I/O. A background writer thread takes the lines
- * from the queue in large batches and appends them to files in `dir` that roll over at every
- * local (or UTC) midnight, named YYYYMMDD.txt, or every 5 seconds, named YYYYMMDDHHMM{i}.txt
- * with i = second / 5 (0..11, not padded). Every line goes to the file of the period of its
- * own stamp.
+ * decides which file the line goes to; nothing is written into the line), copied into the
+ * calling thread's own lane, a pre-faulted in-memory queue that no other thread writes to,
+ * and the call returns, without a system call, an allocation or a lock. A background writer
+ * thread takes the lines from all lanes in large batches, merged by stamp, and appends them
+ * to files in `dir` that roll over at every local (or UTC) midnight, named YYYYMMDD.txt, or
+ * every 5 seconds, named YYYYMMDDHHMM{i}.txt with i = second / 5 (0..11, not padded). Every
+ * line goes to the file of the period of its own stamp. Lines of one thread are written in
+ * the order it wrote them; lines of different threads in stamp order as far as the lanes
+ * hold them at the same time.
+ *
+ * Lanes: a thread's first write to a logger gives it a lane of queue_bytes, mapped and
+ * faulted in during that call (the one allocation a write may make; a thread that wants no
+ * such cost on its hot path writes one line first). When the thread exits its lanes are
+ * taken over by the next new thread writing to the same logger, so memory is at most
+ * queue_bytes times the number of threads writing at the same time, plus a small constant.
+ * A thread may write to any number of loggers. The writer sleeps while there is nothing to
+ * do (waking at most 10 times a second); the first line after a pause wakes it at once.
  *
  * Errors of the disk (directory missing or unwritable, ENOSPC, EFBIG, EIO) never reach the
  * caller: they are counted, reported through on_error and retried until the cause goes.
@@ -24,8 +34,9 @@
  *     alog_close(lg);                      // writes and syncs every accepted line
  *
  * Threads: alog_write, alog_write_at, alog_printf, alog_flush, alog_stop and alog_get_stats
- * may be called from any number of threads at once on one logger. alog_open and alog_close are each
- * called once, by one thread, with no other call on that logger running or following alog_close.
+ * may be called from any number of threads at once on one logger. alog_open and alog_close
+ * are each called once, by one thread, with no other call on that logger running or
+ * following alog_close.
  */
 #ifndef ALOG_H
 #define ALOG_H
@@ -63,7 +74,8 @@ typedef enum alog_stop_mode {
 /* Results of alog_write and alog_printf. Every call is counted in exactly one of them. */
 enum {
     ALOG_OK = 0,        /* accepted: the line will be written (or counted as discarded/lost) */
-    ALOG_EFULL = -1,    /* queue full: line dropped and counted (never when block_when_full) */
+    ALOG_EFULL = -1,    /* the thread's lane is full: line dropped and counted (never when
+                           block_when_full), or its first lane could not be allocated */
     ALOG_ESTOPPED = -2, /* logger stopped: line dropped and counted */
     ALOG_EINVAL = -3    /* NULL argument, or a line that can never fit the queue */
 };
@@ -73,8 +85,9 @@ typedef struct alog_options {
     const char *dir;             /* required; created with its parents if missing; copied */
     alog_rollover rollover;      /* ALOG_ROLL_DAILY or ALOG_ROLL_5SEC */
     int utc;                     /* 0: periods follow local time (TZ, with DST), 1: UTC */
-    size_t queue_bytes;          /* 0: default, 4 MiB; rounded up to a power of two (at most
-                                    twice the value, at least 4 KiB); over 2 GiB is EINVAL.
+    size_t queue_bytes;          /* bytes of each thread's lane. 0: default, 4 MiB; rounded up
+                                    to a power of two (at most twice the value, at least
+                                    4 KiB); over 2 GiB is EINVAL.
                                     A line may be as long as half the rounded size less 24
                                     bytes: the default takes lines up to 2 MiB - 24 bytes */
     int block_when_full;         /* 0: drop and count when full; 1: wait for room */
@@ -98,7 +111,8 @@ typedef struct alog_stats {
     uint64_t lost_io;         /* accepted, then lost to an I/O error */
     uint64_t files_opened;    /* files opened (or created) for append */
     uint64_t io_errors;       /* failed system calls on the writer thread */
-    uint64_t bytes_in;        /* bytes of the lines taken from the queue, each with its '\n' */
+    uint64_t bytes_in;        /* bytes of the lines taken to be written (not discarded), each
+                                 with its '\n' */
     uint64_t bytes_out;       /* bytes written to files (complete lines only) */
 } alog_stats;
 
@@ -118,7 +132,8 @@ alog *alog_open(const alog_options *opt);
  * is not written anywhere (put a time into the line yourself if you want one). Nothing is
  * escaped or checked: a line containing '\n' is written as given and so reads as two lines
  * in the file, and NUL bytes are written too.
- * Returns ALOG_OK, ALOG_EFULL (queue full and block_when_full is 0), ALOG_ESTOPPED (after
+ * The first write of a thread to this logger allocates its lane (see "Lanes" above).
+ * Returns ALOG_OK, ALOG_EFULL (lane full and block_when_full is 0), ALOG_ESTOPPED (after
  * alog_stop) or ALOG_EINVAL (lg or line NULL, or a line too long for the queue). Never
  * blocks unless block_when_full. Any thread, any number at once.
  */
@@ -178,7 +193,7 @@ int alog_stop(alog *lg, alog_stop_mode mode);
 /*
  * Copy the counters into *out. While the logger runs each counter is exact but they are
  * not one consistent snapshot, and `accepted` counts the lines the writer has taken from
- * the queue so far (keeping a shared counter on the write path would cost every call), so
+ * the lanes so far (keeping a shared counter on the write path would cost every call), so
  * it lags the ALOG_OK results by what is queued. After alog_stop all of them are final and
  * satisfy the accounting identity. NULL lg or out: no-op. Any thread.
  */

@@ -1,18 +1,79 @@
-/* The public API: open, the write path, stop, stats, close. */
+/* The public API: open, the write path (lanes), flush, stop, stats, close. */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alog_clock.h"
 #include "alog_internal.h"
 
 #define DEFAULT_QUEUE_BYTES ((size_t)4 << 20)
+#define MIN_LANE_BYTES      ((uint64_t)4096)
+#define MAX_LANE_BYTES      ((uint64_t)1 << 31) /* record sizes are 32-bit */
 #define ROOM_WAIT_NS        5000000L /* a blocked producer looks again at least every 5 ms */
-#define PRINTF_STACK_BYTES  512      /* longer printf lines are formatted into the ring */
+#define PRINTF_STACK_BYTES  512      /* longer printf lines are formatted into the lane */
+
+/* The lanes of the calling thread, all loggers together. `lane` is the one used last, so a
+ * thread writing to one logger finds its lane with one TLS load and one compare. */
+typedef struct thread_lanes {
+    uint64_t id;       /* the logger `lane` belongs to; 0: none */
+    alog__lane *lane;  /* the lane used last */
+    alog__lane *owned; /* every lane this thread owns, through thread_next */
+    int registered;    /* the exit hook is armed */
+} thread_lanes;
+
+static _Thread_local thread_lanes tls;
+static _Atomic uint64_t next_logger_id = 1;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_err;
+
+/* At thread exit: give every lane back, or free it when its logger is already closed. */
+static void release_thread_lanes(void *unused)
+{
+    (void)unused;
+    alog__lane *next;
+    for (alog__lane *ln = tls.owned; ln != NULL; ln = next) {
+        next = ln->thread_next;
+        unsigned st = atomic_load_explicit(&ln->state, memory_order_acquire);
+        for (;;) {
+            if (st & ALOG__LANE_LOGGER_GONE) {
+                alog__lane_free(ln);
+                break;
+            }
+            /* Release: the next owner continues from this thread's last record. */
+            if (atomic_compare_exchange_weak_explicit(&ln->state, &st, 0u, memory_order_acq_rel,
+                                                      memory_order_acquire))
+                break;
+        }
+    }
+    tls = (thread_lanes){0};
+}
+
+static void make_exit_key(void)
+{
+    exit_key_err = pthread_key_create(&exit_key, release_thread_lanes);
+}
+
+/* Arm release_thread_lanes for the calling thread. Returns 0 or an errno. */
+static int register_thread(void)
+{
+    if (tls.registered)
+        return 0;
+    pthread_once(&exit_key_once, make_exit_key);
+    if (exit_key_err != 0)
+        return exit_key_err;
+    int err = pthread_setspecific(exit_key, &tls);
+    if (err == 0)
+        tls.registered = 1;
+    return err;
+}
 
 alog *alog_open(const alog_options *opt)
 {
@@ -24,18 +85,26 @@ alog *alog_open(const alog_options *opt)
         errno = EINVAL;
         return NULL;
     }
+    uint64_t want = opt->queue_bytes ? opt->queue_bytes : DEFAULT_QUEUE_BYTES;
+    uint64_t cap = MIN_LANE_BYTES;
+    while (cap < want && cap < MAX_LANE_BYTES)
+        cap <<= 1;
+    if (cap < want) {
+        errno = EINVAL;
+        return NULL;
+    }
     size_t size = (sizeof(alog) + ALOG__CACHELINE - 1) & ~(size_t)(ALOG__CACHELINE - 1);
     alog *lg = aligned_alloc(ALOG__CACHELINE, size);
     if (lg == NULL)
         return NULL;
     memset(lg, 0, sizeof *lg);
     int err = ENOMEM;
-    int have_files = 0, have_lock = 0, have_cond = 0;
+    int have_files = 0, have_lock = 0, have_cond = 0, have_lanes_lock = 0;
 
-    if (alog__queue_init(&lg->q, opt->queue_bytes ? opt->queue_bytes : DEFAULT_QUEUE_BYTES)) {
-        err = errno;
-        goto fail;
-    }
+    lg->id = atomic_fetch_add(&next_logger_id, 1);
+    lg->lane_bytes = cap;
+    /* A record of at most half the ring always fits in the drained ring, padding included. */
+    lg->max_len = (size_t)(cap / 2 - ALOG__REC_HEADER - 8);
     if (alog__files_init(&lg->files, opt->dir, opt->rollover, opt->utc != 0) != 0)
         goto fail;
     have_files = 1;
@@ -45,6 +114,9 @@ alog *alog_open(const alog_options *opt)
     if ((err = pthread_mutex_init(&lg->lock, NULL)) != 0)
         goto fail;
     have_lock = 1;
+    if ((err = pthread_mutex_init(&lg->lanes_lock, NULL)) != 0)
+        goto fail;
+    have_lanes_lock = 1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -61,6 +133,9 @@ alog *alog_open(const alog_options *opt)
     lg->error_ctx = opt->error_ctx;
     if (lg->clock == NULL)
         alog__clock_init();
+    /* The writer and alog_stop make producers' stores visible with membarrier, so the write
+     * path needs no fence of its own; without it (old kernel, seccomp) producers fence. */
+    lg->fence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0;
 
     /* The writer starts with every signal blocked: SIGXFSZ and SIGPIPE become errno values
      * and no signal meant for the application is ever delivered to it. */
@@ -71,27 +146,81 @@ alog *alog_open(const alog_options *opt)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0)
         goto fail;
+    pthread_setname_np(lg->writer, "alog-writer");
     return lg;
 
 fail:
     if (have_cond)
         pthread_cond_destroy(&lg->cond);
+    if (have_lanes_lock)
+        pthread_mutex_destroy(&lg->lanes_lock);
     if (have_lock)
         pthread_mutex_destroy(&lg->lock);
     free(lg->batch);
     if (have_files)
         alog__files_destroy(&lg->files);
-    alog__queue_destroy(&lg->q);
     free(lg);
     errno = err;
     return NULL;
 }
 
-/* With the default clock the stamp is a raw reading that the writer converts to ns: the
- * write path then costs one rdtsc, not a calibrated clock read. */
-static int64_t stamp_now(alog *lg)
+void alog__barrier_all(alog *lg)
 {
-    return lg->clock != NULL ? lg->clock(lg->clock_ctx) : (int64_t)alog__clock_ticks();
+    if (!lg->fence)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    /* This thread's own full barrier: a seq_cst read-modify-write (a fence, on x86),
+     * written so that ThreadSanitizer, which does not model fences, follows it too. */
+    atomic_fetch_add(&lg->wake, 0);
+}
+
+/* A lane of this thread for `lg`, owned from now on: one this thread already has, one that
+ * an exited thread gave back, or a new one (the only allocation of the write path: once per
+ * thread and logger). NULL with *rc ALOG_ESTOPPED or ALOG_EFULL (no memory). */
+static alog__lane *lane_slow(alog *lg, int *rc)
+{
+    alog__lane **link = &tls.owned;
+    while (*link != NULL) {
+        alog__lane *ln = *link;
+        if (atomic_load_explicit(&ln->state, memory_order_acquire) & ALOG__LANE_LOGGER_GONE) {
+            *link = ln->thread_next; /* its logger was closed: only this thread has it */
+            alog__lane_free(ln);
+            continue;
+        }
+        if (ln->logger_id == lg->id) {
+            tls.id = lg->id;
+            tls.lane = ln;
+            return ln;
+        }
+        link = &ln->thread_next;
+    }
+    *rc = ALOG_EFULL;
+    if (register_thread() != 0)
+        return NULL;
+    alog__lane *ln = NULL;
+    pthread_mutex_lock(&lg->lanes_lock);
+    if (atomic_load(&lg->stopped)) {
+        *rc = ALOG_ESTOPPED;
+    } else {
+        for (alog__lane *l = atomic_load(&lg->lanes); l != NULL && ln == NULL; l = l->next) {
+            unsigned free_state = 0;
+            if (atomic_compare_exchange_strong_explicit(&l->state, &free_state, ALOG__LANE_OWNED,
+                                                        memory_order_acq_rel, memory_order_relaxed))
+                ln = l;
+        }
+        if (ln == NULL && (ln = alog__lane_new(lg->lane_bytes, lg->id)) != NULL) {
+            atomic_store_explicit(&ln->state, ALOG__LANE_OWNED, memory_order_relaxed);
+            ln->next = atomic_load_explicit(&lg->lanes, memory_order_relaxed);
+            atomic_store_explicit(&lg->lanes, ln, memory_order_release);
+        }
+    }
+    pthread_mutex_unlock(&lg->lanes_lock);
+    if (ln == NULL)
+        return NULL;
+    ln->thread_next = tls.owned;
+    tls.owned = ln;
+    tls.id = lg->id;
+    tls.lane = ln;
+    return ln;
 }
 
 /* block_when_full: wait until the writer frees some room, or the logger stops. */
@@ -106,53 +235,115 @@ static void wait_for_room(alog *lg)
     }
     pthread_mutex_lock(&lg->lock);
     atomic_fetch_add(&lg->space_waiters, 1);
-    if (!atomic_load(&lg->stop_requested))
+    if (!atomic_load(&lg->stopped))
         pthread_cond_timedwait(&lg->cond, &lg->lock, &until);
     atomic_fetch_sub(&lg->space_waiters, 1);
     pthread_mutex_unlock(&lg->lock);
 }
 
-/* Reserve a record, counting the refusals. */
-static int reserve(alog *lg, size_t len, int64_t stamp, uint32_t flags, alog__rec **r)
+static int refused(alog *lg, int rc)
 {
-    for (;;) {
-        int rc = alog__queue_reserve(&lg->q, len, stamp, flags, r);
-        if (rc == ALOG_OK)
-            return rc;
-        if (rc == ALOG_EFULL && lg->block_when_full) {
-            wait_for_room(lg);
-            continue;
-        }
-        atomic_fetch_add_explicit(rc == ALOG_EFULL ? &lg->dropped_full : &lg->dropped_stopped, 1,
-                                  memory_order_relaxed);
-        return rc;
+    atomic_fetch_add_explicit(rc == ALOG_EFULL ? &lg->dropped_full : &lg->dropped_stopped, 1,
+                              memory_order_relaxed);
+    return rc;
+}
+
+/*
+ * Enter a write on lane `ln`: announce it, then look whether the logger is stopped. alog_stop
+ * sets `stopped` and then runs a barrier on every thread (membarrier), so either this load
+ * sees it or the stopping side sees in_write and waits for the record: every ALOG_OK line is
+ * in a lane the writer drains. Only a compiler barrier here; a fence without membarrier.
+ */
+static inline int enter(alog *lg, alog__lane *ln)
+{
+    if (lg->fence) {
+        atomic_exchange(&ln->in_write, 1); /* a full barrier of its own */
+    } else {
+        atomic_store_explicit(&ln->in_write, 1, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst);
     }
+    if (atomic_load_explicit(&lg->stopped, memory_order_relaxed)) {
+        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+        return refused(lg, ALOG_ESTOPPED);
+    }
+    return ALOG_OK;
+}
+
+/* Leave a write: the writer may now treat the lane as quiet; wake it if it sleeps. */
+static inline void leave(alog *lg, alog__lane *ln)
+{
+    if (lg->fence)
+        atomic_exchange(&ln->in_write, 0); /* a full barrier before looking at the writer */
+    else
+        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+    if (atomic_load_explicit(&lg->writer_sleeping, memory_order_relaxed) &&
+        atomic_exchange_explicit(&lg->writer_sleeping, 0, memory_order_relaxed))
+        alog__writer_wake(lg);
+}
+
+/* Reserve a record of `len` bytes in this thread's lane, inside enter(): on ALOG_OK the
+ * caller fills it, commits it and calls leave(). */
+static inline int reserve(alog *lg, size_t len, int64_t stamp, uint32_t flags, alog__lane **lnp,
+                          alog__rec **rp)
+{
+    alog__lane *ln = tls.id == lg->id ? tls.lane : NULL;
+    if (ln == NULL) {
+        int rc;
+        if ((ln = lane_slow(lg, &rc)) == NULL)
+            return refused(lg, rc);
+    }
+    int rc = enter(lg, ln);
+    if (rc != ALOG_OK)
+        return rc;
+    alog__rec *r;
+    while ((r = alog__lane_reserve(ln, len, stamp, flags)) == NULL) {
+        if (!lg->block_when_full) {
+            atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+            return refused(lg, ALOG_EFULL);
+        }
+        /* Out of the write while waiting, so a stop never waits for this thread. */
+        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+        wait_for_room(lg);
+        if ((rc = enter(lg, ln)) != ALOG_OK)
+            return rc;
+    }
+    *lnp = ln;
+    *rp = r;
+    return ALOG_OK;
+}
+
+/* With the default clock the stamp is a raw reading that the writer converts to ns: the
+ * write path then costs one rdtsc, not a calibrated clock read. */
+static inline int64_t stamp_now(alog *lg)
+{
+    return lg->clock != NULL ? lg->clock(lg->clock_ctx) : (int64_t)alog__clock_ticks();
+}
+
+static inline int put(alog *lg, int64_t stamp, uint32_t flags, const char *line, size_t len)
+{
+    alog__lane *ln;
+    alog__rec *r;
+    int rc = reserve(lg, len, stamp, flags, &ln, &r);
+    if (rc != ALOG_OK)
+        return rc;
+    alog__copy_line(alog__rec_payload(r), line, len);
+    alog__lane_commit(ln, r);
+    leave(lg, ln);
+    return ALOG_OK;
 }
 
 int alog_write(alog *lg, const char *line, size_t len)
 {
-    if (lg == NULL || line == NULL || len > lg->q.max_len)
+    if (lg == NULL || line == NULL || len > lg->max_len)
         return ALOG_EINVAL;
-    alog__rec *r;
-    int rc = reserve(lg, len, stamp_now(lg), 0, &r);
-    if (rc != ALOG_OK)
-        return rc;
-    memcpy(alog__rec_payload(r), line, len);
-    alog__queue_commit(r);
-    return ALOG_OK;
+    return put(lg, stamp_now(lg), 0, line, len);
 }
 
 int alog_write_at(alog *lg, int64_t stamp_ns, const char *line, size_t len)
 {
-    if (lg == NULL || line == NULL || len > lg->q.max_len)
+    if (lg == NULL || line == NULL || len > lg->max_len)
         return ALOG_EINVAL;
-    alog__rec *r;
-    int rc = reserve(lg, len, stamp_ns, ALOG__REC_NS, &r);
-    if (rc != ALOG_OK)
-        return rc;
-    memcpy(alog__rec_payload(r), line, len);
-    alog__queue_commit(r);
-    return ALOG_OK;
+    return put(lg, stamp_ns, ALOG__REC_NS, line, len);
 }
 
 int alog_printf(alog *lg, const char *fmt, ...)
@@ -168,18 +359,20 @@ int alog_printf(alog *lg, const char *fmt, ...)
         return ALOG_EINVAL;
     if ((size_t)n < sizeof small)
         return alog_write(lg, small, (size_t)n);
-    if ((size_t)n > lg->q.max_len)
+    if ((size_t)n > lg->max_len)
         return ALOG_EINVAL;
     /* Too long for the stack buffer: format again, straight into the reserved record. Its
      * terminating NUL lands on the byte that the commit turns into '\n'. */
+    alog__lane *ln;
     alog__rec *r;
-    int rc = reserve(lg, (size_t)n, stamp_now(lg), 0, &r);
+    int rc = reserve(lg, (size_t)n, stamp_now(lg), 0, &ln, &r);
     if (rc != ALOG_OK)
         return rc;
     va_start(ap, fmt);
     vsnprintf((char *)alog__rec_payload(r), (size_t)n + 1, fmt, ap);
     va_end(ap);
-    alog__queue_commit(r);
+    alog__lane_commit(ln, r);
+    leave(lg, ln);
     return ALOG_OK;
 }
 
@@ -189,7 +382,10 @@ int alog_stop(alog *lg, alog_stop_mode mode)
         return -1;
     if (mode == ALOG_STOP_NOW)
         atomic_store(&lg->discard, 1);
-    alog__queue_close(&lg->q);
+    /* Refuse new writes, then make sure every producer either saw that or is seen in its
+     * write (enter() above); only then may the writer treat quiet lanes as final. */
+    atomic_store(&lg->stopped, 1);
+    alog__barrier_all(lg);
     int first = atomic_exchange(&lg->stop_requested, 1) == 0;
     alog__writer_wake(lg);
     pthread_mutex_lock(&lg->lock);
@@ -222,8 +418,8 @@ int alog_flush(alog *lg)
         me.err = flush_after_stop(lg);
         me.done = 1;
     } else {
-        /* Every line accepted before this call lies below the head read now. */
-        me.target = atomic_load(&lg->q.head) & ~ALOG__Q_CLOSED;
+        /* The writer reads every lane's head after it takes this call off the list: each
+         * line accepted before the call is below it by then. */
         me.next = lg->flushers;
         lg->flushers = &me;
         atomic_store(&lg->flush_pending, 1);
@@ -265,10 +461,21 @@ void alog_close(alog *lg)
         return;
     alog_stop(lg, ALOG_STOP_FLUSH);
     pthread_join(lg->writer, NULL);
+    /* A lane still owned by a live thread is freed by that thread (at its exit, or when it
+     * next looks for a lane); only its ring goes now: nobody writes to a closed logger. */
+    alog__lane *next;
+    for (alog__lane *ln = atomic_load(&lg->lanes); ln != NULL; ln = next) {
+        next = ln->next;
+        alog__lane_unmap(ln);
+        if (atomic_fetch_or(&ln->state, ALOG__LANE_LOGGER_GONE) == 0)
+            alog__lane_free(ln);
+    }
+    if (tls.id == lg->id)
+        tls.id = 0;
     pthread_cond_destroy(&lg->cond);
+    pthread_mutex_destroy(&lg->lanes_lock);
     pthread_mutex_destroy(&lg->lock);
     free(lg->batch);
     alog__files_destroy(&lg->files);
-    alog__queue_destroy(&lg->q);
     free(lg);
 }

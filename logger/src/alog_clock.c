@@ -93,10 +93,11 @@ static void publish(uint64_t tsc, int64_t ns, uint64_t mult)
 {
     uint32_t s = atomic_load_explicit(&clk.seq, memory_order_relaxed);
     atomic_store_explicit(&clk.seq, s + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&clk.base_tsc, tsc, memory_order_relaxed);
-    atomic_store_explicit(&clk.base_ns, ns, memory_order_relaxed);
-    atomic_store_explicit(&clk.mult, mult, memory_order_relaxed);
+    /* Release stores, not a fence (ThreadSanitizer does not model fences): the odd seq is
+     * visible before any of the new values. */
+    atomic_store_explicit(&clk.base_tsc, tsc, memory_order_release);
+    atomic_store_explicit(&clk.base_ns, ns, memory_order_release);
+    atomic_store_explicit(&clk.mult, mult, memory_order_release);
     atomic_store_explicit(&clk.seq, s + 2, memory_order_release);
 }
 
@@ -144,10 +145,10 @@ int64_t alog__clock_ticks_to_ns(uint64_t tsc)
         return (int64_t)tsc;
     for (;;) {
         uint32_t s1 = atomic_load_explicit(&clk.seq, memory_order_acquire);
-        uint64_t tsc0 = atomic_load_explicit(&clk.base_tsc, memory_order_relaxed);
-        int64_t ns0 = atomic_load_explicit(&clk.base_ns, memory_order_relaxed);
-        uint64_t mult = atomic_load_explicit(&clk.mult, memory_order_relaxed);
-        atomic_thread_fence(memory_order_acquire);
+        /* Acquire loads keep the second read of seq after them (no fence: see publish). */
+        uint64_t tsc0 = atomic_load_explicit(&clk.base_tsc, memory_order_acquire);
+        int64_t ns0 = atomic_load_explicit(&clk.base_ns, memory_order_acquire);
+        uint64_t mult = atomic_load_explicit(&clk.mult, memory_order_acquire);
         uint32_t s2 = atomic_load_explicit(&clk.seq, memory_order_relaxed);
         if (s1 != s2 || (s1 & 1u) != 0)
             continue;

@@ -7,33 +7,39 @@
 
 #include "alog.h"
 #include "alog_file.h"
-#include "alog_queue.h"
+#include "alog_lane.h"
 
 /* A thread waiting in alog_flush: on its stack, linked under the logger's lock. */
 typedef struct alog__flusher {
-    uint64_t target; /* queue position below which its lines lie */
-    int done;        /* set by the writer, under lock */
-    int err;         /* 0, or the errno alog_flush reports */
-    struct alog__flusher *next;
+    int done;                   /* set by the writer, under lock */
+    int err;                    /* 0, or the errno alog_flush reports */
+    struct alog__flusher *next; /* the next waiting call */
 } alog__flusher;
 
 struct alog {
-    alog__queue q; /* first: its hot fields are cache-line aligned */
-
-    /* Read-mostly after open. */
+    /* Read by every write call, written (rarely) by stop and the sleeping writer only. */
+    _Alignas(ALOG__CACHELINE) uint64_t id; /* unique in the process: threads find their
+                                              lane by it (an address could be reused) */
+    size_t max_len;                        /* longest line accepted */
     int64_t (*clock)(void *ctx);
     void *clock_ctx;
     int block_when_full;
-    void (*on_error)(void *ctx, int errnum, const char *what);
-    void *error_ctx;
+    int fence;                  /* no membarrier: producers fence themselves */
+    atomic_int stopped;         /* writes are refused */
+    atomic_int writer_sleeping; /* the writer waits for a wake-up (see alog_writer.c) */
 
-    /* Producers' slow paths: one line each, apart from the hot ring indices. */
+    /* Lanes: created by producers' first writes, read by the writer. */
+    _Alignas(ALOG__CACHELINE) _Atomic(alog__lane *) lanes; /* newest first; never shrinks */
+    pthread_mutex_t lanes_lock;                            /* adding or taking over a lane */
+    uint64_t lane_bytes;                                   /* ring size of each lane */
+
+    /* Producers' slow paths. */
     _Alignas(ALOG__CACHELINE) _Atomic uint64_t dropped_full;
     _Atomic uint64_t dropped_stopped;
     atomic_int space_waiters; /* producers blocked for room (block_when_full) */
 
     /* Written by the writer thread only (relaxed), read by alog_get_stats. */
-    _Alignas(ALOG__CACHELINE) _Atomic uint64_t taken; /* records taken off the ring */
+    _Alignas(ALOG__CACHELINE) _Atomic uint64_t taken; /* records taken off the lanes */
     _Atomic uint64_t written;
     _Atomic uint64_t discarded;
     _Atomic uint64_t lost_io;
@@ -42,13 +48,16 @@ struct alog {
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
 
-    /* Stop handshake and waits for room. Never held across I/O. */
+    void (*on_error)(void *ctx, int errnum, const char *what);
+    void *error_ctx;
+
+    /* Stop handshake, flushes and waits for room. Never held across I/O. */
     pthread_mutex_t lock;
-    pthread_cond_t cond;       /* writer_done, or room in the ring */
+    pthread_cond_t cond;       /* writer_done, a flush answered, or room in a lane */
     int writer_done;           /* under lock */
-    atomic_int stop_requested; /* the first alog_stop sets it */
+    atomic_int stop_requested; /* stopped is visible to every producer: drain and exit */
     atomic_int discard;        /* ALOG_STOP_NOW: drop what is queued */
-    _Atomic uint32_t wake;     /* futex word the idle writer sleeps on */
+    _Atomic uint32_t wake;     /* futex word the writer sleeps on */
     alog__flusher *flushers;   /* under lock: alog_flush calls the writer has not taken yet */
     atomic_int flush_pending;  /* flushers is not empty */
 
@@ -65,5 +74,9 @@ void *alog__writer_main(void *arg);
 
 /* Wake the writer if it sleeps. Any thread; a system call, so not on the write path. */
 void alog__writer_wake(alog *lg);
+
+/* Make every thread's earlier stores visible before this thread's later loads: membarrier
+ * when the kernel has it (lg->fence is 0), else a no-op (producers fence themselves). */
+void alog__barrier_all(alog *lg);
 
 #endif

@@ -1,8 +1,15 @@
 /*
- * The writer thread: takes committed lines off the ring in order, groups consecutive lines
- * of one file into a batch, hands the ring space back before the I/O and writes each batch
- * with one write(). It also re-syncs the default clock, notices removed files and reports
+ * The writer thread: takes the published lines off every lane, merging the lanes by stamp
+ * (each lane, so each thread, in its own order), groups consecutive lines of one file into a
+ * batch, hands the lane space back before the I/O and writes each batch with one write().
+ * It also serves alog_flush, re-syncs the default clock, notices removed files and reports
  * errors, rate-limited. All signals are blocked on it (alog_open creates it so).
+ *
+ * Sleeping: while lines keep coming it naps 1 ms after a short pass (lines pile up, batches
+ * grow, and it stays off the cache lines producers are filling). After DEEP_AFTER_NS with
+ * nothing to do it sleeps until woken, at most DEEP_SLEEP_NS at a time: it announces that
+ * in writer_sleeping, runs a barrier on every thread and looks at the lanes once more, so a
+ * producer either sees the flag (and wakes it, once) or its line is seen.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,8 +26,11 @@
 
 #define BATCH_LINES       4096
 #define DRAIN_BYTES       (1024u * 1024u) /* ring bytes taken per pass before releasing them */
-#define IDLE_WAIT_NS      1000000L        /* an idle writer looks again after 1 ms */
-#define RELEASE_BYTES     (32u * 1024u)   /* ring bytes zeroed and released at once */
+#define IDLE_WAIT_NS      1000000L        /* a nap between short passes: 1 ms */
+#define DEEP_AFTER_NS     20000000LL      /* idle this long: sleep until woken */
+#define DEEP_SLEEP_NS     100000000L      /* ...but look again after 100 ms (10 wakes/s) */
+#define RELEASE_BYTES     (32u * 1024u)   /* lane bytes released at once */
+#define MERGE_LANES       64              /* lanes merged in one pass; more wait a pass */
 #define WRITER_SHORT_PASS (64u * 1024u)   /* ring bytes below which a pass counts as short */
 #define MAINTENANCE_NS    1000000000LL    /* clock re-sync and removed-file check: every 1 s */
 #define REPORT_EVERY_NS   1000000000LL    /* at most one on_error call per second */
@@ -38,8 +48,8 @@ typedef struct writer {
     uint64_t unreported;        /* errors since then */
     uint64_t bytes_in;          /* line bytes taken this pass, for lg->bytes_in */
     alog__flusher *flushing;    /* alog_flush calls being served */
-    uint64_t flush_target;      /* the highest of their targets */
     uint64_t lost_seen;         /* lost_io when the last flush was answered */
+    int64_t idle_since;         /* monotonic ns of the last pass that found lines */
     int flush_err;              /* errno of a write lost since then */
 } writer;
 
@@ -109,16 +119,21 @@ static int batch_is_for(const writer *w, int64_t stamp)
     return stamp >= p->start_ns && stamp < p->end_ns;
 }
 
+/* A record's stamp in ns since the epoch. */
+static int64_t stamp_ns(const alog *lg, const alog__rec *r)
+{
+    if ((r->len & ALOG__REC_NS) || lg->clock != NULL)
+        return r->stamp;
+    return alog__clock_ticks_to_ns((uint64_t)r->stamp);
+}
+
 /* One accepted line: into the batch of its file, or counted lost when that file can't open. */
-static void take_line(writer *w, const alog__rec *r)
+static void take_line(writer *w, const alog__rec *r, int64_t stamp)
 {
     alog *lg = w->lg;
-    int64_t stamp = (r->len & ALOG__REC_NS) || lg->clock != NULL
-                        ? r->stamp
-                        : alog__clock_ticks_to_ns((uint64_t)r->stamp);
     size_t bytes = (size_t)(r->len & ALOG__REC_LEN) + 1;
-    w->bytes_in += bytes;
     const unsigned char *line = (const unsigned char *)(r + 1);
+    w->bytes_in += bytes;
 
     /* The common case: one more line for the file the batch is already for. */
     if (w->n != 0 && w->n < BATCH_LINES && w->len + bytes <= ALOG__BATCH_BYTES &&
@@ -145,7 +160,7 @@ static void take_line(writer *w, const alog__rec *r)
         flush_batch(w);
     w->slot = slot;
     if (bytes > ALOG__BATCH_BYTES) {
-        /* Longer than a batch: written straight from the ring, before it is released. */
+        /* Longer than a batch: written straight from the lane, before it is released. */
         uint32_t end = (uint32_t)bytes;
         size_t whole = alog__files_append(&lg->files, slot, line, bytes, &end, 1);
         if (whole == 1) {
@@ -163,57 +178,129 @@ static void take_line(writer *w, const alog__rec *r)
     w->ends[w->n++] = (uint32_t)w->len;
 }
 
-/* Take the committed records at the tail, below `limit`, release their space, write them.
- * Returns the number of ring bytes consumed (0: nothing committed yet). */
-static uint64_t drain(writer *w, int discard, uint64_t limit)
+/* Where the merge stands in one lane during a pass. */
+typedef struct cursor {
+    alog__lane *ln;
+    uint64_t pos;         /* the next record */
+    uint64_t end;         /* the head read at the start of the pass */
+    uint64_t released;    /* tail as last stored */
+    const alog__rec *rec; /* the record at pos */
+    int64_t ns;           /* its stamp */
+} cursor;
+
+static void release(cursor *c)
 {
-    alog__queue *q = &w->lg->q;
-    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire) & ~ALOG__Q_CLOSED;
-    if (head > limit)
-        head = limit;
-    uint64_t pos = tail;
-    uint64_t taken = 0, discarded = 0;
-    while (pos < head && pos - tail < DRAIN_BYTES) {
-        const alog__rec *r = alog__queue_peek(q, pos);
-        if (r == NULL)
-            break; /* its producer is still copying: the next pass takes it */
-        if (r->len != ALOG__REC_PAD) {
-            taken++;
-            /* Looked at per line: ALOG_STOP_NOW may come while this pass waits on the disk. */
-            discard = discard || atomic_load_explicit(&w->lg->discard, memory_order_relaxed);
-            if (discard)
-                discarded++;
-            else
-                take_line(w, r);
-        }
-        pos += atomic_load_explicit(&((alog__rec *)(uintptr_t)r)->size, memory_order_relaxed);
-        /* Zeroed and handed back while still in this core's cache. */
-        if (pos - atomic_load_explicit(&q->tail, memory_order_relaxed) >= RELEASE_BYTES)
-            alog__queue_release(q, pos);
-    }
-    add(&w->lg->taken, taken);
-    add(&w->lg->discarded, discarded);
-    add(&w->lg->bytes_in, w->bytes_in);
-    w->bytes_in = 0;
-    if (pos == tail)
+    atomic_store_explicit(&c->ln->tail, c->pos, memory_order_release);
+    c->released = c->pos;
+}
+
+/* Move a cursor to its next record of this pass; 0 when the lane is done for the pass. */
+static int advance(const alog *lg, cursor *c, uint64_t budget_end)
+{
+    c->rec = c->pos < budget_end ? alog__lane_peek(c->ln, &c->pos, c->end) : NULL;
+    if (c->rec == NULL)
         return 0;
-    alog__queue_release(q, pos);
-    if (atomic_load_explicit(&w->lg->space_waiters, memory_order_relaxed) > 0) {
-        pthread_mutex_lock(&w->lg->lock);
-        pthread_cond_broadcast(&w->lg->cond);
-        pthread_mutex_unlock(&w->lg->lock);
+    c->ns = stamp_ns(lg, c->rec);
+    return 1;
+}
+
+/* Take the published records of every lane, merged by stamp, release their space, write
+ * them. Returns the number of lane bytes consumed (0: nothing published). */
+static uint64_t drain(writer *w, int discard)
+{
+    alog *lg = w->lg;
+    cursor cur[MERGE_LANES];
+    uint64_t budget[MERGE_LANES];
+    size_t n = 0;
+    uint64_t consumed = 0, taken = 0, discarded = 0;
+    for (alog__lane *ln = atomic_load_explicit(&lg->lanes, memory_order_acquire);
+         ln != NULL && n < MERGE_LANES; ln = ln->next) {
+        uint64_t t = atomic_load_explicit(&ln->tail, memory_order_relaxed);
+        uint64_t h = atomic_load_explicit(&ln->head, memory_order_acquire);
+        if (h == t)
+            continue;
+        cur[n] = (cursor){.ln = ln, .pos = t, .end = h, .released = t};
+        budget[n] = t + DRAIN_BYTES;
+        consumed += h - t;
+        if (advance(lg, &cur[n], budget[n])) {
+            n++;
+        } else {
+            release(&cur[n]); /* only padding */
+        }
+    }
+    while (n > 0) {
+        size_t i = 0;
+        for (size_t j = 1; j < n; j++) {
+            if (cur[j].ns < cur[i].ns)
+                i = j;
+        }
+        cursor *c = &cur[i];
+        taken++;
+        /* Looked at per line: ALOG_STOP_NOW may come while this pass waits on the disk. */
+        discard = discard || atomic_load_explicit(&lg->discard, memory_order_relaxed);
+        if (discard)
+            discarded++;
+        else
+            take_line(w, c->rec, c->ns);
+        c->pos += c->rec->size;
+        /* Handed back while still in this core's cache, a batch at a time. */
+        if (c->pos - c->released >= RELEASE_BYTES)
+            release(c);
+        if (!advance(lg, c, budget[i])) {
+            consumed -= c->end - c->pos; /* left for the next pass */
+            release(c);
+            cur[i] = cur[n - 1];
+            budget[i] = budget[n - 1];
+            n--;
+        }
+    }
+    add(&lg->taken, taken);
+    add(&lg->discarded, discarded);
+    add(&lg->bytes_in, w->bytes_in);
+    w->bytes_in = 0;
+    if (consumed == 0)
+        return 0;
+    if (atomic_load_explicit(&lg->space_waiters, memory_order_relaxed) > 0) {
+        pthread_mutex_lock(&lg->lock);
+        pthread_cond_broadcast(&lg->cond);
+        pthread_mutex_unlock(&lg->lock);
     }
     if (discard)
         discard_batch(w);
     else
         flush_batch(w);
-    return pos - tail;
+    return consumed;
 }
 
-static void idle_wait(alog *lg, uint32_t seen)
+/* Whether every lane is drained and no producer is inside a write: after a stop, final. */
+static int lanes_quiet(alog *lg)
 {
-    struct timespec ts = {0, IDLE_WAIT_NS};
+    for (alog__lane *ln = atomic_load_explicit(&lg->lanes, memory_order_acquire); ln != NULL;
+         ln = ln->next) {
+        if (atomic_load_explicit(&ln->in_write, memory_order_acquire))
+            return 0;
+        if (atomic_load_explicit(&ln->head, memory_order_acquire) !=
+            atomic_load_explicit(&ln->tail, memory_order_relaxed))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether some lane holds published lines. */
+static int lanes_have_lines(alog *lg)
+{
+    for (alog__lane *ln = atomic_load_explicit(&lg->lanes, memory_order_acquire); ln != NULL;
+         ln = ln->next) {
+        if (atomic_load_explicit(&ln->head, memory_order_acquire) !=
+            atomic_load_explicit(&ln->tail, memory_order_relaxed))
+            return 1;
+    }
+    return 0;
+}
+
+static void futex_wait(alog *lg, uint32_t seen, long ns)
+{
+    struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
     syscall(SYS_futex, &lg->wake, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
 }
 
@@ -223,7 +310,19 @@ void alog__writer_wake(alog *lg)
     syscall(SYS_futex, &lg->wake, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Take the waiting alog_flush calls, if any and none is being served. */
+/* Nothing to do for a while: sleep until a producer, a flush or a stop wakes the writer. */
+static void deep_sleep(alog *lg, uint32_t seen)
+{
+    atomic_store(&lg->writer_sleeping, 1);
+    alog__barrier_all(lg);
+    if (!lanes_have_lines(lg) && !atomic_load(&lg->flush_pending) &&
+        !atomic_load(&lg->stop_requested))
+        futex_wait(lg, seen, DEEP_SLEEP_NS);
+    atomic_store(&lg->writer_sleeping, 0);
+}
+
+/* Take the waiting alog_flush calls, if any and none is being served, and note how far
+ * each lane must be drained for them. */
 static void take_flushers(writer *w)
 {
     alog *lg = w->lg;
@@ -234,9 +333,9 @@ static void take_flushers(writer *w)
     lg->flushers = NULL;
     atomic_store_explicit(&lg->flush_pending, 0, memory_order_relaxed);
     pthread_mutex_unlock(&lg->lock);
-    w->flush_target = 0;
-    for (alog__flusher *f = w->flushing; f != NULL; f = f->next)
-        w->flush_target = f->target > w->flush_target ? f->target : w->flush_target;
+    for (alog__lane *ln = atomic_load_explicit(&lg->lanes, memory_order_acquire); ln != NULL;
+         ln = ln->next)
+        ln->flush_target = atomic_load_explicit(&ln->head, memory_order_acquire);
 }
 
 /* Answer a list of flushers with `err`. Under lock. */
@@ -252,9 +351,13 @@ static void answer_flushers(alog__flusher *list, int err)
 static void finish_flush(writer *w)
 {
     alog *lg = w->lg;
-    if (w->flushing == NULL ||
-        atomic_load_explicit(&lg->q.tail, memory_order_relaxed) < w->flush_target)
+    if (w->flushing == NULL)
         return;
+    for (alog__lane *ln = atomic_load_explicit(&lg->lanes, memory_order_acquire); ln != NULL;
+         ln = ln->next) {
+        if (atomic_load_explicit(&ln->tail, memory_order_relaxed) < ln->flush_target)
+            return;
+    }
     int err = alog__files_sync(&lg->files);
     if (err != 0)
         report(w, err, "fsync", "files");
@@ -272,6 +375,24 @@ static void finish_flush(writer *w)
     pthread_mutex_unlock(&lg->lock);
 }
 
+/* After a pass: nap, sleep until woken, or go on at once. */
+static void rest(writer *w, uint64_t progress, uint32_t seen)
+{
+    alog *lg = w->lg;
+    if (progress != 0)
+        w->idle_since = w->now;
+    if (progress >= WRITER_SHORT_PASS ||
+        atomic_load_explicit(&lg->flush_pending, memory_order_relaxed))
+        return;
+    /* A short pass means the writer is chasing the producers: it would read the very cache
+     * lines they are filling. Letting lines pile up for a moment keeps the write path free
+     * of those misses and makes the batches larger. */
+    if (w->now - w->idle_since < DEEP_AFTER_NS || w->flushing != NULL)
+        futex_wait(lg, seen, IDLE_WAIT_NS);
+    else
+        deep_sleep(lg, seen);
+}
+
 void *alog__writer_main(void *arg)
 {
     alog *lg = arg;
@@ -280,6 +401,7 @@ void *alog__writer_main(void *arg)
     w.lg = lg;
     w.buf = lg->batch;
     int64_t last_maintenance = mono_ns();
+    w.idle_since = last_maintenance;
     int discard = 0;
 
     for (;;) {
@@ -288,7 +410,7 @@ void *alog__writer_main(void *arg)
         discard = atomic_load_explicit(&lg->discard, memory_order_acquire);
         w.now = mono_ns();
         take_flushers(&w);
-        uint64_t progress = drain(&w, discard, w.flushing != NULL ? w.flush_target : UINT64_MAX);
+        uint64_t progress = drain(&w, discard);
         finish_flush(&w);
         if (w.now - last_maintenance >= MAINTENANCE_NS) {
             last_maintenance = w.now;
@@ -298,21 +420,15 @@ void *alog__writer_main(void *arg)
             alog__files_check(&lg->files, tick > IDLE_FILE_TICKS ? tick - IDLE_FILE_TICKS : 0);
         }
         if (stopping) {
-            /* The queue is closed: everything accepted lies below its head. */
-            uint64_t end =
-                atomic_load_explicit(&lg->q.head, memory_order_acquire) & ~ALOG__Q_CLOSED;
-            if (atomic_load_explicit(&lg->q.tail, memory_order_relaxed) == end)
+            /* Writes are refused and every producer still inside one is visible in
+             * in_write: once the lanes are drained and quiet, nothing more can come. */
+            if (lanes_quiet(lg))
                 break;
             if (progress == 0)
-                sched_yield(); /* a producer is between reserving and committing */
+                sched_yield(); /* a producer is between entering and publishing */
             continue;
         }
-        /* A short pass means the writer is chasing the producers: it would read and write
-         * the very cache lines they are filling. Letting lines pile up for a moment keeps
-         * the write path free of those misses and makes the batches larger. */
-        if (progress < WRITER_SHORT_PASS &&
-            !atomic_load_explicit(&lg->flush_pending, memory_order_relaxed))
-            idle_wait(lg, seen);
+        rest(&w, progress, seen);
     }
 
     discard = atomic_load_explicit(&lg->discard, memory_order_acquire);

@@ -272,6 +272,11 @@ static void best_of(const book *b, book_side_id side, char *out)
     snprintf(out, CAP_PRICE_MAX, "%s", lv != NULL ? lv->px : "-");
 }
 
+const sync_symbol *cap_symbol_sync(const cap *c, size_t i)
+{
+    return i < c->n ? &c->sym[i] : NULL;
+}
+
 int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out)
 {
     if (i >= c->n)

@@ -108,6 +108,10 @@ size_t cap_symbols(const cap *c);
  * when i is out of range (out untouched). Same thread as the rest. */
 int cap_symbol_view_get(const cap *c, size_t i, cap_symbol_view *out);
 
+/* The i-th symbol's sync state itself, read only, or NULL when i is out of range: for
+ * checkers that test the state machine's invariants from outside (the fuzzers). */
+const sync_symbol *cap_symbol_sync(const cap *c, size_t i);
+
 /* The best `max` levels of one side of the i-th symbol's book, copied into out, best first;
  * none unless CAP_SYNCED. Returns how many. Same thread as the rest (the live page's copy). */
 size_t cap_symbol_levels(const cap *c, size_t i, book_side_id side, book_level *out, size_t max);

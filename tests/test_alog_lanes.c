@@ -1,0 +1,414 @@
+/* Lanes: one per producing thread, reused after it exits, merged by stamp, each thread's
+ * lines in its own order; stop, flush and the idle writer across lanes. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "alog_fixture.h"
+#include "alog_internal.h"
+
+#define SEC 1000000000LL
+#define MS  1000000LL
+
+/* Hold the writer (a line without a file makes it report), so lines pile up in the lanes. */
+static void hold_writer(af_fixture *f, alog *lg)
+{
+    assert_int_equal(alog_write_at(lg, -1, "no file", 7), ALOG_OK);
+    af_wait_held(f);
+}
+
+/* Check that, for each of `threads` ids, the lines "t<id> <n>" come in increasing n; return
+ * the number of lines. */
+static long check_per_thread_order(const char *path, int threads)
+{
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(text);
+    long last[256];
+    for (int i = 0; i < threads; i++)
+        last[i] = -1;
+    long lines = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        int id;
+        long n;
+        assert_int_equal(sscanf(line, "t%d %ld", &id, &n), 2);
+        assert_true(id >= 0 && id < threads);
+        if (n <= last[id])
+            fail_msg("thread %d: line %ld after %ld", id, n, last[id]);
+        last[id] = n;
+        lines++;
+    }
+    free(text);
+    return lines;
+}
+
+typedef struct job {
+    alog *lg;
+    int id;
+    long first, count; /* numbers written: first .. first + count - 1 */
+    long ok;
+} job;
+
+static void *write_numbered(void *arg)
+{
+    job *j = arg;
+    for (long i = j->first; i < j->first + j->count; i++)
+        j->ok += alog_printf(j->lg, "t%d %ld", j->id, i) == ALOG_OK;
+    return NULL;
+}
+
+/* The lanes the logger has made so far (an internal view: lanes are not in the API). */
+static int lanes_of(alog *lg)
+{
+    int n = 0;
+    for (alog__lane *ln = atomic_load(&lg->lanes); ln != NULL; ln = ln->next)
+        n++;
+    return n;
+}
+
+static void test_lanes_threads_that_come_and_go_reuse_lanes_and_lose_nothing(void **state)
+{
+    af_fixture *f = *state;
+    enum { THREADS = 8, ROUNDS = 25, LINES = 2000 };
+    f->opt.block_when_full = 1;
+    f->opt.queue_bytes = 256 * 1024;
+    alog *lg = alog_open(&f->opt);
+    for (int r = 0; r < ROUNDS; r++) {
+        pthread_t t[THREADS];
+        job j[THREADS];
+        for (int i = 0; i < THREADS; i++) {
+            j[i] = (job){.lg = lg, .id = r * THREADS + i, .first = 0, .count = LINES};
+            assert_int_equal(pthread_create(&t[i], NULL, write_numbered, &j[i]), 0);
+        }
+        for (int i = 0; i < THREADS; i++) {
+            pthread_join(t[i], NULL);
+            assert_int_equal(j[i].ok, LINES);
+        }
+        /* At most one lane per thread alive at once: a thread takes over the lane of one
+         * that exited (without reuse, 25 rounds would make up to 200 lanes). */
+        assert_true(lanes_of(lg) <= THREADS);
+    }
+    assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
+    alog_stats st = af_stats(lg);
+    alog_close(lg);
+    assert_true(st.accepted == (uint64_t)THREADS * ROUNDS * LINES);
+    assert_true(st.written == st.accepted);
+    af_assert_identity(&st);
+    assert_int_equal(check_per_thread_order(f->path, THREADS * ROUNDS), THREADS * ROUNDS * LINES);
+}
+
+typedef struct two_loggers {
+    alog *a, *b;
+    int id;
+} two_loggers;
+
+static void *write_to_both(void *arg)
+{
+    two_loggers *t = arg;
+    for (long i = 0; i < 20000; i++) {
+        alog_printf(t->a, "t%d %ld", t->id, i);
+        alog_printf(t->b, "t%d %ld", t->id, i);
+    }
+    return NULL;
+}
+
+static void test_lanes_thread_writes_to_two_loggers(void **state)
+{
+    af_fixture *f = *state;
+    char dir_b[PATH_MAX + 8];
+    snprintf(dir_b, sizeof dir_b, "%s/b", f->dir);
+    f->opt.block_when_full = 1;
+    alog *a = alog_open(&f->opt);
+    alog_options ob = f->opt;
+    ob.dir = dir_b;
+    alog *b = alog_open(&ob);
+    pthread_t t[2];
+    two_loggers arg[2] = {{a, b, 0}, {a, b, 1}};
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, write_to_both, &arg[i]);
+    write_to_both(&(two_loggers){a, b, 2}); /* this thread too */
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    alog_close(a);
+    /* This thread still owns a lane of the closed logger: a new logger works beside it. */
+    alog *c = alog_open(&f->opt);
+    assert_int_equal(alog_write(b, "t0 20000", 8), ALOG_OK);
+    assert_int_equal(alog_write(c, "t0 20000", 8), ALOG_OK);
+    alog_close(c);
+    alog_close(b);
+    char path_b[PATH_MAX + 32];
+    snprintf(path_b, sizeof path_b, "%s/20261125.txt", dir_b);
+    assert_int_equal(check_per_thread_order(f->path, 3), 3 * 20000 + 1);
+    assert_int_equal(check_per_thread_order(path_b, 3), 3 * 20000 + 1);
+}
+
+typedef struct stamped {
+    alog *lg;
+    int id;
+    int64_t base;
+    pthread_barrier_t *alive; /* no thread exits before all have written: each keeps its
+                                 own lane instead of taking over an exited one's */
+} stamped;
+
+/* Lines stamped base + 2 s * i + id: two threads together cover every second. */
+static void *write_stamped(void *arg)
+{
+    stamped *s = arg;
+    for (long i = 0; i < 100; i++) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "t%d %ld", s->id, 2 * i + s->id);
+        alog_write_at(s->lg, s->base + (2 * i + s->id) * SEC, line, (size_t)n);
+    }
+    pthread_barrier_wait(s->alive);
+    return NULL;
+}
+
+static void test_lanes_are_merged_by_stamp(void **state)
+{
+    af_fixture *f = *state;
+    af_hold_writer(f);
+    alog *lg = alog_open(&f->opt);
+    hold_writer(f, lg);
+    stamped s[2];
+    pthread_t t[2];
+    pthread_barrier_t alive;
+    pthread_barrier_init(&alive, NULL, 2);
+    for (int i = 0; i < 2; i++) {
+        s[i] = (stamped){lg, i, tu_utc_ns(2026, 11, 25, 1, 0, 0), &alive};
+        pthread_create(&t[i], NULL, write_stamped, &s[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&alive);
+    af_release(f);
+    alog_close(lg);
+    /* Both lanes were full before the writer looked: the file is in stamp order. */
+    char *text = af_read(f, "20261125.txt", NULL);
+    assert_non_null(text);
+    char *p = text;
+    for (long k = 0; k < 200; k++) {
+        char want[32];
+        int n = snprintf(want, sizeof want, "t%ld %ld\n", k % 2, k);
+        if (strncmp(p, want, (size_t)n) != 0)
+            fail_msg("line %ld: want %.*s, file:\n%.300s", k, n - 1, want, text);
+        p += n;
+    }
+    free(text);
+}
+
+static void *write_backwards(void *arg)
+{
+    stamped *s = arg;
+    for (long i = 0; i < 1000; i++) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "t%d %ld", s->id, i);
+        /* Each line stamped earlier than the one before, within one day. */
+        alog_write_at(s->lg, s->base - i * MS, line, (size_t)n);
+    }
+    pthread_barrier_wait(s->alive);
+    return NULL;
+}
+
+static void test_lanes_keep_each_threads_order_even_against_stamps(void **state)
+{
+    af_fixture *f = *state;
+    af_hold_writer(f);
+    f->opt.block_when_full = 1;
+    alog *lg = alog_open(&f->opt);
+    hold_writer(f, lg);
+    stamped s[4];
+    pthread_t t[4];
+    pthread_barrier_t alive;
+    pthread_barrier_init(&alive, NULL, 4);
+    for (int i = 0; i < 4; i++) {
+        s[i] = (stamped){lg, i, tu_utc_ns(2026, 11, 25, 12, 0, 0) + i * 7 * MS, &alive};
+        pthread_create(&t[i], NULL, write_backwards, &s[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&alive);
+    af_release(f);
+    alog_close(lg);
+    assert_int_equal(check_per_thread_order(f->path, 4), 4000);
+}
+
+typedef struct filler {
+    alog *lg;
+    long ok, full;
+    pthread_barrier_t *alive; /* as in stamped */
+} filler;
+
+static void *fill_lane(void *arg)
+{
+    filler *fl = arg;
+    char line[100];
+    memset(line, 'f', sizeof line);
+    for (;;) {
+        int rc = alog_write(fl->lg, line, sizeof line);
+        if (rc == ALOG_OK)
+            fl->ok++;
+        else if (rc == ALOG_EFULL && ++fl->full == 10)
+            break;
+    }
+    pthread_barrier_wait(fl->alive);
+    return NULL;
+}
+
+static void test_lanes_stop_now_with_every_lane_full_returns_within_ms(void **state)
+{
+    af_fixture *f = *state;
+    enum { THREADS = 4 };
+    af_hold_writer(f);
+    f->opt.queue_bytes = 4u << 20;
+    alog *lg = alog_open(&f->opt);
+    hold_writer(f, lg);
+    filler fl[THREADS];
+    pthread_t t[THREADS];
+    pthread_barrier_t alive;
+    pthread_barrier_init(&alive, NULL, THREADS);
+    for (int i = 0; i < THREADS; i++) {
+        fl[i] = (filler){.lg = lg, .alive = &alive};
+        pthread_create(&t[i], NULL, fill_lane, &fl[i]);
+    }
+    long ok = 0, full = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ok += fl[i].ok;
+        full += fl[i].full;
+    }
+    assert_true(ok > THREADS * 30000); /* 4 MiB lanes of 120-byte records: full */
+    pthread_barrier_destroy(&alive);
+    af_release(f);
+    int64_t t0 = tu_mono_ns();
+    assert_int_equal(alog_stop(lg, ALOG_STOP_NOW), 0);
+    int64_t took = tu_mono_ns() - t0;
+    alog_stats st = af_stats(lg);
+    alog_close(lg);
+    print_message("stop-now with %d full lanes (%ld lines) took %.2f ms\n", THREADS, ok,
+                  (double)took / 1e6);
+    assert_true(took < 200 * MS); /* milliseconds; the bound allows for a shared machine */
+    assert_true(st.accepted == (uint64_t)ok + 1);
+    assert_true(st.dropped_full == (uint64_t)full);
+    assert_int_equal(st.lost_io, 1);
+    af_assert_identity(&st);
+    assert_true(st.discarded > st.written); /* most of it was dropped, not written */
+}
+
+/* Context switches of the writer thread so far, found by its name. */
+static long writer_switches(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    long total = -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (fp == NULL)
+            continue;
+        char *got = fgets(comm, sizeof comm, fp);
+        fclose(fp);
+        if (got == NULL || strncmp(comm, "alog-writer", 11) != 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+        fp = fopen(path, "r");
+        assert_non_null(fp);
+        char line[256];
+        total = 0;
+        while (fgets(line, sizeof line, fp) != NULL) {
+            long v;
+            if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+                sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+                total += v;
+        }
+        fclose(fp);
+    }
+    closedir(d);
+    return total;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void test_lanes_idle_writer_wakes_at_most_20_times_a_second(void **state)
+{
+    af_fixture *f = *state;
+    alog *lg = alog_open(&f->opt);
+    assert_int_equal(alog_write(lg, "t0 0", 4), ALOG_OK);
+    sleep_ms(200); /* the writer settles into its idle sleep */
+    long before = writer_switches();
+    assert_true(before >= 0);
+    sleep_ms(2000);
+    long wakes = writer_switches() - before;
+    alog_close(lg);
+    print_message("idle writer: %ld wake-ups in 2 s\n", wakes);
+    assert_true(wakes <= 2 * 20);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_lanes_line_to_an_idle_logger_is_in_its_file_within_50ms(void **state)
+{
+    af_fixture *f = *state;
+    enum { TRIES = 7 };
+    alog *lg = alog_open(&f->opt);
+    int64_t took[TRIES];
+    for (long i = 0; i < TRIES; i++) {
+        sleep_ms(150); /* idle: the writer sleeps until woken (or 100 ms pass) */
+        char line[32];
+        int n = snprintf(line, sizeof line, "t0 %ld", i);
+        int64_t t0 = tu_mono_ns();
+        assert_int_equal(alog_write(lg, line, (size_t)n), ALOG_OK);
+        while (tu_count_lines(f->path) != i + 1) {
+            assert_true(tu_mono_ns() - t0 < TU_DEADLINE_NS);
+            sleep_ms(1);
+        }
+        took[i] = tu_mono_ns() - t0;
+    }
+    alog_close(lg);
+    qsort(took, TRIES, sizeof took[0], cmp_i64);
+    print_message("idle logger, write to file: median %.2f ms, worst %.2f ms\n",
+                  (double)took[TRIES / 2] / 1e6, (double)took[TRIES - 1] / 1e6);
+    /* The median: a loaded machine (or a sanitizer) may delay any one thread now and then,
+     * but a writer that waits for its 100 ms tick instead of being woken takes ~70 ms in
+     * every try here. */
+    assert_true(took[TRIES / 2] < 50 * MS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        AF_TEST(test_lanes_threads_that_come_and_go_reuse_lanes_and_lose_nothing),
+        AF_TEST(test_lanes_thread_writes_to_two_loggers),
+        AF_TEST(test_lanes_are_merged_by_stamp),
+        AF_TEST(test_lanes_keep_each_threads_order_even_against_stamps),
+        AF_TEST(test_lanes_stop_now_with_every_lane_full_returns_within_ms),
+        AF_TEST(test_lanes_idle_writer_wakes_at_most_20_times_a_second),
+        AF_TEST(test_lanes_line_to_an_idle_logger_is_in_its_file_within_50ms),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
