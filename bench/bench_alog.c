@@ -74,14 +74,14 @@ static int latency(int threads, size_t calls, const char *dir)
     uint64_t overhead = bench_timer_overhead();
     /* The default queue, in drop mode: a refusal would show in `refused`. */
     alog *lg = open_logger(dir, 0, 0);
-    worker w[2];
-    pthread_t t[2];
+    worker w[4];
+    pthread_t t[4];
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, (unsigned)threads);
     uint64_t *all = bench_samples(calls * (size_t)threads);
     for (int i = 0; i < threads; i++) {
         w[i] = (worker){.lg = lg,
-                        .cpu = i,
+                        .cpu = i % 2,
                         .calls = calls,
                         .overhead = overhead,
                         .ticks_per_ns = tpn,
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         bench_make_line(lines[i], i);
     if (strcmp(argv[1], "latency") == 0 && argc == 5) {
         int threads = atoi(argv[2]);
-        if (threads < 1 || threads > 2)
+        if (threads < 1 || threads > 4)
             threads = 1;
         return latency(threads, strtoul(argv[3], NULL, 10), argv[4]);
     }

@@ -80,15 +80,15 @@ int latency(int threads, size_t calls, const std::string &dir)
     std::string path = dir + "/spdlog.txt";
     // A queue of the same bytes as alog's default 4 MiB: about 32 K of these lines.
     auto lg = open_logger(path, 32 * 1024);
-    Worker w[2];
-    pthread_t t[2];
+    Worker w[4];
+    pthread_t t[4];
     pthread_barrier_t start;
     pthread_barrier_init(&start, nullptr, static_cast<unsigned>(threads));
     uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
     for (int i = 0; i < threads; i++) {
-        w[i] =
-            Worker{lg.get(), i, calls, overhead, tpn, threads, all + static_cast<size_t>(i) * calls,
-                   &start};
+        w[i] = Worker{
+            lg.get(), i % 2, calls, overhead, tpn, threads, all + static_cast<size_t>(i) * calls,
+            &start};
         pthread_create(&t[i], nullptr, measure, &w[i]);
     }
     for (int i = 0; i < threads; i++)
@@ -127,7 +127,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < kPool; i++)
         bench_make_line(lines[i], i);
     if (std::strcmp(argv[1], "latency") == 0 && argc == 5) {
-        int threads = std::atoi(argv[2]) == 2 ? 2 : 1;
+        int threads = std::atoi(argv[2]);
+        if (threads < 1 || threads > 4)
+            threads = 1;
         return latency(threads, std::strtoul(argv[3], nullptr, 10), argv[4]);
     }
     if (std::strcmp(argv[1], "e2e") == 0)

@@ -321,8 +321,8 @@ static inline int64_t stamp_now(alog *lg)
 
 static inline int put(alog *lg, int64_t stamp, uint32_t flags, const char *line, size_t len)
 {
-    alog__lane *ln;
-    alog__rec *r;
+    alog__lane *ln = NULL; /* set on ALOG_OK (the compiler cannot see it) */
+    alog__rec *r = NULL;
     int rc = reserve(lg, len, stamp, flags, &ln, &r);
     if (rc != ALOG_OK)
         return rc;
@@ -363,8 +363,8 @@ int alog_printf(alog *lg, const char *fmt, ...)
         return ALOG_EINVAL;
     /* Too long for the stack buffer: format again, straight into the reserved record. Its
      * terminating NUL lands on the byte that the commit turns into '\n'. */
-    alog__lane *ln;
-    alog__rec *r;
+    alog__lane *ln = NULL; /* set on ALOG_OK (the compiler cannot see it) */
+    alog__rec *r = NULL;
     int rc = reserve(lg, (size_t)n, stamp_now(lg), 0, &ln, &r);
     if (rc != ALOG_OK)
         return rc;

@@ -15,7 +15,7 @@
  * it added> <id> <ok|refused|over>"), per connection closed for sending control messages too
  * fast ("ratelimit <ms> <n>"), per TCP connection to the stalling port ("tcp <ms> <n>"), and once
  * every scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
- * and then "done <ms>". The market starts with the first websocket connection.
+ * and then "done <ms>". The market starts with the first connection that asks for streams.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -86,7 +86,7 @@ static struct {
     int ws_connections;
     int rest_requests;
     int done_logged;
-    int ticking;     /* the market runs from the first websocket connection on */
+    int ticking;     /* the market runs from the first connection that asks for streams on */
     long ticking_ms; /* when it started */
     volatile sig_atomic_t stop;
     struct lws_context *ctx;
@@ -414,6 +414,17 @@ static void subscribe(session *s, const char *args)
     }
 }
 
+/* Start the market with the first connection that asks for streams (in its URL or by
+ * SUBSCRIBE), so a slow client start, or a slow subscription, never misses the script. */
+static void start_market(void)
+{
+    if (g.ticking)
+        return;
+    g.ticking = 1;
+    g.ticking_ms = ms_since_start();
+    lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / 10);
+}
+
 /* ---- SUBSCRIBE ---- */
 
 /* A control message: more than 5 in a second (10 on futures) closes the connection, as
@@ -495,6 +506,8 @@ static int control_message(session *s, const char *text, size_t len)
     }
     log_line("sub %ld %d %d %ld %s\n", ms_since_start(), s->conn_no, added, n_id, verdict);
     cJSON_Delete(j);
+    if (added > 0)
+        start_market();
     return 0;
 }
 
@@ -545,12 +558,8 @@ static void ws_open(struct lws *wsi, session *s)
         streams += (s->subscribed[i] & SUB_DEPTH) + (s->subscribed[i] >> 1);
     log_line("ws %ld %d %d\n", ms_since_start(), s->conn_no, streams);
     log_line("path %d %s\n", s->conn_no, path);
-    if (!g.ticking) {
-        /* Start the market only now, so a slow client start never misses the script. */
-        g.ticking = 1;
-        g.ticking_ms = ms_since_start();
-        lws_sul_schedule(g.ctx, 0, &g.tick, tick_cb, LWS_US_PER_SEC / 10);
-    }
+    if (streams > 0)
+        start_market();
 }
 
 static void ws_close(session *s)

@@ -1,0 +1,193 @@
+/*
+ * The floor: the least a logger's write call can cost on this machine, measured with the
+ * same harness as alog and spdlog. NOT a logger: each producer thread has its own
+ * pre-faulted single-producer ring (no lookup, no checks, no clock conversion, no files
+ * named by period); a call is one rdtsc, a header and a fixed 100-byte inline copy, and one
+ * release store. One consumer thread drains the rings into a file with large write()s, so
+ * the producers see the same cache traffic as with a real logger.
+ *   bench_floor latency THREADS CALLS DIR
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "bench_harness.h"
+
+#define RING_BYTES  ((uint64_t)4 << 20)
+#define REC_BYTES   128 /* 16-byte header + 100-byte line + '\n', rounded to 8 */
+#define WARMUP      10000
+#define LINE_POOL   64
+#define MAX_THREADS 4
+#define BATCH_BYTES (256 * 1024)
+
+typedef struct ring {
+    _Alignas(64) _Atomic uint64_t head; /* producer's line */
+    uint64_t tail_seen;
+    _Alignas(64) _Atomic uint64_t tail; /* consumer's line */
+    _Alignas(64) unsigned char *buf;
+} ring;
+
+typedef struct worker {
+    ring *r;
+    int cpu;
+    size_t calls;
+    uint64_t overhead;
+    double ticks_per_ns;
+    int threads;
+    uint64_t *samples;
+    size_t refused;
+    pthread_barrier_t *start;
+} worker;
+
+static char lines[LINE_POOL][BENCH_LINE_BYTES];
+static ring rings[MAX_THREADS];
+static atomic_int done;
+
+static inline int put(ring *r, const char *line)
+{
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if (h + REC_BYTES - r->tail_seen > RING_BYTES) {
+        r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (h + REC_BYTES - r->tail_seen > RING_BYTES)
+            return -1;
+    }
+    unsigned char *p = r->buf + (h & (RING_BYTES - 1));
+    uint64_t stamp = __rdtsc();
+    memcpy(p, &stamp, 8);
+    uint32_t len = BENCH_LINE_BYTES;
+    memcpy(p + 8, &len, 4);
+    memcpy(p + 16, line, BENCH_LINE_BYTES);
+    p[16 + BENCH_LINE_BYTES] = '\n';
+    atomic_store_explicit(&r->head, h + REC_BYTES, memory_order_release);
+    return 0;
+}
+
+static void *measure(void *arg)
+{
+    worker *w = arg;
+    bench_pin(w->cpu);
+    for (size_t i = 0; i < WARMUP; i++)
+        w->refused += put(w->r, lines[i % LINE_POOL]) != 0;
+    pthread_barrier_wait(w->start);
+    for (size_t i = 0; i < w->calls; i++) {
+        if (i % BENCH_BURST == 0)
+            bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
+        const char *line = lines[i % LINE_POOL];
+        uint64_t t0 = bench_tsc();
+        int rc = put(w->r, line);
+        uint64_t t1 = bench_tsc();
+        w->refused += rc != 0;
+        uint64_t d = t1 - t0;
+        w->samples[i] = d > w->overhead ? d - w->overhead : 0;
+    }
+    return NULL;
+}
+
+typedef struct consumer {
+    int threads;
+    int fd;
+} consumer;
+
+/* Drain every ring into a batch, write it; nap 1 ms after a short pass, as alog does. */
+static void *consume(void *arg)
+{
+    consumer *c = arg;
+    static unsigned char batch[BATCH_BYTES];
+    for (;;) {
+        int stop = atomic_load(&done);
+        size_t used = 0;
+        for (int i = 0; i < c->threads; i++) {
+            ring *r = &rings[i];
+            uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+            uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+            while (t < h) {
+                if (used + BENCH_LINE_BYTES + 1 > sizeof batch) {
+                    if (write(c->fd, batch, used) != (ssize_t)used)
+                        return NULL;
+                    used = 0;
+                }
+                memcpy(batch + used, r->buf + (t & (RING_BYTES - 1)) + 16, BENCH_LINE_BYTES + 1);
+                used += BENCH_LINE_BYTES + 1;
+                t += REC_BYTES;
+            }
+            atomic_store_explicit(&r->tail, t, memory_order_release);
+        }
+        if (used != 0 && write(c->fd, batch, used) != (ssize_t)used)
+            return NULL;
+        if (stop)
+            return NULL;
+        if (used < 64 * 1024)
+            usleep(1000);
+    }
+}
+
+static int latency(int threads, size_t calls, const char *dir)
+{
+    double tpn = bench_ticks_per_ns();
+    uint64_t overhead = bench_timer_overhead();
+    for (int i = 0; i < threads; i++) {
+        rings[i].buf = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (rings[i].buf == MAP_FAILED)
+            return 1;
+        madvise(rings[i].buf, RING_BYTES, MADV_HUGEPAGE);
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/floor.txt", dir);
+    consumer c = {threads, open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644)};
+    if (c.fd < 0) {
+        perror(path);
+        return 1;
+    }
+    pthread_t ct;
+    pthread_create(&ct, NULL, consume, &c);
+    worker w[MAX_THREADS];
+    pthread_t t[MAX_THREADS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    uint64_t *all = bench_samples(calls * (size_t)threads);
+    for (int i = 0; i < threads; i++) {
+        w[i] = (worker){.r = &rings[i],
+                        .cpu = i % 2,
+                        .calls = calls,
+                        .overhead = overhead,
+                        .ticks_per_ns = tpn,
+                        .threads = threads,
+                        .samples = all + (size_t)i * calls,
+                        .start = &start};
+        pthread_create(&t[i], NULL, measure, &w[i]);
+    }
+    size_t refused = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        refused += w[i].refused;
+    }
+    atomic_store(&done, 1);
+    pthread_join(ct, NULL);
+    fsync(c.fd);
+    close(c.fd);
+    bench_report_latency("floor", threads, all, calls * (size_t)threads, tpn);
+    printf("floor refused=%zu\n", refused);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5 || strcmp(argv[1], "latency") != 0) {
+        fprintf(stderr, "usage: bench_floor latency THREADS CALLS DIR\n");
+        return 2;
+    }
+    for (uint64_t i = 0; i < LINE_POOL; i++)
+        bench_make_line(lines[i], i);
+    int threads = atoi(argv[2]);
+    if (threads < 1 || threads > MAX_THREADS)
+        threads = 1;
+    return latency(threads, strtoul(argv[3], NULL, 10), argv[4]);
+}
