@@ -103,6 +103,26 @@ static void on_disconnected(void *ctx, const char *const *symbols, size_t n, con
     cap_on_disconnected(a->pipeline, symbols, n, why, realtime_ns());
 }
 
+static void ws_url_of(const url_parts *ws, const char *path, char *out, size_t len);
+
+/* legs: a depth connection of leg 0 (ws_url) or 1 (ws_url_b) came up / went down. */
+static void on_leg_up(void *ctx, int leg, const char *path, const char *const *symbols, size_t n)
+{
+    app *a = ctx;
+    char url[CAP_URL_MAX];
+    ws_url_of(leg ? &a->conf.ws_b : &a->conf.ws, path, url, sizeof url);
+    a->legs_up++;
+    cap_on_leg_connected(a->pipeline, leg ? 'b' : 'a', url, symbols, n, realtime_ns());
+}
+
+static void on_leg_down(void *ctx, int leg, const char *const *symbols, size_t n,
+                        const char *why)
+{
+    app *a = ctx;
+    a->legs_up--;
+    cap_on_leg_disconnected(a->pipeline, leg ? 'b' : 'a', why, symbols, n, realtime_ns());
+}
+
 static void on_message(void *ctx, const char *msg, size_t len)
 {
     app *a = ctx;
@@ -345,6 +365,8 @@ static feed_config feed_options(const app *a)
                       .ping_s = a->conf.ping_s,
                       .hangup_s = a->conf.hangup_s,
                       .trades = a->conf.trades,
+                      .legs = a->conf.legs,
+                      .ws_b = {a->conf.ws_b.host, a->conf.ws_b.port, a->conf.ws_b.path, 1},
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};
     return fc;
@@ -353,7 +375,11 @@ static feed_config feed_options(const app *a)
 /* The URL of a websocket connection on `path` (as the feed opens it) into out. */
 static void ws_url(const app *a, const char *path, char *out, size_t len)
 {
-    const url_parts *ws = &a->conf.ws;
+    ws_url_of(&a->conf.ws, path, out, len);
+}
+
+static void ws_url_of(const url_parts *ws, const char *path, char *out, size_t len)
+{
     char port[16] = "";
     if (ws->port != 443)
         snprintf(port, sizeof port, ":%d", ws->port);
@@ -424,7 +450,8 @@ static int start(app *a)
     feed_config fc = feed_options(a);
     feed_handlers fh = {a,          on_connected, on_disconnected,
                         on_message, on_snapshot,  on_symbol_rejected,
-                        on_problem, on_tick,      on_trades_conn};
+                        on_problem, on_tick,      on_trades_conn,
+                        on_leg_up,  on_leg_down};
     a->net = feed_create(&fc, &fh);
     if (a->net == NULL) {
         con_say("cannot start the network: %s", lack(errno, why, sizeof why));

@@ -45,8 +45,8 @@ typedef struct cfg {
     int speed_ms;                  /* spot: 100 | 1000; futures: 100 | 250 | 500 */
     int snapshot_limit;            /* spot: 1..5000; futures: 5..1000 */
     char ca_file[PATH_MAX];        /* "" = none; else a readable file of PEM certificates */
-    unsigned legs;                 /* 1 | 2 (not yet used) */
-    url_parts ws_b;                /* ws_url_b, or ws when empty (not yet used) */
+    unsigned legs;                 /* 1 | 2: connections per depth stream */
+    url_parts ws_b;                /* ws_url_b, or ws when empty */
     unsigned max_connection_age_s; /* replace a connection this old (not yet used) */
     unsigned ping_s;               /* client ping after this much silence; < hangup_s */
     unsigned hangup_s;             /* no valid traffic this long: replace the connection */

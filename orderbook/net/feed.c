@@ -19,9 +19,18 @@
 #define PATH_MAX_LEN  512
 #define CLOSE_WAIT_US 2000000 /* at stop, how long the close handshakes may take */
 
+/* What a depth connection's events need: its feed and its leg. */
+typedef struct feed_leg {
+    struct feed *f;
+    int leg;    /* 0: ws, 1: ws_b */
+    char *path; /* the path its connections open (owned) */
+} feed_leg;
+
 struct feed {
     feed_config cfg;
     char ws_host[HOST_MAX], ws_path[PATH_MAX_LEN];
+    char wsb_host[HOST_MAX], wsb_path[PATH_MAX_LEN]; /* the second leg's */
+    feed_leg legs[2];
     char rest_host[HOST_MAX], rest_path[PATH_MAX_LEN];
     char ca_file[4096];
     feed_handlers h;
@@ -35,6 +44,7 @@ struct feed {
     ws_conn **conns;
     size_t n_conns;
     size_t first_trades; /* conns[first_trades..] carry trade streams (cfg.trades) */
+    size_t first_b;      /* conns[first_b..] are the second leg's depth connections */
     char *trades_path;   /* their path, for on_trades_conn */
     rest_client *rest;
     lws_sorted_usec_list_t tick;
@@ -112,6 +122,17 @@ static int copy_endpoints(feed *f, const feed_config *cfg)
     strcpy(f->rest_host, cfg->rest.host);
     strcpy(f->rest_path, rest_path);
     strcpy(f->ca_file, ca);
+    if (cfg->legs == 2) {
+        const feed_endpoint *b = cfg->ws_b.host != NULL ? &cfg->ws_b : &cfg->ws;
+        const char *b_path = b->path ? b->path : "";
+        if (strlen(b->host) >= HOST_MAX || strlen(b_path) >= PATH_MAX_LEN)
+            return -1;
+        strcpy(f->wsb_host, b->host);
+        strcpy(f->wsb_path, b_path);
+        f->cfg.ws_b = *b;
+        f->cfg.ws_b.host = f->wsb_host;
+        f->cfg.ws_b.path = f->wsb_path;
+    }
     f->cfg.ws.host = f->ws_host;
     f->cfg.ws.path = f->ws_path;
     f->cfg.rest.host = f->rest_host;
@@ -159,6 +180,31 @@ static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, si
         paths[*n_paths] = path;
         counts[(*n_paths)++] = n;
         done += n;
+    }
+    /* legs = 2: the depth connections again, on the second leg's path. */
+    f->first_b = *n_paths;
+    for (size_t done = 0; cfg->legs == 2 && done < cfg->n_symbols;) {
+        size_t n = streams_for_conn(cfg->n_symbols - done);
+        streams_spec spec = {cfg->market, cfg->speed_ms, 0};
+        size_t len = streams_conn_path(&spec, f->wsb_path, NULL, 0);
+        char *path = malloc(len + 1);
+        if (path == NULL)
+            return -1;
+        streams_conn_path(&spec, f->wsb_path, path, len + 1);
+        if (strlen(path) > *longest)
+            *longest = strlen(path);
+        paths[*n_paths] = path;
+        counts[(*n_paths)++] = n;
+        done += n;
+    }
+    for (int leg = 0; leg < 2; leg++) {
+        streams_spec spec = {cfg->market, cfg->speed_ms, 0};
+        const char *prefix = leg ? f->wsb_path : f->ws_path;
+        size_t len = streams_conn_path(&spec, prefix, NULL, 0);
+        f->legs[leg] = (feed_leg){f, leg, malloc(len + 1)};
+        if (f->legs[leg].path == NULL)
+            return -1;
+        streams_conn_path(&spec, prefix, f->legs[leg].path, len + 1);
     }
     return 0;
 }
@@ -215,22 +261,56 @@ static void trades_problem(void *ctx, const char *what)
     f->h.on_problem(f->h.ctx, what);
 }
 
+/* The depth connections: their ups and downs name their leg when the handlers want it. */
+static void leg_up(void *ctx, const char *const *symbols, size_t n)
+{
+    feed_leg *l = ctx;
+    if (l->f->h.on_leg_up != NULL)
+        l->f->h.on_leg_up(l->f->h.ctx, l->leg, l->path, symbols, n);
+    else
+        l->f->h.on_connected(l->f->h.ctx, symbols, n);
+}
+
+static void leg_down(void *ctx, const char *const *symbols, size_t n, const char *why)
+{
+    feed_leg *l = ctx;
+    if (l->f->h.on_leg_down != NULL)
+        l->f->h.on_leg_down(l->f->h.ctx, l->leg, symbols, n, why);
+    else
+        l->f->h.on_disconnected(l->f->h.ctx, symbols, n, why);
+}
+
+static void leg_message(void *ctx, const char *msg, size_t len)
+{
+    feed_leg *l = ctx;
+    l->f->h.on_message(l->f->h.ctx, msg, len);
+}
+
+static void leg_problem(void *ctx, const char *what)
+{
+    feed_leg *l = ctx;
+    l->f->h.on_problem(l->f->h.ctx, what);
+}
+
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
     ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
-    ws_conn_events ev = {f->h.ctx, f->h.on_connected, f->h.on_disconnected, f->h.on_message,
-                         f->h.on_problem};
+    ws_conn_endpoint ep_b = {f->ctx,    f->wsb_host, cfg->ws_b.port,
+                             cfg->ws_b.tls, &f->idle, &f->budget};
+    ws_conn_events ev = {&f->legs[0], leg_up, leg_down, leg_message, leg_problem};
+    ws_conn_events ev_b = {&f->legs[1], leg_up, leg_down, leg_message, leg_problem};
     ws_conn_events tev = {f, trades_up, trades_down, trades_message, trades_problem};
     const char *const *syms = cfg->symbols;
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
-        int trades = i >= f->first_trades;
+        int leg_b = i >= f->first_b;
+        int trades = i >= f->first_trades && !leg_b;
         streams_spec spec = {cfg->market, cfg->speed_ms, trades};
-        if (i == f->first_trades)
-            syms = cfg->symbols; /* the same symbols again, for their trades */
-        f->conns[i] =
-            ws_conn_create(&ep, paths[i], syms, counts[i], &spec, trades ? &tev : &ev, seed);
+        if (i == f->first_trades || i == f->first_b)
+            syms = cfg->symbols; /* the same symbols again, for their trades or leg b */
+        f->conns[i] = ws_conn_create(leg_b ? &ep_b : &ep, paths[i], syms, counts[i], &spec,
+                                     leg_b ? &ev_b : trades ? &tev : &ev, seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;
@@ -263,7 +343,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
     set_idle_policy(f);
     conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
-    size_t most = cfg->trades ? 2 * cfg->n_symbols : cfg->n_symbols;
+    size_t most = (cfg->trades ? 2 : 1) * cfg->n_symbols + (cfg->legs == 2 ? cfg->n_symbols : 0);
     char **paths = calloc(most, sizeof *paths);
     size_t *counts = calloc(most, sizeof *counts);
     f->conns = calloc(most, sizeof *f->conns);
@@ -352,5 +432,7 @@ void feed_destroy(feed *f)
     rest_client_destroy(f->rest);
     free(f->conns);
     free(f->trades_path);
+    free(f->legs[0].path);
+    free(f->legs[1].path);
     free(f);
 }

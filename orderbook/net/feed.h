@@ -31,6 +31,8 @@ typedef struct feed_config {
     unsigned ping_s;   /* 0: 20 s; the client pings after this much silence */
     unsigned hangup_s; /* 0: 60 s; no valid traffic for this long: reconnect */
     int trades;        /* 1: also the symbols' trade streams, on connections of their own */
+    unsigned legs;     /* 0, 1: each depth stream on one connection; 2: also on one to ws_b */
+    feed_endpoint ws_b; /* legs = 2: the second leg's endpoint; host NULL: the same as ws */
 } feed_config;
 
 typedef struct feed_handlers {
@@ -51,6 +53,12 @@ typedef struct feed_handlers {
     /* A trade streams' connection (feed_config.trades) came up on `path` (up = 1) or went
      * down (`why`); no book depends on it. May be NULL. Its messages go to on_message. */
     void (*on_trades_conn)(void *ctx, int up, const char *path, const char *why);
+    /* A depth connection of leg `leg` (0: ws, 1: ws_b) on `path` came up / went down. When
+     * these are set they are called instead of on_connected and on_disconnected. */
+    void (*on_leg_up)(void *ctx, int leg, const char *path, const char *const *symbols,
+                      size_t n);
+    void (*on_leg_down)(void *ctx, int leg, const char *const *symbols, size_t n,
+                        const char *why);
 } feed_handlers;
 
 typedef struct feed feed;

@@ -173,7 +173,7 @@ int sc_load(scenario *sc, const char *path, char *err, size_t errlen)
         } else if (strcmp(word, "delist") == 0 && n == 3) {
             ok = add_status(sc, a, "BREAK", atol(b) * 1000) == 0;
         } else {
-            ok = 0;
+            ok = sc_leg_directive(sc, line) == 1;
         }
         if (!ok) {
             snprintf(err, errlen, "%s:%d: cannot understand: %.200s", path, lineno, line);

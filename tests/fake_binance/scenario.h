@@ -60,6 +60,21 @@
  *   refuse SYMBOL             a SUBSCRIBE naming SYMBOL's stream is refused whole:
  *                             {"error":{"code":2,"msg":"Invalid request: ..."},"id":N}
  *
+ * Two legs (the same market, same ids, on two ports), with faults per leg (LEG is a or b):
+ *   legs                      also listen on a second port, leg b (the first is leg a); the
+ *                             port file gets a second line "b <port>"
+ *   leg-cut LEG N             the first connection of LEG is cut (no close frame) after N frames
+ *   leg-withhold LEG SYMBOL N the N-th depth frame of SYMBOL is not sent on LEG's connections
+ *                             (the other leg gets it)
+ *   leg-stall LEG N           after N frames the first connection of LEG gets no more frames
+ *                             and reads nothing (pings unanswered) until the client gives up
+ *   leg-shutdown LEG N MS     after N frames of the first connection of LEG: serverShutdown,
+ *                             and the connection is cut MS milliseconds later
+ *   cut-all T                 at the market's tick T (ticks count from 1), every websocket
+ *                             connection is cut at once
+ * Each websocket connection also logs "leg <n> <a|b>" after its "ws" line, so a test can
+ * pair the "ws" and "closed" times of one leg's connections (make-before-break overlaps).
+ *
  * `symbols` may be given on several lines (they add up), up to SC_MAX_SYMBOLS in all; lines
  * may be of any length.
  *
@@ -98,6 +113,22 @@ typedef struct sc_fault {
     long n;     /* event number (per symbol) or frame number */
 } sc_fault;
 
+#define SC_MAX_WITHHOLD 16
+
+typedef struct sc_leg_faults {
+    int on;               /* `legs`: listen for leg b too */
+    long cut_after[2];    /* per leg (0 a, 1 b): frames before the first connection is cut */
+    long stall_after[2];  /* frames before the first connection stalls for good */
+    long shutdown_after[2]; /* frames before serverShutdown on the first connection */
+    int shutdown_ms[2];   /* then cut this much later */
+    long cut_all_tick;    /* 0: never */
+    struct {
+        int leg, symbol;
+        long n; /* the symbol's n-th depth frame */
+    } withhold[SC_MAX_WITHHOLD];
+    int n_withhold;
+} sc_leg_faults;
+
 typedef struct scenario {
     char (*symbols)[24]; /* n_symbols names, malloc'ed: sc_free releases them */
     int n_symbols;
@@ -128,11 +159,19 @@ typedef struct scenario {
     int trades_every; /* 0: no trades */
     sc_status status[SC_MAX_STATUS];
     int n_status;
+    sc_leg_faults legs; /* the two-legs directives */
 } scenario;
 
 /* Parse the script at `path`. Returns 0, or -1 with a message (file:line: what) in err.
  * Either way sc_free releases what it holds. */
 int sc_load(scenario *sc, const char *path, char *err, size_t errlen);
+
+/* A two-legs directive (the line without its comment): 1 understood and recorded, 0 not
+ * one of them, -1 one of them but malformed. */
+int sc_leg_directive(scenario *sc, const char *line);
+
+/* Is the n-th depth frame of `symbol` withheld from leg `leg` (0 a, 1 b)? */
+int sc_withheld(const scenario *sc, int leg, int symbol, long n);
 
 /* Release what sc_load allocated. */
 void sc_free(scenario *sc);

@@ -16,6 +16,8 @@
  * fast ("ratelimit <ms> <n>"), per TCP connection to the stalling port ("tcp <ms> <n>"), and once
  * every scripted event was produced, each symbol's final book size ("book <symbol> <bids> <asks>")
  * and then "done <ms>". The market starts with the first connection that asks for streams.
+ * With `legs` a second port serves leg b (scenario.h); each connection then also logs
+ * "leg <n> <a|b>".
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -67,6 +69,11 @@ typedef struct session {
     int route; /* usdm: ROUTE_ROOT, ROUTE_PUBLIC or ROUTE_MARKET, by the URL's path */
     struct session *next_ws;
     struct lws *wsi;
+    int leg;                       /* 0: leg a (the first port), 1: leg b */
+    int leg_no;                    /* 1 for the first connection of its leg */
+    int leg_stalled;               /* leg-stall: no frames, nothing read, for good */
+    int kill;                      /* cut at the next chance to write (no close frame) */
+    lws_sorted_usec_list_t cut_at; /* leg-shutdown: the cut after serverShutdown */
     /* http */
     unsigned char *body; /* LWS_PRE bytes, then the body */
     size_t body_len, body_sent;
@@ -94,6 +101,10 @@ static struct {
     mk_frame *frames; /* room for one tick's frames (mk_tick_max) */
     int max_frames;
     struct timespec start;
+    struct lws_vhost *vhost_b; /* `legs`: leg b's listener */
+    int leg_conns[2];          /* websocket connections per leg so far */
+    long *depth_frames;        /* per symbol: depth frames produced (for leg-withhold) */
+    long ticks;                /* market ticks so far */
 } g;
 
 static long ms_since_start(void)
@@ -176,18 +187,35 @@ static int routed(const session *s, int kind)
     return kind == SUB_TRADE ? s->route == ROUTE_MARKET : s->route != ROUTE_MARKET;
 }
 
+/* cut-all: every websocket connection goes at once, without a close frame. */
+static void cut_all(void)
+{
+    for (session *s = g.ws; s != NULL; s = s->next_ws) {
+        s->kill = 1;
+        lws_callback_on_writable(s->wsi);
+    }
+    log_line("cutall %ld\n", ms_since_start());
+}
+
 /* One tick of the market: its frames go to every connection that subscribed to them. */
 static void tick_once(void)
 {
     int n = mk_tick(g.mk, g.frames, g.max_frames);
+    if (++g.ticks == g.sc.legs.cut_all_tick)
+        cut_all();
     for (int i = 0; i < n; i++) {
         int sym = frame_symbol(g.frames[i].text);
         int kind = strstr(g.frames[i].text, "@trade\"") != NULL ||
                            strstr(g.frames[i].text, "@aggTrade\"") != NULL
                        ? SUB_TRADE
                        : SUB_DEPTH;
+        long nth = 0;
+        if (sym >= 0 && kind == SUB_DEPTH && strstr(g.frames[i].text, "depthUpdate") != NULL)
+            nth = ++g.depth_frames[sym];
         for (session *s = g.ws; s != NULL; s = s->next_ws)
-            if (!s->silent && (sym < 0 || (s->subscribed[sym] & kind)) && routed(s, kind))
+            if (!s->silent && !s->leg_stalled && !s->kill &&
+                (sym < 0 || (s->subscribed[sym] & kind)) && routed(s, kind) &&
+                !(nth > 0 && sc_withheld(&g.sc, s->leg, sym, nth)))
                 enqueue(s, g.frames[i].text, strlen(g.frames[i].text), g.frames[i].binary, 0);
         free(g.frames[i].text);
     }
@@ -536,6 +564,8 @@ static void ws_open(struct lws *wsi, session *s)
     s->is_ws = 1;
     s->wsi = wsi;
     s->conn_no = ++g.ws_connections;
+    s->leg = g.vhost_b != NULL && lws_get_vhost(wsi) == g.vhost_b;
+    s->leg_no = ++g.leg_conns[s->leg];
     s->subscribed = calloc((size_t)(g.sc.n_symbols > 0 ? g.sc.n_symbols : 1), sizeof(int));
     static char args[65536];
     args[0] = '\0';
@@ -558,12 +588,15 @@ static void ws_open(struct lws *wsi, session *s)
         streams += (s->subscribed[i] & SUB_DEPTH) + (s->subscribed[i] >> 1);
     log_line("ws %ld %d %d\n", ms_since_start(), s->conn_no, streams);
     log_line("path %d %s\n", s->conn_no, path);
+    if (g.sc.legs.on)
+        log_line("leg %d %c\n", s->conn_no, s->leg ? 'b' : 'a');
     if (streams > 0)
         start_market();
 }
 
 static void ws_close(session *s)
 {
+    lws_sul_cancel(&s->cut_at);
     for (session **pp = &g.ws; *pp; pp = &(*pp)->next_ws) {
         if (*pp == s) {
             *pp = s->next_ws;
@@ -579,8 +612,43 @@ static void ws_close(session *s)
     s->rx = NULL;
 }
 
+/* leg-shutdown: the cut that follows serverShutdown. */
+static void cut_cb(lws_sorted_usec_list_t *sul)
+{
+    session *s = lws_container_of(sul, session, cut_at);
+    s->kill = 1;
+    lws_callback_on_writable(s->wsi);
+}
+
+/* The per-leg faults of the first connection of a leg, once it has sent `frames_sent`. */
+static void leg_faults(struct lws *wsi, session *s)
+{
+    const sc_leg_faults *lf = &g.sc.legs;
+    if (s->leg_no != 1)
+        return;
+    if (s->frames_sent == lf->cut_after[s->leg])
+        s->kill = 1;
+    if (s->frames_sent == lf->stall_after[s->leg]) {
+        s->leg_stalled = 1;
+        drop_queue(s);
+        lws_rx_flow_control(wsi, 0); /* pings go unread: no pong */
+        log_line("stall %ld %d\n", ms_since_start(), s->conn_no);
+    }
+    if (s->frames_sent == lf->shutdown_after[s->leg]) {
+        const char *msg = "{\"e\":\"serverShutdown\",\"E\":1763938799000}";
+        enqueue_frame(s, msg, strlen(msg), 0, 0, 1);
+        lws_sul_schedule(g.ctx, 0, &s->cut_at, cut_cb,
+                         (lws_usec_t)lf->shutdown_ms[s->leg] * LWS_US_PER_MS);
+        log_line("shutdown %ld %d\n", ms_since_start(), s->conn_no);
+    }
+}
+
 static int ws_writable(struct lws *wsi, session *s)
 {
+    if (s->kill)
+        return -1; /* abrupt: no close frame */
+    if (s->leg_stalled)
+        return 0;
     out_frame *f = s->head;
     if (f == NULL)
         return 0;
@@ -614,6 +682,9 @@ static int ws_writable(struct lws *wsi, session *s)
         return 0;
     }
     s->frames_sent++;
+    leg_faults(wsi, s);
+    if (s->kill)
+        return -1;
     if (s->conn_no == 1 && s->frames_sent == g.sc.close_after)
         return -1; /* abrupt: no close frame */
     if (s->conn_no == 1 && s->frames_sent == g.sc.stall_after && !s->stalled) {
@@ -763,7 +834,8 @@ int main(int argc, char **argv)
     }
     g.max_frames = mk_tick_max(&g.sc);
     g.frames = calloc((size_t)g.max_frames, sizeof *g.frames);
-    if (g.frames == NULL) {
+    g.depth_frames = calloc((size_t)(g.sc.n_symbols > 0 ? g.sc.n_symbols : 1), sizeof(long));
+    if (g.frames == NULL || g.depth_frames == NULL) {
         fprintf(stderr, "fake_binance: out of memory\n");
         return 1;
     }
@@ -806,6 +878,18 @@ int main(int argc, char **argv)
         return 1;
     }
     int actual = lws_get_vhost_listen_port(lws_get_vhost_by_name(g.ctx, "localhost"));
+    int port_b = 0;
+    if (g.sc.legs.on) {
+        /* Leg b: the same server, market and certificate on a second port. */
+        info.port = 0;
+        info.vhost_name = "leg-b";
+        g.vhost_b = lws_create_vhost(g.ctx, &info);
+        if (g.vhost_b == NULL) {
+            fprintf(stderr, "fake_binance: cannot listen for leg b\n");
+            return 1;
+        }
+        port_b = lws_get_vhost_listen_port(g.vhost_b);
+    }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
     FILE *pf = fopen(tmp, "w");
@@ -813,6 +897,8 @@ int main(int argc, char **argv)
         fprintf(pf, "%d %d\n", actual, stall_port);
     else
         fprintf(pf, "%d\n", actual);
+    if (port_b > 0)
+        fprintf(pf, "b %d\n", port_b);
     fclose(pf);
     rename(tmp, port_file); /* appears whole: tests poll for it */
 
@@ -822,6 +908,7 @@ int main(int argc, char **argv)
     lws_context_destroy(g.ctx);
     mk_destroy(g.mk);
     free(g.frames);
+    free(g.depth_frames);
     sc_free(&g.sc);
     fclose(tf);
     if (g.log)

@@ -78,6 +78,13 @@ void ob_write_config_v(ob_run *r, const char *const settings[])
     char ca[PATH_MAX + 16];
     snprintf(ca, sizeof ca, "%s/ca.pem", ob_certs);
     set(&c, "binance", "ca_file", ca);
+    /* One connection per stream unless a test asks for two legs: most tests count
+     * connections and resyncs as one connection makes them. */
+    set(&c, "binance", "legs", "1");
+    if (r->fs.port_b > 0) {
+        snprintf(url, sizeof url, "wss://localhost:%d", r->fs.port_b);
+        set(&c, "binance", "ws_url_b", url);
+    }
     for (size_t i = 0; settings != NULL && settings[i] != NULL; i++)
         parse_setting(&c, settings[i]);
 

@@ -9,7 +9,8 @@
  *
  *   [log]      dir = r->logs
  *   [binance]  ws_url = wss://localhost:PORT, rest_url = https://localhost:PORT,
- *              snapshot_limit = 100, ca_file = <certs>/ca.pem
+ *              snapshot_limit = 100, ca_file = <certs>/ca.pem, legs = 1,
+ *              ws_url_b = wss://localhost:PORT_B when the server listens for leg b
  *
  * A setting of a default key replaces its value ("binance.ca_file =" leaves none); any other
  * is added to its section, and sections are written in the order first named. Asserts. */

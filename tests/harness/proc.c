@@ -113,8 +113,13 @@ int fake_server_start(fake_server *fs, const char *dir, const char *certs_dir,
     while (tu_mono_ns() < deadline) {
         FILE *p = fopen(port_file, "r");
         if (p != NULL) {
-            /* "PORT" or, with tlsstall, "PORT STALL_PORT": written whole (renamed). */
-            int ok = fscanf(p, "%d %d", &fs->port, &fs->stall_port) >= 1;
+            /* "PORT" or, with tlsstall, "PORT STALL_PORT", and with legs a second line
+             * "b PORT_B": written whole (renamed). */
+            int ok = fscanf(p, "%d", &fs->port) == 1;
+            if (ok && fscanf(p, " %d", &fs->stall_port) != 1)
+                fs->stall_port = 0;
+            if (ok && fscanf(p, " b %d", &fs->port_b) != 1)
+                fs->port_b = 0;
             fclose(p);
             if (ok && fs->port > 0)
                 return 0;

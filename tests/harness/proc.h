@@ -9,6 +9,7 @@ typedef struct fake_server {
     pid_t pid;
     int port;
     int stall_port;            /* `tlsstall`: the port that never answers; else 0 */
+    int port_b;                /* `legs`: leg b's port; else 0 */
     char dir[PATH_MAX];        /* the test's directory */
     char truth[PATH_MAX + 16]; /* the book after every event */
     char log[PATH_MAX + 16];   /* rest/ws/done lines */

@@ -1,0 +1,136 @@
+/*
+ * Two legs (legs = 2): the real orderbook binary against the fake Binance serving the same
+ * market on two ports. A loss that one leg covers costs no resync and no event; only when
+ * both legs go at once does each book resync, and then it is true again.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "test_util.h"
+
+typedef ob_run run;
+
+static char *const two[] = {"BTCUSDT", "ETHUSDT"};
+
+/* The symbol's depth records carry each u at most once (the other leg's copy is dropped). */
+static void assert_each_u_once(run *r, const tr_records *rs, const char *symbol)
+{
+    size_t n;
+    const tr_record **own = tr_symbol_records(rs, symbol, &n);
+    double last = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(own[i]->event, "depth") != 0)
+            continue;
+        if (own[i]->u <= last)
+            ob_fail_with_logs(r, "%s: depth record u=%.0f after u=%.0f", symbol, own[i]->u,
+                              last);
+        last = own[i]->u;
+    }
+    free(own);
+}
+
+/* Every event of every symbol once, equal to the truth, on one snapshot and no resync. */
+static void assert_gapless(run *r, const tr_records *rs, char *const symbols[], int n)
+{
+    tr_truth t;
+    ob_read_truth(r, &t);
+    for (int i = 0; i < n; i++) {
+        tr_account a = ob_check_symbol(r, rs, &t, symbols[i]);
+        if (a.resyncs != 0 || a.snapshots != 1)
+            ob_fail_with_logs(r, "%s: %zu resyncs, %zu snapshots", symbols[i], a.resyncs,
+                              a.snapshots);
+        assert_each_u_once(r, rs, symbols[i]);
+    }
+    tr_truth_free(&t);
+    assert_int_equal(tr_count(rs, "resync", NULL, NULL), 0);
+}
+
+/* How many websocket connections the server saw on leg `leg` ('a' or 'b'). */
+static int leg_connections(const run *r, char leg)
+{
+    int n = 0;
+    char want[8];
+    snprintf(want, sizeof want, " %c", leg);
+    for (int k = 1;; k++) {
+        char *line = fake_log_line(&r->fs, "leg", k);
+        if (line == NULL)
+            return n;
+        n += strstr(line, want) != NULL;
+        free(line);
+    }
+}
+
+static void test_legs_one_leg_lost_at_a_time_costs_nothing(void **state)
+{
+    run *r = *state;
+    /* Leg a loses a BTCUSDT event, leg b an ETHUSDT event (about 0.5 s and 0.75 s in);
+     * leg a is cut (1.5 s); leg b loses another ETHUSDT event once a is back (5 s); leg b
+     * stalls (no frames, no pongs: 6.25 s) until orderbook hangs up on it. (A withheld event
+     * while the other leg is down is a loss no leg covers: that resyncs, as it must.) */
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 400\nlegs\n"
+                    "leg-withhold a BTCUSDT 20\nleg-withhold b ETHUSDT 30\n"
+                    "leg-withhold b ETHUSDT 200\nleg-cut a 120\nleg-stall b 500\n");
+    assert_true(r->fs.port_b > 0);
+    ob_write_config(r, "binance.legs = 2", "binance.ping_s = 1", "binance.hangup_s = 2", NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_gapless(r, &rs, two, 2);
+    /* Both faults happened and were survived: each leg came back once. */
+    assert_true(fake_log_count(&r->fs, "stall") == 1);
+    assert_int_equal(leg_connections(r, 'a'), 2);
+    assert_int_equal(leg_connections(r, 'b'), 2);
+    assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 4);
+    assert_int_equal(tr_count(&rs, "disconnected", NULL, NULL), 2);
+    tr_records_free(&rs);
+}
+
+static void test_legs_both_cut_at_once_resync_each_book_once(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 300\nlegs\ncut-all 100\n");
+    ob_write_config(r, "binance.legs = 2", NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+
+    tr_records rs;
+    ob_read_records(r, &rs);
+    tr_truth t;
+    ob_read_truth(r, &t);
+    for (int i = 0; i < 2; i++) {
+        tr_account a = ob_check_symbol(r, &rs, &t, two[i]);
+        assert_int_equal(a.resyncs, 1);
+        assert_int_equal(tr_count(&rs, "resync", two[i], "disconnect"), 1);
+        assert_int_equal(a.snapshots, 2); /* and the book is true again after it */
+        assert_each_u_once(r, &rs, two[i]);
+    }
+    tr_truth_free(&t);
+    assert_int_equal(fake_log_count(&r->fs, "cutall"), 1);
+    assert_int_equal(leg_connections(r, 'a'), 2);
+    assert_int_equal(leg_connections(r, 'b'), 2);
+    tr_records_free(&rs);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_legs_one_leg_lost_at_a_time_costs_nothing),
+        T(test_legs_both_cut_at_once_resync_each_book_once),
+    };
+    return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
+}
