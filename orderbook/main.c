@@ -56,9 +56,10 @@ typedef struct app {
     uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
-    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
-    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
-    int64_t legs_up; /* connections up (network thread) */
+    npub *pub;           /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;          /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up;     /* connections up (network thread) */
+    int64_t snapshot_us; /* least time between two snapshots: the sync progress estimate */
 } app;
 
 static int64_t realtime_ns(void)
@@ -158,7 +159,8 @@ static void look(app *a, status_io *io, char *file, size_t file_len)
                       .refused = st.dropped_full,
                       .lost_io = st.lost_io,
                       .discarded = st.discarded,
-                      .files = st.files_opened};
+                      .files = st.files_opened,
+                      .snapshot_us = a->snapshot_us};
 }
 
 static void status_draw(app *a)
@@ -420,6 +422,7 @@ static int start(app *a)
     }
     set_origin(a);
     feed_config fc = feed_options(a);
+    a->snapshot_us = brest_spacing_us(fc.market, fc.snapshot_limit);
     feed_handlers fh = {a,          on_connected, on_disconnected,
                         on_message, on_snapshot,  on_symbol_rejected,
                         on_problem, on_tick,      on_trades_conn};
