@@ -219,6 +219,8 @@ static int start_page(app *a)
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    /* An event held for the other leg is given up after about a second (at most two). */
+    cap_tick(a->pipeline, realtime_ns());
     publish_page(a);
     if (a->args.quiet)
         return;
