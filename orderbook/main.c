@@ -29,6 +29,8 @@
 #include "config.h"
 #include "console.h"
 #include "feed.h"
+#include "exinfo.h"
+#include "exinfo_fetch.h"
 #include "nats.h"
 #include "serve.h"
 #include "serve_capture.h"
@@ -54,9 +56,10 @@ typedef struct app {
     uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
-    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
-    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
-    int64_t legs_up; /* connections up (network thread) */
+    npub *pub;           /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;          /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up;     /* connections up (network thread) */
+    int64_t snapshot_us; /* least time between two snapshots: the sync progress estimate */
 } app;
 
 static int64_t realtime_ns(void)
@@ -156,7 +159,8 @@ static void look(app *a, status_io *io, char *file, size_t file_len)
                       .refused = st.dropped_full,
                       .lost_io = st.lost_io,
                       .discarded = st.discarded,
-                      .files = st.files_opened};
+                      .files = st.files_opened,
+                      .snapshot_us = a->snapshot_us};
 }
 
 static void status_draw(app *a)
@@ -215,6 +219,8 @@ static int start_page(app *a)
 static void on_tick(void *ctx)
 {
     app *a = ctx;
+    /* An event held for the other leg is given up after about a second (at most two). */
+    cap_tick(a->pipeline, realtime_ns());
     publish_page(a);
     if (a->args.quiet)
         return;
@@ -418,6 +424,7 @@ static int start(app *a)
     }
     set_origin(a);
     feed_config fc = feed_options(a);
+    a->snapshot_us = brest_spacing_us(fc.market, fc.snapshot_limit);
     feed_handlers fh = {a,          on_connected, on_disconnected,
                         on_message, on_snapshot,  on_symbol_rejected,
                         on_problem, on_tick,      on_trades_conn};
@@ -528,6 +535,49 @@ static int check_environment(app *a)
     return 0;
 }
 
+/* --all[=QUOTE]: the market's TRADING symbols (in QUOTE, in this shard) from exchangeInfo
+ * become the symbols. Returns 0, or -1 after saying why (nothing to capture then). */
+static int all_symbols(app *a)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    static const exinfo_market ex[] = {[CFG_MARKET_SPOT] = EXINFO_SPOT,
+                                       [CFG_MARKET_USDM] = EXINFO_USDM,
+                                       [CFG_MARKET_COINM] = EXINFO_COINM};
+    feed_endpoint rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1};
+    char *body, err[512];
+    const char *why = NULL;
+    size_t len;
+    if (exinfo_fetch(&rest, market[a->conf.market], a->conf.ca_file, 30, &body, &len, err,
+                     sizeof err) != 0) {
+        con_say("--all: %s", err);
+        return -1;
+    }
+    exinfo_list l;
+    int rc = exinfo_parse(ex[a->conf.market], body, len, a->args.quote, &l, &why);
+    free(body);
+    if (rc != 0) {
+        con_say("--all: exchangeInfo from %s: %s", a->conf.rest.host, why);
+        return -1;
+    }
+    size_t listed = l.n;
+    exinfo_shard(&l, a->args.shard_i, a->args.shard_n);
+    if (l.n == 0) {
+        con_say("--all: %zu symbol%s TRADING on %s%s%s, none of them in this shard", listed,
+                listed == 1 ? "" : "s", cfg_market_name(a->conf.market),
+                a->args.quote[0] ? " quoted in " : "", a->args.quote);
+        exinfo_free(&l);
+        return -1;
+    }
+    free(a->args.symbols);
+    a->args.symbols = l.sym; /* the same type: cli_free frees it */
+    a->args.n_symbols = l.n;
+    con_say("--all: %zu of the %zu symbols TRADING on %s%s%s", l.n, listed,
+            cfg_market_name(a->conf.market), a->args.quote[0] ? " quoted in " : "", a->args.quote);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static app a;
@@ -555,6 +605,11 @@ int main(int argc, char **argv)
     if (check_environment(&a) != 0) {
         cli_free(&a.args);
         return 2;
+    }
+    if (a.args.all && all_symbols(&a) != 0) {
+        cli_free(&a.args);
+        close(a.lock_fd);
+        return 1;
     }
     a.symbols = calloc(a.args.n_symbols, sizeof *a.symbols);
     a.views = calloc(a.args.n_symbols, sizeof *a.views);

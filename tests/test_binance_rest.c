@@ -213,6 +213,18 @@ static void test_brest_depth_limit_rounds_futures_up_to_an_allowed_one(void **st
     assert_int_equal(brest_depth_weight(BREST_USDM, 200), brest_depth_weight(BREST_USDM, 500));
 }
 
+static void test_brest_exchange_info_path_per_market(void **state)
+{
+    (void)state;
+    char out[256];
+    brest_exchange_info_path(BREST_SPOT, "", out, sizeof out);
+    assert_string_equal(out, "/api/v3/exchangeInfo?symbolStatus=TRADING&permissions=SPOT");
+    brest_exchange_info_path(BREST_USDM, "/p", out, sizeof out);
+    assert_string_equal(out, "/p/fapi/v1/exchangeInfo");
+    brest_exchange_info_path(BREST_COINM, "", out, sizeof out);
+    assert_string_equal(out, "/dapi/v1/exchangeInfo");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_brest_depth_path_per_market),
         cmocka_unit_test(test_brest_default_endpoints_per_market),
         cmocka_unit_test(test_brest_depth_limit_rounds_futures_up_to_an_allowed_one),
+        cmocka_unit_test(test_brest_exchange_info_path_per_market),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

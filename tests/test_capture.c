@@ -441,6 +441,73 @@ static void test_capture_trades_of_captured_symbols_are_recorded(void **state)
     log_free(l);
 }
 
+/* A spot depth event of BTCUSDT U..u setting the bid at U, received at `ms`. */
+static void leg_event(cap *c, unsigned first, unsigned last, int64_t ms)
+{
+    char text[300];
+    snprintf(text, sizeof text,
+             "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,"
+             "\"s\":\"BTCUSDT\",\"U\":%u,\"u\":%u,\"b\":[[\"%u\",\"1\"]],\"a\":[]}}",
+             first, last, first);
+    cap_on_message(c, text, strlen(text), ms * 1000000LL);
+}
+
+static size_t count_of(const sink_log *l, const char *what)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += strstr(l->lines[i], what) != NULL;
+    return n;
+}
+
+static void test_capture_two_legs_merge_and_resync_only_when_both_are_down(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSDT"};
+    cap *c = cap_create(syms, 1, 1, CAP_RECORD_BOOK, 1, &sink);
+    cap_set_origin(c, SYNC_RULE_SPOT, "spot", "wss://a/stream");
+    cap_on_leg_connected(c, 'a', "wss://a/stream", syms, 1, 0);
+    cap_on_leg_connected(c, 'b', "wss://b/stream", syms, 1, 0);
+    assert_int_equal(l->n_wanted, 1); /* one snapshot for both legs */
+    assert_non_null(strstr(l->lines[1], "\"leg\":\"b\",\"url\":\"wss://b/stream\""));
+    leg_event(c, 101, 105, 1); /* a */
+    leg_event(c, 101, 105, 1); /* b */
+    const char *snap = "{\"lastUpdateId\":100,\"bids\":[],\"asks\":[]}";
+    cap_on_snapshot(c, "BTCUSDT", snap, strlen(snap), 2000000LL);
+    leg_event(c, 111, 115, 3); /* a lost 106-110 */
+    leg_event(c, 106, 110, 4); /* b has it */
+    leg_event(c, 111, 115, 4); /* b */
+    assert_int_equal(count_of(l, "\"event\":\"depth\""), 3);
+    assert_int_equal(count_of(l, "\"event\":\"resync\""), 0);
+    /* Leg a goes: b carries the book, no resync; it comes back and carries on. */
+    cap_on_leg_disconnected(c, 'a', "cut", syms, 1, 5000000LL);
+    assert_non_null(strstr(l->lines[l->n - 1], "\"event\":\"disconnected\",\"market\":"
+                                               "\"spot\",\"leg\":\"a\",\"reason\":\"cut\""));
+    leg_event(c, 116, 120, 6); /* b */
+    cap_on_leg_connected(c, 'a', "wss://a/stream", syms, 1, 7000000LL);
+    leg_event(c, 116, 120, 8); /* a, again */
+    leg_event(c, 121, 125, 8);
+    assert_int_equal(count_of(l, "\"event\":\"depth\""), 5);
+    assert_int_equal(count_of(l, "\"event\":\"resync\""), 0);
+    assert_int_equal(l->n_wanted, 1);
+    /* A gap neither leg fills: given up by the clock after a second. */
+    leg_event(c, 131, 135, 10);
+    cap_tick(c, 1009000000LL);
+    assert_int_equal(count_of(l, "\"event\":\"resync\""), 0);
+    cap_tick(c, 1010000000LL);
+    assert_int_equal(count_of(l, "\"reason\":\"gap\""), 1);
+    assert_int_equal(l->n_wanted, 2);
+    /* Both legs down: the book is lost once. */
+    cap_on_leg_disconnected(c, 'b', "cut", syms, 1, 1100000000LL);
+    assert_int_equal(count_of(l, "\"reason\":\"disconnect\""), 0);
+    cap_on_leg_disconnected(c, 'a', "cut", syms, 1, 1100000000LL);
+    assert_int_equal(count_of(l, "\"reason\":\"disconnect\""), 1);
+    cap_destroy(c);
+    log_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
         cmocka_unit_test(test_capture_futures_origin_applies_pu_rule_and_names_the_connection),
         cmocka_unit_test(test_capture_trades_of_captured_symbols_are_recorded),
+        cmocka_unit_test(test_capture_two_legs_merge_and_resync_only_when_both_are_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,24 +136,28 @@ static void test_cli_shard_keeps_this_hosts_symbols(void **state)
     cli_free(&a);
 }
 
-/* --all is parsed and checked, but refused until the feature is built. */
-static void test_cli_all_is_parsed_then_refused(void **state)
+/* --all runs with no symbols of its own (they come from exchangeInfo at start, shard kept
+ * for then); naming symbols as well is an error. */
+static void test_cli_all_runs_without_symbols(void **state)
 {
     (void)state;
     cli_args a;
     const char *all[] = {"orderbook", "--all"};
-    assert_int_equal(run(&a, 2, all), CLI_USAGE_ERROR);
+    assert_int_equal(run(&a, 2, all), CLI_RUN);
     assert_int_equal(a.all, 1);
     assert_string_equal(a.quote, "");
-    assert_string_equal(a.error, "--all is not available yet: name the symbols");
+    assert_int_equal(a.n_symbols, 0);
     cli_free(&a);
     const char *quote[] = {"orderbook", "--all=usdt", "--shard", "2/3"};
-    assert_int_equal(run(&a, 4, quote), CLI_USAGE_ERROR);
+    assert_int_equal(run(&a, 4, quote), CLI_RUN);
     assert_int_equal(a.all, 1);
     assert_string_equal(a.quote, "USDT");
     assert_int_equal(a.shard_i, 2);
     assert_int_equal(a.shard_n, 3);
-    assert_string_equal(a.error, "--all is not available yet: name the symbols");
+    cli_free(&a);
+    const char *both[] = {"orderbook", "--all", "BTCUSDT"};
+    assert_int_equal(run(&a, 3, both), CLI_USAGE_ERROR);
+    assert_string_equal(a.error, "--all takes the symbols from Binance: name none (1 given)");
     cli_free(&a);
     const char *bad[] = {"orderbook", "--all=US/DT"};
     assert_int_equal(run(&a, 2, bad), CLI_USAGE_ERROR);
@@ -193,7 +197,7 @@ int main(void)
         cmocka_unit_test(test_cli_help_and_version),
         cmocka_unit_test(test_cli_dash_symbol_blames_itself),
         cmocka_unit_test(test_cli_shard_keeps_this_hosts_symbols),
-        cmocka_unit_test(test_cli_all_is_parsed_then_refused),
+        cmocka_unit_test(test_cli_all_runs_without_symbols),
         cmocka_unit_test(test_url_parses_and_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,7 +142,7 @@ static void test_config_examples_load(void **state)
 {
     (void)state;
     const char *ex[] = {"daily-utc.conf", "raw-capture.conf", "binance-us.conf", "usdm.conf",
-                        "coinm.conf"};
+                        "coinm.conf",     "all-spot-usdt.conf"};
     for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
         char p[PATH_MAX], err[512];
         snprintf(p, sizeof p, "%s/config/examples/%s", DEPTHLOG_SOURCE_DIR, ex[i]);

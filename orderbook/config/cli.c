@@ -8,16 +8,21 @@
 void cli_usage(FILE *f)
 {
     fputs("usage: orderbook [-c FILE] [-q] [--shard I/N] SYMBOL [SYMBOL ...]\n"
-          "Capture Binance spot order books into files that roll over (see the config).\n"
+          "       orderbook [-c FILE] [-q] [--shard I/N] --all[=QUOTE]\n"
+          "Capture Binance order books (spot, USD-M or COIN-M: [binance] market) into files\n"
+          "that roll over (see the config).\n"
           "  -c, --config FILE   configuration (default: ./orderbook.conf if present,\n"
           "                      else built-in defaults)\n"
           "  -q, --quiet         no status line\n"
+          "  --all[=QUOTE]       every symbol TRADING on the market at start (exchangeInfo),\n"
+          "                      only those quoted in QUOTE with --all=QUOTE\n"
           "  --shard I/N         keep only the symbols whose FNV-1a hash mod N is I-1, so N\n"
           "                      hosts given the same list split it without talking\n"
           "  -h, --help          this text;  -V, --version\n"
           "Symbols are case-insensitive: 1 to 20 of A-Z 0-9 - _ . (e.g. BTCUSDT).\n"
           "exit: 0 stopped by SIGINT/SIGTERM/SIGHUP after draining, every record written;\n"
-          "      1 could not run (no thread or memory at start, every symbol rejected);\n"
+          "      1 could not run (no thread or memory at start, every symbol rejected,\n"
+          "        --all without an exchangeInfo or a symbol);\n"
           "      2 usage or configuration error, or the log directory is unusable or in use\n"
           "        by another orderbook; 3 stopped, but records were lost (see the summary)\n",
           f);
@@ -182,8 +187,11 @@ cli_action cli_parse(int argc, char **argv, cli_args *out)
     size_t given = out->n_symbols;
     if (out->shard_n != 0)
         keep_shard(out);
+    if (out->all && given > 0)
+        return usage_error(out, "--all takes the symbols from Binance: name none (%zu given)",
+                           given);
     if (out->all)
-        return usage_error(out, "%s", "--all is not available yet: name the symbols");
+        return out->action = CLI_RUN; /* the symbols (and their shard) come at start */
     if (out->n_symbols == 0)
         return usage_error(out, "--shard %u/%u keeps none of the %zu symbol%s given", out->shard_i,
                            out->shard_n, given, given == 1 ? "" : "s");

@@ -20,7 +20,7 @@ typedef struct cli_args {
     int quiet;                    /* -q */
     char (*symbols)[SYM_MAX + 1]; /* upper case, duplicates removed, only this shard's; owned */
     size_t n_symbols;
-    int all;                 /* --all[=QUOTE] (parsed, refused until the feature is built) */
+    int all;                 /* --all[=QUOTE]: no symbols here; main reads exchangeInfo */
     char quote[SYM_MAX + 1]; /* --all=QUOTE upper-cased; "" for every quote asset */
     unsigned shard_i;        /* --shard I/N: keep symbols with sym_hash % N == I - 1 ... */
     unsigned shard_n;        /* ... 0/0 without --shard */

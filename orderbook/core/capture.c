@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "legs.h"
 #include "record.h"
 
 typedef struct cap_route {
@@ -13,6 +14,8 @@ typedef struct cap_route {
 
 struct cap {
     sync_symbol *sym;   /* in the order given */
+    legs_symbol *legs;  /* per symbol: the merge of its legs in front of sync */
+    unsigned *up;       /* per symbol: connections up that carry it */
     cap_route *by_name; /* the symbols sorted by name, for routing */
     size_t n;
     cap_record_mode mode;
@@ -79,15 +82,20 @@ cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_m
         return NULL;
     c->sym = calloc(n ? n : 1, sizeof *c->sym);
     c->by_name = calloc(n ? n : 1, sizeof *c->by_name);
-    if (c->sym == NULL || c->by_name == NULL) {
+    c->legs = calloc(n ? n : 1, sizeof *c->legs);
+    c->up = calloc(n ? n : 1, sizeof *c->up);
+    if (c->sym == NULL || c->by_name == NULL || c->legs == NULL || c->up == NULL) {
         free(c->sym);
         free(c->by_name);
+        free(c->legs);
+        free(c->up);
         free(c);
         return NULL;
     }
     c->n = n;
     for (size_t i = 0; i < n; i++) {
         sync_init(&c->sym[i], symbols[i]);
+        legs_init(&c->legs[i]);
         c->by_name[i] = (cap_route){sync_name(&c->sym[i]), i};
     }
     qsort(c->by_name, n, sizeof *c->by_name, by_name);
@@ -103,9 +111,13 @@ void cap_destroy(cap *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         sync_free(&c->sym[i]);
+        legs_free(&c->legs[i]);
+    }
     free(c->sym);
+    free(c->legs);
+    free(c->up);
     free(c->by_name);
     depth_parser_free(&c->parser);
     rec_free(&c->rec);
@@ -130,8 +142,10 @@ static sync_symbol *find(cap *c, const char *symbol)
 
 void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
 {
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         sync_set_rule(&c->sym[i], rule);
+        legs_set_rule(&c->legs[i], rule);
+    }
     snprintf(c->market, sizeof c->market, "%s", market);
     snprintf(c->url, sizeof c->url, "%s", url);
 }
@@ -145,31 +159,63 @@ void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int
         emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, market, "a", reason));
 }
 
-void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
+void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols,
+                          size_t n, int64_t now_ns)
 {
+    char name[2] = {leg, '\0'};
     if (c->market[0] != '\0')
-        emit(c, now_ns, rec_connected_on(&c->rec, now_ns, c->market, "a", c->url));
+        emit(c, now_ns, rec_connected_on(&c->rec, now_ns, c->market, name, url));
     else
         emit(c, now_ns, rec_connected(&c->rec, now_ns));
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
-        if (s != NULL)
+        if (s == NULL)
+            continue;
+        size_t k = (size_t)(s - c->sym);
+        /* The first connection to carry it starts the book; another leg only adds events. */
+        if (c->up[k]++ == 0)
             sync_connected(s, &c->hooks);
     }
+}
+
+void cap_on_leg_disconnected(cap *c, char leg, const char *reason, const char *const *symbols,
+                             size_t n, int64_t now_ns)
+{
+    char name[2] = {leg, '\0'};
+    if (c->market[0] != '\0')
+        emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, c->market, name, reason));
+    else
+        emit(c, now_ns, rec_disconnected(&c->rec, now_ns, reason));
+    for (size_t i = 0; i < n; i++) {
+        sync_symbol *s = find(c, symbols[i]);
+        if (s == NULL)
+            continue;
+        size_t k = (size_t)(s - c->sym);
+        if (c->up[k] > 0)
+            c->up[k]--;
+        /* Only when no connection carries it any more is the book lost. */
+        if (c->up[k] == 0) {
+            legs_reset(&c->legs[k]);
+            sync_disconnected(s, &c->hooks, now_ns);
+        }
+    }
+}
+
+void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns)
+{
+    cap_on_leg_connected(c, 'a', c->url, symbols, n, now_ns);
 }
 
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
                          int64_t now_ns)
 {
-    if (c->market[0] != '\0')
-        emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, c->market, "a", reason));
-    else
-        emit(c, now_ns, rec_disconnected(&c->rec, now_ns, reason));
-    for (size_t i = 0; i < n; i++) {
-        sync_symbol *s = find(c, symbols[i]);
-        if (s != NULL)
-            sync_disconnected(s, &c->hooks, now_ns);
-    }
+    cap_on_leg_disconnected(c, 'a', reason, symbols, n, now_ns);
+}
+
+void cap_tick(cap *c, int64_t now_ns)
+{
+    for (size_t i = 0; i < c->n; i++)
+        legs_tick(&c->legs[i], &c->sym[i], &c->hooks, now_ns);
 }
 
 void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
@@ -186,7 +232,7 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
         if (s == NULL)
             c->count.unknown_symbol++;
         else
-            sync_event_in(s, &c->hooks, &m.ev, recv_ns);
+            legs_event_in(&c->legs[s - c->sym], s, &c->hooks, &m.ev, recv_ns);
         break;
     }
     case DEPTH_TRADE:

@@ -59,10 +59,26 @@ void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
  * connected or disconnected record naming it; no book depends on it. */
 void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int64_t now_ns);
 
-/* A connection carrying `symbols` came up / went down (`reason` in the record). */
+/*
+ * A connection of leg `leg` ('a' or 'b', on `url`) carrying `symbols` came up / went down
+ * (`reason` in the record). A symbol's events may come on several connections at once (two
+ * legs, or an old and a new one while a connection is replaced): they are merged by update
+ * id (legs.h). Its book starts with the first connection that carries it, and is dropped
+ * (a resync "disconnect") only when the last one goes down.
+ */
+void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols,
+                          size_t n, int64_t now_ns);
+void cap_on_leg_disconnected(cap *c, char leg, const char *reason, const char *const *symbols,
+                             size_t n, int64_t now_ns);
+
+/* The same for leg "a" on the URL cap_set_origin gave. */
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns);
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
                          int64_t now_ns);
+
+/* The clock moved to now_ns: an event held for another leg longer than about a second is
+ * given up (the book resyncs as for a gap). Call it about every 100 ms. */
+void cap_tick(cap *c, int64_t now_ns);
 
 /* One whole websocket text message received at recv_ns. */
 void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns);

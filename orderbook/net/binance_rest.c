@@ -143,6 +143,14 @@ size_t brest_depth_path(brest_market m, const char *base, const char *symbol, in
     return n < 0 ? 0 : (size_t)n;
 }
 
+size_t brest_exchange_info_path(brest_market m, const char *base, char *out, size_t cap)
+{
+    static const char *const path[] = {"/api/v3/exchangeInfo?symbolStatus=TRADING&permissions=SPOT",
+                                       "/fapi/v1/exchangeInfo", "/dapi/v1/exchangeInfo"};
+    int n = snprintf(out, cap, "%s%s", base, path[m]);
+    return n < 0 ? 0 : (size_t)n;
+}
+
 const char *brest_default_ws_url(brest_market m)
 {
     static const char *const url[] = {"wss://stream.binance.com:9443", "wss://fstream.binance.com",

@@ -72,6 +72,12 @@ size_t brest_depth_path(brest_market m, const char *base, const char *symbol, in
 
 /* (brest_depth_path asks for brest_depth_limit(m, limit).) */
 
+/* The exchangeInfo request's path and query after `base`: spot
+ * "<base>/api/v3/exchangeInfo?symbolStatus=TRADING&permissions=SPOT", futures
+ * "<base>/fapi/v1/exchangeInfo", "<base>/dapi/v1/exchangeInfo". Returns the length snprintf
+ * would. */
+size_t brest_exchange_info_path(brest_market m, const char *base, char *out, size_t cap);
+
 /* The market's default endpoints (DESIGN.md "configuration"). */
 const char *brest_default_ws_url(brest_market m);
 const char *brest_default_rest_url(brest_market m);

@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "harness.h"
+#include "symbol.h"
 #include "test_util.h"
 
 typedef ob_run run;
@@ -159,6 +161,116 @@ static void test_markets_usdm_trades_equal_what_was_sent(void **state)
     capture_trades(*state, "usdm", (char *[]){"BTCUSDT", "ETHUSDT"}, "/market/stream");
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The names of a stopped run's summary, sorted, space separated. */
+static void summary_names(run *r, char *out, size_t len)
+{
+    ob_summary sum;
+    ob_read_summary(r, &sum);
+    char names[OB_SUMMARY_SYMBOLS][24];
+    int n = sum.n_sym;
+    for (int i = 0; i < n; i++)
+        snprintf(names[i], sizeof names[i], "%s", sum.sym[i].s);
+    qsort(names, (size_t)n, sizeof names[0], by_name);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "", names[i]);
+}
+
+#define ALL_SCENARIO                                                                               \
+    "symbols BTCUSDT ETHUSDT BNBBTC XYZUSDT\nstatus XYZUSDT BREAK\nrate 40\nevents 40\n"
+
+/* --all captures exactly the symbols exchangeInfo lists as TRADING: never the one on BREAK. */
+static void test_markets_all_captures_exactly_the_trading_symbols(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", ALL_SCENARIO);
+    ob_write_config(r, NULL);
+    char *args[] = {"-q", "-c", r->conf, "--all", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_captured(r, (char *[]){"BNBBTC", "BTCUSDT", "ETHUSDT"}, 3, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    char names[256];
+    summary_names(r, names, sizeof names);
+    assert_string_equal(names, "BNBBTC BTCUSDT ETHUSDT");
+    /* XYZUSDT was never asked for: 3 streams subscribed, exchangeInfo and 3 snapshots. */
+    int streams = 0;
+    for (int k = 1; k <= fake_log_count(&r->fs, "sub"); k++) {
+        char *line = fake_log_line(&r->fs, "sub", k);
+        int added = 0;
+        assert_int_equal(sscanf(line, "sub %*d %*d %d", &added), 1);
+        streams += added;
+        free(line);
+    }
+    assert_int_equal(streams, 3);
+    assert_int_equal(ob_file_count(r->fs.log, "rest "), 4);
+    assert_int_equal(ob_file_count(r->fs.log, " XYZUSDT 200"), 0);
+    assert_true(ob_file_contains(r->err, "--all: 3 of the 3 symbols TRADING on spot"));
+    tr_records rs;
+    ob_read_records(r, &rs);
+    ob_check_depth(r, &rs);
+    assert_int_equal(tr_count(&rs, "depth", "XYZUSDT", NULL), 0);
+    tr_records_free(&rs);
+}
+
+/* --all=USDT keeps the TRADING symbols quoted in USDT. */
+static void test_markets_all_quote_keeps_that_quote_only(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", ALL_SCENARIO);
+    ob_write_config(r, NULL);
+    char *args[] = {"-q", "-c", r->conf, "--all=usdt", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_captured(r, (char *[]){"BTCUSDT", "ETHUSDT"}, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    char names[256];
+    summary_names(r, names, sizeof names);
+    assert_string_equal(names, "BTCUSDT ETHUSDT");
+    assert_true(
+        ob_file_contains(r->err, "--all: 2 of the 2 symbols TRADING on spot quoted in USDT"));
+}
+
+/* --all --shard 1/3, 2/3, 3/3 against the same exchange: disjoint, and together every TRADING
+ * symbol (each shard's share is the FNV-1a rule's, which test_symbol checks). */
+static void test_markets_all_shards_are_disjoint_and_complete(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT BNBUSDT XRPUSDT ADAUSDT SOLUSDT DOGEUSDT ETHBTC "
+                    "BNBBTC OFFUSDT\nstatus OFFUSDT BREAK\nrate 10\nevents 20\n");
+    ob_write_config(r, NULL);
+    char all[512] = "";
+    int total = 0;
+    for (int i = 1; i <= 3; i++) {
+        char shard[8];
+        snprintf(shard, sizeof shard, "%d/3", i);
+        char *args[] = {"-c", r->conf, "--all", "--shard", shard, NULL};
+        unlink(r->err); /* the last run's text must not pass for this one's */
+        ob_spawn(r, args, NULL);
+        ob_wait_for_text(r, r->err, "capturing ", 30); /* signals are handled from here on */
+        int st = ob_stop(r, 30);
+        if (st != 0)
+            ob_fail_with_logs(r, "--all --shard %s: exit %d", shard, st);
+        char names[256];
+        summary_names(r, names, sizeof names);
+        for (char *w = strtok(names, " "); w != NULL; w = strtok(NULL, " ")) {
+            char padded[32];
+            snprintf(padded, sizeof padded, " %s ", w);
+            if (strstr(all, padded) != NULL)
+                fail_msg("%s is in two shards", w);
+            snprintf(all + strlen(all), sizeof all - strlen(all), " %s ", w);
+            assert_true(sym_in_shard(w, (unsigned)i, 3));
+            total++;
+        }
+    }
+    assert_int_equal(total, 9);
+    assert_null(strstr(all, "OFFUSDT"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -167,6 +279,9 @@ int main(void)
         T(test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once),
         T(test_markets_spot_trades_equal_what_was_sent),
         T(test_markets_usdm_trades_equal_what_was_sent),
+        T(test_markets_all_captures_exactly_the_trading_symbols),
+        T(test_markets_all_quote_keeps_that_quote_only),
+        T(test_markets_all_shards_are_disjoint_and_complete),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
