@@ -32,6 +32,7 @@
 #include "exinfo.h"
 #include "exinfo_fetch.h"
 #include "nats.h"
+#include "relist.h"
 #include "serve.h"
 #include "serve_capture.h"
 #include "status.h"
@@ -56,9 +57,12 @@ typedef struct app {
     uint64_t lost_shown; /* records lost at the previous status line */
     time_t last_status;
     pthread_t main_thread;
-    npub *pub;       /* [nats] url: records also go to JetStream; NULL: off */
-    serve *web;      /* the live page, /metrics and /api ([serve] listen), or NULL */
-    int64_t legs_up; /* connections up (network thread) */
+    npub *pub;           /* [nats] url: records also go to JetStream; NULL: off */
+    serve *web;          /* the live page, /metrics and /api ([serve] listen), or NULL */
+    int64_t legs_up;     /* connections up (network thread) */
+    int64_t snapshot_us; /* least time between two snapshots: the sync progress estimate */
+    relist *relist;      /* --all: exchangeInfo read again every exchange_info_s; or NULL */
+    size_t joined_said;  /* new listings already said (network thread) */
 } app;
 
 static int64_t realtime_ns(void)
@@ -178,7 +182,8 @@ static void look(app *a, status_io *io, char *file, size_t file_len)
                       .refused = st.dropped_full,
                       .lost_io = st.lost_io,
                       .discarded = st.discarded,
-                      .files = st.files_opened};
+                      .files = st.files_opened,
+                      .snapshot_us = a->snapshot_us};
 }
 
 static void status_draw(app *a)
@@ -234,11 +239,33 @@ static int start_page(app *a)
     return 0;
 }
 
+/* On the feed's thread: the symbols that left the exchange end with a removed record; new
+ * ones are said once per reading that finds more. */
+static void take_relisting(app *a)
+{
+    if (a->relist == NULL)
+        return;
+    exinfo_list gone;
+    size_t joined;
+    relist_take_gone(a->relist, &gone, &joined);
+    for (size_t i = 0; i < gone.n; i++)
+        if (cap_remove(a->pipeline, gone.sym[i], "no longer TRADING", realtime_ns()) == 0)
+            con_say("%s: no longer TRADING on %s: removed", gone.sym[i],
+                    cfg_market_name(a->conf.market));
+    exinfo_free(&gone);
+    if (joined > a->joined_said) {
+        con_say("--all: %zu new symbol%s listed since the start: captured after a restart", joined,
+                joined == 1 ? "" : "s");
+        a->joined_said = joined;
+    }
+}
+
 static void on_tick(void *ctx)
 {
     app *a = ctx;
     /* An event held for the other leg is given up after about a second (at most two). */
     cap_tick(a->pipeline, realtime_ns());
+    take_relisting(a);
     publish_page(a);
     if (a->args.quiet)
         return;
@@ -448,6 +475,7 @@ static int start(app *a)
     }
     set_origin(a);
     feed_config fc = feed_options(a);
+    a->snapshot_us = brest_spacing_us(fc.market, fc.snapshot_limit);
     feed_handlers fh = {a,          on_connected, on_disconnected,
                         on_message, on_snapshot,  on_symbol_rejected,
                         on_problem, on_tick,      on_trades_conn,
@@ -499,6 +527,8 @@ static void drain(app *a, const sigset_t *set)
     }
 }
 
+static int relist_read(void *ctx, exinfo_list *out);
+
 static int run(app *a)
 {
     sigset_t set;
@@ -513,6 +543,12 @@ static int run(app *a)
         con_say("capturing %zu symbol%s from %s into %s/ (%s files)", a->args.n_symbols,
                 a->args.n_symbols == 1 ? "" : "s", a->conf.ws.host, a->conf.dir,
                 a->conf.rollover_5sec ? "5-second" : "daily");
+    if (a->args.all) {
+        exinfo_list now = {a->args.symbols, a->args.n_symbols};
+        a->relist = relist_start(&now, a->conf.exchange_info_s, relist_read, a);
+        if (a->relist == NULL)
+            con_say("--all: no thread to read exchangeInfo again: the listing stays as at start");
+    }
     pthread_t net;
     int err = pthread_create(&net, NULL, network_thread, a);
     if (err != 0) {
@@ -529,6 +565,8 @@ static int run(app *a)
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
+    relist_stop(a->relist);
+    a->relist = NULL;
     serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
         con_say("stopping: writing what was received (Ctrl-C again to stop at once)");
@@ -559,9 +597,9 @@ static int check_environment(app *a)
     return 0;
 }
 
-/* --all[=QUOTE]: the market's TRADING symbols (in QUOTE, in this shard) from exchangeInfo
- * become the symbols. Returns 0, or -1 after saying why (nothing to capture then). */
-static int all_symbols(app *a)
+/* The market's TRADING symbols (in --all's QUOTE, in this shard) from exchangeInfo into
+ * *out, and how many it lists before the shard in *listed. 0, or -1 with why in err. */
+static int read_listing(app *a, exinfo_list *out, size_t *listed, char *err, size_t errlen)
 {
     static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
                                           [CFG_MARKET_USDM] = BREST_USDM,
@@ -570,23 +608,34 @@ static int all_symbols(app *a)
                                        [CFG_MARKET_USDM] = EXINFO_USDM,
                                        [CFG_MARKET_COINM] = EXINFO_COINM};
     feed_endpoint rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1};
-    char *body, err[512];
+    char *body;
     const char *why = NULL;
     size_t len;
     if (exinfo_fetch(&rest, market[a->conf.market], a->conf.ca_file, 30, &body, &len, err,
-                     sizeof err) != 0) {
+                     errlen) != 0)
+        return -1;
+    int rc = exinfo_parse(ex[a->conf.market], body, len, a->args.quote, out, &why);
+    free(body);
+    if (rc != 0) {
+        snprintf(err, errlen, "exchangeInfo from %s: %s", a->conf.rest.host, why);
+        return -1;
+    }
+    *listed = out->n;
+    exinfo_shard(out, a->args.shard_i, a->args.shard_n);
+    return 0;
+}
+
+/* --all[=QUOTE]: the listing at start becomes the symbols. Returns 0, or -1 after saying why
+ * (nothing to capture then). */
+static int all_symbols(app *a)
+{
+    exinfo_list l;
+    size_t listed;
+    char err[512];
+    if (read_listing(a, &l, &listed, err, sizeof err) != 0) {
         con_say("--all: %s", err);
         return -1;
     }
-    exinfo_list l;
-    int rc = exinfo_parse(ex[a->conf.market], body, len, a->args.quote, &l, &why);
-    free(body);
-    if (rc != 0) {
-        con_say("--all: exchangeInfo from %s: %s", a->conf.rest.host, why);
-        return -1;
-    }
-    size_t listed = l.n;
-    exinfo_shard(&l, a->args.shard_i, a->args.shard_n);
     if (l.n == 0) {
         con_say("--all: %zu symbol%s TRADING on %s%s%s, none of them in this shard", listed,
                 listed == 1 ? "" : "s", cfg_market_name(a->conf.market),
@@ -599,6 +648,19 @@ static int all_symbols(app *a)
     a->args.n_symbols = l.n;
     con_say("--all: %zu of the %zu symbols TRADING on %s%s%s", l.n, listed,
             cfg_market_name(a->conf.market), a->args.quote[0] ? " quoted in " : "", a->args.quote);
+    return 0;
+}
+
+/* The re-reading thread's reading (relist.h); a failure is said and the last listing kept. */
+static int relist_read(void *ctx, exinfo_list *out)
+{
+    app *a = ctx;
+    size_t listed;
+    char err[512];
+    if (read_listing(a, out, &listed, err, sizeof err) != 0) {
+        con_say("--all: reading exchangeInfo again: %s (kept the last listing)", err);
+        return -1;
+    }
     return 0;
 }
 

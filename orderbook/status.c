@@ -109,6 +109,28 @@ static int by_rate(const void *a, const void *b)
     return x->i < y->i ? -1 : (x->i > y->i);
 }
 
+size_t status_progress(char *out, size_t out_len, const cap_symbol_view *v, size_t n,
+                       int64_t snapshot_us)
+{
+    size_t synced = 0, syncing = 0;
+    for (size_t i = 0; i < n; i++) {
+        synced += v[i].state == CAP_SYNCED;
+        syncing += v[i].state == CAP_SYNCING;
+    }
+    if (out_len > 0)
+        out[0] = '\0';
+    if (syncing == 0 || snapshot_us <= 0 || out_len == 0)
+        return 0;
+    int64_t left_s = (int64_t)syncing * snapshot_us / 1000000;
+    int k;
+    if (left_s < 60)
+        k = snprintf(out, out_len, "synced %zu/%zu, <1 min left", synced, n);
+    else
+        k = snprintf(out, out_len, "synced %zu/%zu, ~%lld min left", synced, n,
+                     (long long)((left_s + 59) / 60));
+    return k < 0 ? 0 : (size_t)k < out_len ? (size_t)k : out_len - 1;
+}
+
 static void totals_segment(line *l, const cap_symbol_view *v, const double *rates, size_t n)
 {
     size_t count[4] = {0};
@@ -187,6 +209,9 @@ size_t status_line(char *out, size_t out_len, const cap_symbol_view *v, const do
     } else {
         size_t before = l.len;
         totals_segment(&l, v, rates, n);
+        char progress[96];
+        if (status_progress(progress, sizeof progress, v, n, io->snapshot_us) > 0)
+            put(&l, "; %s", progress);
         size_t used = l.len - before;
         ranked *r = malloc(n * sizeof *r);
         if (r != NULL) {

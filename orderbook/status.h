@@ -14,15 +14,25 @@
 
 /* What the files got, from alog's counters. */
 typedef struct status_io {
-    const char *dir;    /* the log directory */
-    const char *file;   /* the file being written now (a path), or NULL */
-    uint64_t written;   /* lines complete in a file */
-    uint64_t refused;   /* refused: queue full */
-    uint64_t lost_io;   /* accepted, then lost to an I/O error */
-    uint64_t discarded; /* accepted, then dropped by a stop at once */
-    uint64_t files;     /* files opened */
-    int losing;         /* the status line: records were lost since the previous one */
+    const char *dir;     /* the log directory */
+    const char *file;    /* the file being written now (a path), or NULL */
+    uint64_t written;    /* lines complete in a file */
+    uint64_t refused;    /* refused: queue full */
+    uint64_t lost_io;    /* accepted, then lost to an I/O error */
+    uint64_t discarded;  /* accepted, then dropped by a stop at once */
+    uint64_t files;      /* files opened */
+    int losing;          /* the status line: records were lost since the previous one */
+    int64_t snapshot_us; /* the least time between two snapshot requests; 0: no estimate */
 } status_io;
+
+/*
+ * How far the initial sync has come, for many symbols: "synced 412/1503, ~6 min left" into
+ * out (NUL-terminated; returns the length), the time left being one snapshot every
+ * snapshot_us for each symbol still syncing ("<1 min left" under a minute). Nothing (0) when
+ * no symbol is syncing or snapshot_us is 0. Pure.
+ */
+size_t status_progress(char *out, size_t out_len, const cap_symbol_view *v, size_t n,
+                       int64_t snapshot_us);
 
 /* Records that did not reach the files, for whatever reason. */
 uint64_t status_lost(const status_io *io);

@@ -508,6 +508,32 @@ static void test_capture_two_legs_merge_and_resync_only_when_both_are_down(void 
     log_free(l);
 }
 
+/* A symbol that leaves ends with a removed record and is ignored from then on. */
+static void test_capture_removed_symbol_ends_with_a_record_and_is_ignored(void **state)
+{
+    (void)state;
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const char *syms[] = {"BTCUSDT", "XYZUSDT"};
+    cap *c = cap_create(syms, 2, 1, CAP_RECORD_BOOK, 1, &sink);
+    assert_int_equal(cap_remove(c, "XYZUSDT", "no longer TRADING", 3000000000LL), 0);
+    assert_int_equal(cap_remove(c, "XYZUSDT", "again", 0), -1);
+    assert_int_equal(cap_remove(c, "NOPE", "x", 0), -1);
+    cap_on_connected(c, syms, 2, 0);
+    assert_int_equal(l->n_wanted, 1); /* only BTCUSDT's snapshot */
+    message(c, "{\"stream\":\"xyzusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,"
+               "\"s\":\"XYZUSDT\",\"U\":11,\"u\":12,\"b\":[[\"1.5\",\"2\"]],\"a\":[]}}");
+    assert_int_equal(l->n, 2);
+    assert_string_equal(l->lines[0],
+                        "{\"ts\":\"1970-01-01T00:00:03.000000Z\",\"event\":\"removed\","
+                        "\"s\":\"XYZUSDT\",\"reason\":\"no longer TRADING\"}");
+    cap_symbol_view v;
+    assert_int_equal(cap_symbol_view_get(c, 1, &v), 0);
+    assert_int_equal(v.state, CAP_REJECTED);
+    cap_destroy(c);
+    log_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_capture_replay_of_real_binance_data_matches_reference),
         cmocka_unit_test(test_capture_futures_origin_applies_pu_rule_and_names_the_connection),
         cmocka_unit_test(test_capture_trades_of_captured_symbols_are_recorded),
+        cmocka_unit_test(test_capture_removed_symbol_ends_with_a_record_and_is_ignored),
         cmocka_unit_test(test_capture_two_legs_merge_and_resync_only_when_both_are_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,8 +141,8 @@ static void test_config_every_key_refuses_a_bad_value_in_its_words(void **state)
 static void test_config_examples_load(void **state)
 {
     (void)state;
-    const char *ex[] = {"daily-utc.conf", "raw-capture.conf", "binance-us.conf", "usdm.conf",
-                        "coinm.conf",     "all-spot-usdt.conf"};
+    const char *ex[] = {"daily-utc.conf", "raw-capture.conf", "binance-us.conf",
+                        "usdm.conf",      "coinm.conf",       "all-spot-usdt.conf"};
     for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
         char p[PATH_MAX], err[512];
         snprintf(p, sizeof p, "%s/config/examples/%s", DEPTHLOG_SOURCE_DIR, ex[i]);
@@ -228,7 +228,7 @@ static void test_config_unknown_key_lists_the_keys_of_its_section(void **state)
     assert_error("[binance]\n\ncolour = red\n",
                  "3: [binance] colour: unknown key (allowed: market, ws_url, rest_url, speed_ms, "
                  "snapshot_limit, ca_file, legs, ws_url_b, max_connection_age_s, ping_s, "
-                 "hangup_s, trades)");
+                 "hangup_s, trades, exchange_info_s)");
     assert_error("[nats]\nsubject = x\n",
                  "2: [nats] subject: unknown key (allowed: url, stream, subject_prefix, "
                  "replicas, durable)");

@@ -266,6 +266,39 @@ static void test_status_summary_json_is_one_line_in_the_contract_format(void **s
     free(m.text);
 }
 
+/* Many symbols starting: how many are synced and, one snapshot per spacing for each still
+ * syncing, about how long the rest takes. */
+static void test_status_progress_estimates_the_initial_sync(void **state)
+{
+    (void)state;
+    enum { N = 1503 };
+    static cap_symbol_view v[N];
+    static double r[N];
+    for (size_t i = 0; i < N; i++)
+        v[i] = view("S", i < 412 ? CAP_SYNCED : CAP_SYNCING, 0, 0);
+    char out[128];
+    /* 1091 syncing, one every 312.5 ms (spot at 100 levels): 341 s, ~6 min. */
+    assert_int_equal(status_progress(out, sizeof out, v, N, 312500),
+                     strlen("synced 412/1503, ~6 min left"));
+    assert_string_equal(out, "synced 412/1503, ~6 min left");
+    assert_int_equal(status_progress(out, sizeof out, v, N, 10000), strlen(out));
+    assert_string_equal(out, "synced 412/1503, <1 min left");
+    assert_int_equal(status_progress(out, sizeof out, v, N, 0), 0);
+    assert_string_equal(out, "");
+    for (size_t i = 0; i < N; i++)
+        v[i].state = i < 1500 ? CAP_SYNCED : CAP_DOWN;
+    assert_int_equal(status_progress(out, sizeof out, v, N, 312500), 0);
+    /* On the status line, after the totals. */
+    for (size_t i = 0; i < N; i++)
+        v[i].state = i < 412 ? CAP_SYNCED : CAP_SYNCING;
+    status_io io = io_of(0, 0, 0);
+    io.snapshot_us = 312500;
+    char line[4096];
+    status_line(line, sizeof line, v, r, N, &io, 0);
+    assert_non_null(strstr(line, "1503 symbols: 412 synced, 1091 syncing, 0 down, 0 rejected, "
+                                 "0 ev/s; synced 412/1503, ~6 min left"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_status_summary_says_first_that_records_were_lost),
         cmocka_unit_test(test_status_summary_of_thousands_is_totals_then_news),
         cmocka_unit_test(test_status_summary_json_is_one_line_in_the_contract_format),
+        cmocka_unit_test(test_status_progress_estimates_the_initial_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

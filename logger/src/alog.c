@@ -176,7 +176,7 @@ void alog__barrier_all(alog *lg)
 /* A lane of this thread for `lg`, owned from now on: one this thread already has, one that
  * an exited thread gave back, or a new one (the only allocation of the write path: once per
  * thread and logger). NULL with *rc ALOG_ESTOPPED or ALOG_EFULL (no memory). */
-static alog__lane *lane_slow(alog *lg, int *rc)
+static __attribute__((noinline, cold)) alog__lane *lane_slow(alog *lg, int *rc)
 {
     alog__lane **link = &tls.owned;
     while (*link != NULL) {
@@ -241,7 +241,7 @@ static void wait_for_room(alog *lg)
     pthread_mutex_unlock(&lg->lock);
 }
 
-static int refused(alog *lg, int rc)
+static __attribute__((noinline, cold)) int refused(alog *lg, int rc)
 {
     atomic_fetch_add_explicit(rc == ALOG_EFULL ? &lg->dropped_full : &lg->dropped_stopped, 1,
                               memory_order_relaxed);
@@ -281,6 +281,30 @@ static inline void leave(alog *lg, alog__lane *ln)
         alog__writer_wake(lg);
 }
 
+/* The lane is full (inside enter()): refuse, or wait for room when block_when_full. Out of
+ * line, so the common path keeps its registers. */
+static __attribute__((noinline, cold)) int reserve_full(alog *lg, alog__lane *ln, size_t len,
+                                                        int64_t stamp, uint32_t flags,
+                                                        alog__lane **lnp, alog__rec **rp)
+{
+    alog__rec *r;
+    do {
+        if (!lg->block_when_full) {
+            atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+            return refused(lg, ALOG_EFULL);
+        }
+        /* Out of the write while waiting, so a stop never waits for this thread. */
+        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+        wait_for_room(lg);
+        int rc = enter(lg, ln);
+        if (rc != ALOG_OK)
+            return rc;
+    } while ((r = alog__lane_reserve(ln, len, stamp, flags)) == NULL);
+    *lnp = ln;
+    *rp = r;
+    return ALOG_OK;
+}
+
 /* Reserve a record of `len` bytes in this thread's lane, inside enter(): on ALOG_OK the
  * caller fills it, commits it and calls leave(). */
 static inline int reserve(alog *lg, size_t len, int64_t stamp, uint32_t flags, alog__lane **lnp,
@@ -295,18 +319,9 @@ static inline int reserve(alog *lg, size_t len, int64_t stamp, uint32_t flags, a
     int rc = enter(lg, ln);
     if (rc != ALOG_OK)
         return rc;
-    alog__rec *r;
-    while ((r = alog__lane_reserve(ln, len, stamp, flags)) == NULL) {
-        if (!lg->block_when_full) {
-            atomic_store_explicit(&ln->in_write, 0, memory_order_release);
-            return refused(lg, ALOG_EFULL);
-        }
-        /* Out of the write while waiting, so a stop never waits for this thread. */
-        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
-        wait_for_room(lg);
-        if ((rc = enter(lg, ln)) != ALOG_OK)
-            return rc;
-    }
+    alog__rec *r = alog__lane_reserve(ln, len, stamp, flags);
+    if (__builtin_expect(r == NULL, 0))
+        return reserve_full(lg, ln, len, stamp, flags, lnp, rp);
     *lnp = ln;
     *rp = r;
     return ALOG_OK;

@@ -31,13 +31,14 @@ static struct {
     _Atomic uint64_t base_tsc; /* TSC at base_ns */
     _Atomic int64_t base_ns;   /* real time at base_tsc */
     _Atomic uint64_t mult;     /* ns per tick << MULT_SHIFT */
-    atomic_int use_tsc;        /* 0: fall back to clock_gettime */
     uint64_t first_tsc;        /* first calibration point: the frequency is measured */
     int64_t first_ns;          /* over the longest baseline available */
     pthread_mutex_t resync_lock;
 } clk = {.resync_lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+atomic_int alog__clock_tsc; /* 1 once the TSC is calibrated: producers read it */
 
 static int64_t realtime_ns(void)
 {
@@ -124,7 +125,7 @@ static void clock_setup(void)
     clk.first_tsc = tsc0;
     clk.first_ns = ns0;
     publish(tsc1, ns1, mult);
-    atomic_store_explicit(&clk.use_tsc, 1, memory_order_release);
+    atomic_store_explicit(&alog__clock_tsc, 1, memory_order_release);
 }
 
 void alog__clock_init(void)
@@ -132,16 +133,14 @@ void alog__clock_init(void)
     pthread_once(&clock_once, clock_setup);
 }
 
-uint64_t alog__clock_ticks(void)
+uint64_t alog__clock_ticks_fallback(void)
 {
-    if (!atomic_load_explicit(&clk.use_tsc, memory_order_relaxed))
-        return (uint64_t)realtime_ns();
-    return read_tsc();
+    return (uint64_t)realtime_ns();
 }
 
 int64_t alog__clock_ticks_to_ns(uint64_t tsc)
 {
-    if (!atomic_load_explicit(&clk.use_tsc, memory_order_acquire))
+    if (!atomic_load_explicit(&alog__clock_tsc, memory_order_acquire))
         return (int64_t)tsc;
     for (;;) {
         uint32_t s1 = atomic_load_explicit(&clk.seq, memory_order_acquire);
@@ -167,7 +166,7 @@ int64_t alog__clock_now(void)
 
 void alog__clock_resync(void)
 {
-    if (!atomic_load_explicit(&clk.use_tsc, memory_order_acquire))
+    if (!atomic_load_explicit(&alog__clock_tsc, memory_order_acquire))
         return;
     /* One re-sync at a time is enough: another logger's writer may be doing it now. */
     if (pthread_mutex_trylock(&clk.resync_lock) != 0)

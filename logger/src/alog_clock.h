@@ -2,7 +2,12 @@
 #ifndef ALOG_CLOCK_H
 #define ALOG_CLOCK_H
 
+#include <stdatomic.h>
 #include <stdint.h>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 /*
  * Prepare the process-wide clock: detect an invariant TSC and calibrate it against
@@ -15,12 +20,26 @@ void alog__clock_init(void);
  * no system call on the TSC path. Any thread, after alog__clock_init. */
 int64_t alog__clock_now(void);
 
+/* 1 once the TSC is calibrated and used (set by alog__clock_init). */
+extern atomic_int alog__clock_tsc;
+
+/* clock_gettime(CLOCK_REALTIME) in ns: the reading when there is no usable TSC. */
+uint64_t alog__clock_ticks_fallback(void);
+
 /*
  * The raw reading behind alog__clock_now: TSC ticks, or ns when there is no usable TSC.
  * Cheaper than alog__clock_now (no calibration to read), so producers stamp lines with it
- * and the writer converts. Any thread, after alog__clock_init.
+ * and the writer converts. Inline: it is on every write call. Any thread, after
+ * alog__clock_init.
  */
-uint64_t alog__clock_ticks(void);
+static inline uint64_t alog__clock_ticks(void)
+{
+#if defined(__x86_64__)
+    if (atomic_load_explicit(&alog__clock_tsc, memory_order_relaxed))
+        return __rdtsc();
+#endif
+    return alog__clock_ticks_fallback();
+}
 
 /* ns since the Unix epoch of a reading of alog__clock_ticks taken recently (the current
  * calibration is applied; readings older than the last re-sync are off by its correction). */

@@ -51,6 +51,7 @@ typedef struct cfg {
     unsigned ping_s;               /* client ping after this much silence; < hangup_s */
     unsigned hangup_s;             /* no valid traffic this long: replace the connection */
     int trades;                    /* 1: also record trades */
+    unsigned exchange_info_s;      /* --all: read exchangeInfo again this often */
     /* [book] */
     unsigned depth;         /* levels per side in records */
     cap_record_mode record; /* book | raw | both */

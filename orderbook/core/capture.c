@@ -150,6 +150,16 @@ void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
     snprintf(c->url, sizeof c->url, "%s", url);
 }
 
+int cap_remove(cap *c, const char *symbol, const char *reason, int64_t now_ns)
+{
+    sync_symbol *s = find(c, symbol);
+    if (s == NULL || sync_get_state(s) == SYNC_REJECTED)
+        return -1;
+    sync_rejected(s);
+    emit(c, now_ns, rec_removed(&c->rec, now_ns, symbol, reason));
+    return 0;
+}
+
 void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int64_t now_ns)
 {
     const char *market = c->market[0] != '\0' ? c->market : NULL;
@@ -159,8 +169,8 @@ void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int
         emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, market, "a", reason));
 }
 
-void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols,
-                          size_t n, int64_t now_ns)
+void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols, size_t n,
+                          int64_t now_ns)
 {
     char name[2] = {leg, '\0'};
     if (c->market[0] != '\0')

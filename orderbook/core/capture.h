@@ -66,8 +66,8 @@ void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int
  * id (legs.h). Its book starts with the first connection that carries it, and is dropped
  * (a resync "disconnect") only when the last one goes down.
  */
-void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols,
-                          size_t n, int64_t now_ns);
+void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols, size_t n,
+                          int64_t now_ns);
 void cap_on_leg_disconnected(cap *c, char leg, const char *reason, const char *const *symbols,
                              size_t n, int64_t now_ns);
 
@@ -85,6 +85,11 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns);
 
 /* A snapshot body of `symbol` (HTTP 200) received at recv_ns. */
 void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, int64_t recv_ns);
+
+/* `symbol` leaves the capture (e.g. no longer TRADING on the exchange): a `removed` record
+ * with `reason`, its book dropped, and from now on it is ignored and shown as CAP_REJECTED.
+ * Returns 0, or -1 when it is not one of the pipeline's symbols or has gone already. */
+int cap_remove(cap *c, const char *symbol, const char *reason, int64_t now_ns);
 
 /* Binance rejected `symbol` (its snapshot can never be had): stop asking, drop its book, and
  * show it as rejected from now on. */

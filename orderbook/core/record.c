@@ -232,6 +232,15 @@ size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *rea
     return end(w);
 }
 
+size_t rec_removed(rec_writer *w, int64_t ns, const char *symbol, const char *reason)
+{
+    begin(w, ns, "removed");
+    put_symbol(w, symbol);
+    puts_(w, ",\"reason\":");
+    put_str(w, reason, strlen(reason));
+    return end(w);
+}
+
 size_t rec_trade(rec_writer *w, int64_t ns, const trade_event *t)
 {
     begin(w, ns, "trade");

@@ -36,6 +36,8 @@ size_t rec_resync(rec_writer *w, int64_t ns, const char *symbol, const char *rea
 /* {"ts":..,"event":"trade","s":..,"E":..,"T":..,"t":id,"p":"..","q":"..","m":bool}: the
  * id is spot's "t" or futures' "a"; price and quantity exactly as received. */
 size_t rec_trade(rec_writer *w, int64_t ns, const trade_event *t);
+/* {"ts":..,"event":"removed","s":..,"reason":".."}: the symbol is captured no more. */
+size_t rec_removed(rec_writer *w, int64_t ns, const char *symbol, const char *reason);
 size_t rec_connected(rec_writer *w, int64_t ns);
 size_t rec_disconnected(rec_writer *w, int64_t ns, const char *reason);
 /* The same naming the connection: its market ("spot", "usdm", "coinm"), leg ("a", "b") and

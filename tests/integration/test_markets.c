@@ -271,6 +271,42 @@ static void test_markets_all_shards_are_disjoint_and_complete(void **state)
     assert_null(strstr(all, "OFFUSDT"));
 }
 
+/* With --all, a symbol delisted while orderbook runs ends with one removed record (at the
+ * next reading of exchangeInfo) and nothing after it; the others go on. */
+static void test_markets_all_delisted_symbol_ends_with_removed(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\ndelist ETHUSDT 2\nrate 20\nevents 120\n");
+    ob_write_config(r, "binance.exchange_info_s = 1", NULL);
+    char *args[] = {"-q", "-c", r->conf, "--all", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_for_records(r, "removed", "ETHUSDT", 1, 30);
+    ob_wait_captured(r, (char *[]){"BTCUSDT"}, 1, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_true(ob_file_contains(r->err, "ETHUSDT: no longer TRADING on spot: removed"));
+    assert_int_equal(records_with(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\",\"reason\":"
+                                     "\"no longer TRADING\"}"),
+                     1);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    ob_check_depth(r, &rs);
+    assert_int_equal(tr_count(&rs, "removed", NULL, NULL), 1);
+    int gone = 0;
+    for (size_t i = 0; i < rs.n; i++) {
+        const tr_record *x = &rs.r[i];
+        if (strcmp(x->s, "ETHUSDT") != 0)
+            continue;
+        if (strcmp(x->event, "removed") == 0)
+            gone = 1;
+        else if (gone)
+            fail_msg("ETHUSDT %s record after its removed record", x->event);
+    }
+    assert_true(gone);
+    assert_true(tr_count(&rs, "depth", "ETHUSDT", NULL) > 0); /* captured before it left */
+    tr_records_free(&rs);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -282,6 +318,7 @@ int main(void)
         T(test_markets_all_captures_exactly_the_trading_symbols),
         T(test_markets_all_quote_keeps_that_quote_only),
         T(test_markets_all_shards_are_disjoint_and_complete),
+        T(test_markets_all_delisted_symbol_ends_with_removed),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
