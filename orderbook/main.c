@@ -183,7 +183,10 @@ static void look(app *a, status_io *io, char *file, size_t file_len)
                       .lost_io = st.lost_io,
                       .discarded = st.discarded,
                       .files = st.files_opened,
-                      .snapshot_us = a->snapshot_us};
+                      .snapshot_us = a->snapshot_us,
+                      .legs_up = a->legs_up,
+                      .legs_total = (int64_t)(a->conf.legs == 2 ? 2 : 1) *
+                                    (int64_t)((n + STREAMS_PER_CONN - 1) / STREAMS_PER_CONN)};
 }
 
 static void status_draw(app *a)
@@ -393,6 +396,7 @@ static feed_config feed_options(const app *a)
                       .hangup_s = a->conf.hangup_s,
                       .trades = a->conf.trades,
                       .legs = a->conf.legs,
+                      .max_age_s = a->conf.max_connection_age_s,
                       .ws_b = {a->conf.ws_b.host, a->conf.ws_b.port, a->conf.ws_b.path, 1},
                       .symbols = a->symbols,
                       .n_symbols = a->args.n_symbols};

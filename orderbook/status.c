@@ -194,7 +194,10 @@ size_t status_line(char *out, size_t out_len, const cap_symbol_view *v, const do
     /* On a terminal (a width) the file's name alone: the directory was said at the start. */
     const char *file = io->file ? io->file : io->dir;
     const char *slash = width > 0 && io->file ? strrchr(file, '/') : NULL;
-    put(&t, " | %s | drops %llu", slash ? slash + 1 : file, (unsigned long long)lost);
+    put(&t, " | %s", slash ? slash + 1 : file);
+    if (io->legs_total > 0)
+        put(&t, " | legs %lld/%lld", (long long)io->legs_up, (long long)io->legs_total);
+    put(&t, " | drops %llu", (unsigned long long)lost);
     size_t budget = 0;
     if (width > 0)
         budget = width > l.len + t.len ? width - l.len - t.len : 1;

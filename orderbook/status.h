@@ -23,6 +23,8 @@ typedef struct status_io {
     uint64_t files;      /* files opened */
     int losing;          /* the status line: records were lost since the previous one */
     int64_t snapshot_us; /* the least time between two snapshot requests; 0: no estimate */
+    int64_t legs_up;     /* depth connections up (more than legs_total while one is replaced) */
+    int64_t legs_total;  /* depth connections wanted (legs x groups); 0: not shown */
 } status_io;
 
 /*
@@ -60,7 +62,8 @@ void status_meter_update(status_meter *m, const cap_symbol_view *v, size_t n, in
  * columns when width > 0. Lost records come first so that no cut hides them ("RECORDS BEING
  * LOST" while io->losing, else "RECORDS LOST"); then each
  * symbol (or, for more than STATUS_FEW, the totals by state and the busiest ones that fit),
- * the file being written and "drops N". Returns the length.
+ * the file being written, "legs U/T" (depth connections up of those wanted, when legs_total
+ * is set) and "drops N". Returns the length.
  */
 size_t status_line(char *out, size_t out_len, const cap_symbol_view *v, const double *rates,
                    size_t n, const status_io *io, size_t width);

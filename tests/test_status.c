@@ -299,11 +299,28 @@ static void test_status_progress_estimates_the_initial_sync(void **state)
                                  "0 ev/s; synced 412/1503, ~6 min left"));
 }
 
+static void test_status_line_shows_legs_up_of_wanted(void **state)
+{
+    (void)state;
+    cap_symbol_view v[1] = {view("BTCUSDT", CAP_SYNCED, 1, 0)};
+    double r[1] = {5};
+    status_io io = io_of(0, 0, 0);
+    io.legs_up = 1;
+    io.legs_total = 2;
+    char out[1024];
+    status_line(out, sizeof out, v, r, 1, &io, 0);
+    assert_non_null(strstr(out, "logs/2026112323595.txt | legs 1/2 | drops 0"));
+    /* On a narrow terminal the legs stay with the file and the drops. */
+    status_line(out, sizeof out, v, r, 1, &io, 60);
+    assert_string_equal(out, "BTCUSDT 5 ev/s | 2026112323595.txt | legs 1/2 | drops 0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_meter_rates_between_looks),
         cmocka_unit_test(test_status_line_few_symbols_one_by_one),
+        cmocka_unit_test(test_status_line_shows_legs_up_of_wanted),
         cmocka_unit_test(test_status_line_cut_to_width_keeps_file_and_drops),
         cmocka_unit_test(test_status_line_says_first_that_records_are_lost),
         cmocka_unit_test(test_status_line_many_symbols_totals_and_busiest),

@@ -47,7 +47,7 @@ typedef struct cfg {
     char ca_file[PATH_MAX];        /* "" = none; else a readable file of PEM certificates */
     unsigned legs;                 /* 1 | 2: connections per depth stream */
     url_parts ws_b;                /* ws_url_b, or ws when empty */
-    unsigned max_connection_age_s; /* replace a connection this old (not yet used) */
+    unsigned max_connection_age_s; /* replace a connection this old, make-before-break */
     unsigned ping_s;               /* client ping after this much silence; < hangup_s */
     unsigned hangup_s;             /* no valid traffic this long: replace the connection */
     int trades;                    /* 1: also record trades */

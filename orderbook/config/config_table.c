@@ -148,6 +148,7 @@ static const cfg_key keys[] = {
      .unit = "seconds",
      .rule = {1, CONNECTION_AGE_MAX, NULL},
      FIELD(max_connection_age_s),
+     .used = 1,
      .doc = "a connection this old is replaced make-before-break"},
     {.section = "binance",
      .name = "ping_s",

@@ -18,6 +18,8 @@
 #define HOST_MAX      256
 #define PATH_MAX_LEN  512
 #define CLOSE_WAIT_US 2000000 /* at stop, how long the close handshakes may take */
+#define MBB_CHECK_US  200000  /* how often connections are looked at for replacing */
+#define MBB_GRACE_US  1000000 /* a replacement delivers this long before the old one closes */
 
 /* What a depth connection's events need: its feed and its leg. */
 typedef struct feed_leg {
@@ -49,6 +51,15 @@ struct feed {
     rest_client *rest;
     lws_sorted_usec_list_t tick;
     struct lws_protocols protocols[4]; /* lws keeps a pointer to the list */
+    /* Make-before-break: one replacement at a time in the whole feed, so the two legs of a
+     * stream are never replaced together. */
+    lws_sorted_usec_list_t mbb_check;
+    ws_conn *fresh;        /* the replacement being brought up, or NULL */
+    size_t fresh_for;      /* conns[fresh_for] is the one it replaces */
+    int64_t fresh_ready;   /* when it was first seen delivering (0: not yet) */
+    char fresh_why[64];    /* the old one's disconnected reason */
+    ws_conn **spares;      /* connections not in conns: replacements, then the replaced */
+    size_t n_spares;
 };
 
 static int64_t now_us(void)
@@ -106,6 +117,74 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
     if (f->h.on_tick != NULL)
         f->h.on_tick(f->h.ctx);
     lws_sul_schedule(f->ctx, 0, &f->tick, tick_cb, LWS_US_PER_SEC);
+}
+
+/* ---- make-before-break ---- */
+
+static int is_depth_conn(const feed *f, size_t i)
+{
+    return i < f->first_trades || i >= f->first_b;
+}
+
+/* Start replacing conns[i]: its clone opens and subscribes while it goes on. */
+static void mbb_start(feed *f, size_t i, const char *why)
+{
+    ws_conn **sp = realloc(f->spares, (f->n_spares + 1) * sizeof *sp);
+    if (sp == NULL)
+        return;
+    f->spares = sp;
+    ws_conn *fresh = ws_conn_clone(f->conns[i], ((uint32_t)now_us() ^ (uint32_t)i) | 1u);
+    if (fresh == NULL)
+        return;
+    f->spares[f->n_spares++] = fresh;
+    f->fresh = fresh;
+    f->fresh_for = i;
+    f->fresh_ready = 0;
+    snprintf(f->fresh_why, sizeof f->fresh_why, "%s", why);
+    ws_conn_open(fresh);
+}
+
+/* The replacement delivers: it takes the old one's place, and the old one closes. */
+static void mbb_finish(feed *f)
+{
+    ws_conn *old = f->conns[f->fresh_for];
+    f->conns[f->fresh_for] = f->fresh;
+    for (size_t k = 0; k < f->n_spares; k++)
+        if (f->spares[k] == f->fresh)
+            f->spares[k] = old;
+    f->fresh = NULL;
+    ws_conn_retire(old, f->fresh_why);
+}
+
+static void mbb_cb(lws_sorted_usec_list_t *sul)
+{
+    feed *f = lws_container_of(sul, feed, mbb_check);
+    if (f->stopping)
+        return;
+    int64_t now = now_us();
+    if (f->fresh != NULL) {
+        if (!ws_conn_delivering(f->fresh))
+            f->fresh_ready = 0;
+        else if (f->fresh_ready == 0)
+            f->fresh_ready = now;
+        else if (now - f->fresh_ready >= MBB_GRACE_US)
+            mbb_finish(f);
+    } else {
+        int64_t max_age = (int64_t)f->cfg.max_age_s * 1000000;
+        for (size_t i = 0; i < f->n_conns; i++) {
+            if (!is_depth_conn(f, i))
+                continue; /* trades: no merge would drop the overlap's duplicates */
+            if (ws_conn_shutdown_seen(f->conns[i])) {
+                mbb_start(f, i, "replaced: serverShutdown");
+                break;
+            }
+            if (max_age > 0 && ws_conn_age_us(f->conns[i], now) >= max_age) {
+                mbb_start(f, i, "replaced: max_connection_age_s");
+                break;
+            }
+        }
+    }
+    lws_sul_schedule(f->ctx, 0, &f->mbb_check, mbb_cb, MBB_CHECK_US);
 }
 
 static int copy_endpoints(feed *f, const feed_config *cfg)
@@ -226,8 +305,8 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
     info.user = f;
     /* The handshake request is built in this buffer. */
     info.pt_serv_buf_size = (unsigned)(longest + 8192 > 32768 ? longest + 8192 : 32768);
-    /* The connections, two snapshot requests, and lws's own. */
-    info.fd_limit_per_thread = (unsigned)(1 + n_conns + 2 + 4);
+    /* The connections, two snapshot requests, lws's own, and a make-before-break. */
+    info.fd_limit_per_thread = (unsigned)(1 + n_conns + 2 + 4 + 2); /* +2: a replacement */
     return lws_create_context(&info);
 }
 
@@ -369,6 +448,9 @@ static int all_closed(const feed *f)
     for (size_t i = 0; i < f->n_conns; i++)
         if (!ws_conn_closed(f->conns[i]))
             return 0;
+    for (size_t i = 0; i < f->n_spares; i++)
+        if (!ws_conn_closed(f->spares[i]))
+            return 0;
     return 1;
 }
 
@@ -382,8 +464,11 @@ static void close_all(feed *f)
 {
     rest_client_stop(f->rest);
     lws_sul_cancel(&f->tick);
+    lws_sul_cancel(&f->mbb_check);
     for (size_t i = 0; i < f->n_conns; i++)
         ws_conn_close(f->conns[i]);
+    for (size_t i = 0; i < f->n_spares; i++)
+        ws_conn_close(f->spares[i]);
     int64_t deadline = now_us() + CLOSE_WAIT_US;
     while (!all_closed(f) && now_us() < deadline) {
         lws_sul_schedule(f->ctx, 0, &f->tick, wake_cb, 100 * LWS_US_PER_MS);
@@ -398,6 +483,7 @@ int feed_run(feed *f)
     for (size_t i = 0; i < f->n_conns; i++)
         ws_conn_open(f->conns[i]);
     lws_sul_schedule(f->ctx, 0, &f->tick, tick_cb, LWS_US_PER_SEC);
+    lws_sul_schedule(f->ctx, 0, &f->mbb_check, mbb_cb, MBB_CHECK_US);
     while (!atomic_load(&f->stop)) {
         if (lws_service(f->ctx, 0) < 0)
             break;
@@ -425,10 +511,15 @@ void feed_destroy(feed *f)
             rest_client_stop(f->rest);
         for (size_t i = 0; i < f->n_conns; i++)
             ws_conn_close(f->conns[i]);
+        for (size_t i = 0; i < f->n_spares; i++)
+            ws_conn_close(f->spares[i]);
         lws_context_destroy(f->ctx); /* closes whatever is still open */
     }
     for (size_t i = 0; f->conns != NULL && i < f->n_conns; i++)
         ws_conn_destroy(f->conns[i]);
+    for (size_t i = 0; i < f->n_spares; i++)
+        ws_conn_destroy(f->spares[i]);
+    free(f->spares);
     rest_client_destroy(f->rest);
     free(f->conns);
     free(f->trades_path);

@@ -33,6 +33,8 @@ typedef struct feed_config {
     int trades;        /* 1: also the symbols' trade streams, on connections of their own */
     unsigned legs;     /* 0, 1: each depth stream on one connection; 2: also on one to ws_b */
     feed_endpoint ws_b; /* legs = 2: the second leg's endpoint; host NULL: the same as ws */
+    unsigned max_age_s; /* 0: never; a depth connection up this long is replaced make-before-
+                         * break, as is one that receives serverShutdown */
 } feed_config;
 
 typedef struct feed_handlers {

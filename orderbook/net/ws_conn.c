@@ -42,6 +42,9 @@ struct ws_conn {
     char verify_error[200]; /* the certificate problem of the handshake in progress */
     lws_sorted_usec_list_t retry;
     lws_sorted_usec_list_t sub_timer; /* pacing SUBSCRIBEs, then waiting for answers */
+    int64_t up_since_us;    /* monotonic: when it last came up (0: not up) */
+    uint64_t messages;      /* market messages since it last came up */
+    int shutdown_seen;      /* a serverShutdown came on it since it last came up */
 };
 
 static int64_t now_us(void)
@@ -171,6 +174,9 @@ static void established(ws_conn *c, struct lws *wsi)
     if (c->closing)
         return;
     c->up = 1;
+    c->up_since_us = now_us();
+    c->messages = 0;
+    c->shutdown_seen = 0;
     c->ev.up(c->ev.ctx, c->symbols, c->n);
 }
 
@@ -282,10 +288,15 @@ static int receive(ws_conn *c, struct lws *wsi, const char *in, size_t len)
             unsigned id;
             char why[300];
             streams_answer_kind k = streams_answer(c->msg, c->len, &id, why, sizeof why);
-            if (k != STREAMS_NOT_AN_ANSWER)
+            if (k != STREAMS_NOT_AN_ANSWER) {
                 answered(c, k, id, why);
-            else
+            } else {
+                c->messages++;
+                /* Binance's notice before it closes the connection: it is short. */
+                if (c->len < 256 && strstr(c->msg, "\"serverShutdown\"") != NULL)
+                    c->shutdown_seen = 1;
                 c->ev.message(c->ev.ctx, c->msg, c->len);
+            }
         }
         c->len = 0;
         c->skipping = 0;
@@ -379,6 +390,42 @@ ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *cons
     c->spec = *spec;
     c->rand = seed ? seed : 1;
     return c;
+}
+
+ws_conn *ws_conn_clone(const ws_conn *c, uint32_t seed)
+{
+    char *path = strdup(c->path);
+    if (path == NULL)
+        return NULL;
+    return ws_conn_create(&c->ep, path, c->symbols, c->n, &c->spec, &c->ev, seed);
+}
+
+int ws_conn_is_up(const ws_conn *c)
+{
+    return c->up && !c->closing;
+}
+
+int64_t ws_conn_age_us(const ws_conn *c, int64_t now)
+{
+    return ws_conn_is_up(c) ? now - c->up_since_us : 0;
+}
+
+int ws_conn_shutdown_seen(const ws_conn *c)
+{
+    return ws_conn_is_up(c) && c->shutdown_seen;
+}
+
+int ws_conn_delivering(const ws_conn *c)
+{
+    return ws_conn_is_up(c) && c->sub_sent == c->n && c->answers_due == 0 && c->messages > 0;
+}
+
+void ws_conn_retire(ws_conn *c, const char *why)
+{
+    if (ws_conn_is_up(c))
+        c->ev.down(c->ev.ctx, c->symbols, c->n, why);
+    c->up = 0;
+    ws_conn_close(c);
 }
 
 void ws_conn_close(ws_conn *c)

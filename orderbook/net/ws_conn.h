@@ -51,6 +51,27 @@ ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *cons
 /* Connect now; failures are retried with backoff until ws_conn_close. */
 void ws_conn_open(ws_conn *c);
 
+/* A new connection like `c` (same endpoint, path, streams and events), not yet open: the
+ * replacement in a make-before-break. NULL when memory runs out. */
+ws_conn *ws_conn_clone(const ws_conn *c, uint32_t seed);
+
+/* Reported up (and not closed). */
+int ws_conn_is_up(const ws_conn *c);
+
+/* How long it has been up at `now` (monotonic us, as CLOCK_MONOTONIC); 0 when not up. */
+int64_t ws_conn_age_us(const ws_conn *c, int64_t now);
+
+/* Up, and Binance announced (serverShutdown) that it will close it. */
+int ws_conn_shutdown_seen(const ws_conn *c);
+
+/* Up, every SUBSCRIBE answered, and at least one market message received since: the server
+ * now sends it every event of its streams. */
+int ws_conn_delivering(const ws_conn *c);
+
+/* Report it down (if it was up) with `why`, then ws_conn_close: the old connection of a
+ * make-before-break, once its replacement delivers. */
+void ws_conn_retire(ws_conn *c, const char *why);
+
 /* Stop reconnecting and close with a close frame (1000, "stopping"); no more events. */
 void ws_conn_close(ws_conn *c);
 

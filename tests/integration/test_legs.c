@@ -68,6 +68,53 @@ static int leg_connections(const run *r, char leg)
     }
 }
 
+/* The server's log: when connection `conn` opened ("ws") or closed ("closed"), -1 if not. */
+static long conn_ms(const run *r, const char *word, int conn)
+{
+    for (int k = 1;; k++) {
+        char *line = fake_log_line(&r->fs, word, k);
+        if (line == NULL)
+            return -1;
+        long ms;
+        int n;
+        int ok = sscanf(line + strlen(word), " %ld %d", &ms, &n) == 2 && n == conn;
+        free(line);
+        if (ok)
+            return ms;
+    }
+}
+
+/* Make-before-break, as the server saw it: on each leg, every connection after the first
+ * opened before the one it follows closed. Returns how many replacements there were. */
+static int assert_replacements_overlap(run *r)
+{
+    int replacements = 0;
+    for (int leg = 0; leg < 2; leg++) {
+        int prev = 0;
+        for (int k = 1;; k++) {
+            char *line = fake_log_line(&r->fs, "leg", k);
+            if (line == NULL)
+                break;
+            int conn;
+            char l;
+            int ok = sscanf(line, "leg %d %c", &conn, &l) == 2 && l == "ab"[leg];
+            free(line);
+            if (!ok)
+                continue;
+            if (prev != 0) {
+                long closed = conn_ms(r, "closed", prev), opened = conn_ms(r, "ws", conn);
+                if (closed >= 0 && opened >= closed)
+                    ob_fail_with_logs(r, "leg %c: connection %d opened at %ld ms, after %d "
+                                         "closed at %ld ms",
+                                      "ab"[leg], conn, opened, prev, closed);
+                replacements++;
+            }
+            prev = conn;
+        }
+    }
+    return replacements;
+}
+
 static void test_legs_one_leg_lost_at_a_time_costs_nothing(void **state)
 {
     run *r = *state;
@@ -125,12 +172,60 @@ static void test_legs_both_cut_at_once_resync_each_book_once(void **state)
     tr_records_free(&rs);
 }
 
+static void test_legs_replacements_make_before_break_on_age_and_server_shutdown(void **state)
+{
+    run *r = *state;
+    /* Connections age out after 4 s; leg b's first gets serverShutdown about 1.3 s in and is
+     * cut 5 s after it. */
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 480\nlegs\n"
+                    "leg-shutdown b 100 5000\n");
+    ob_write_config(r, "binance.legs = 2", "binance.max_connection_age_s = 4", NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_gapless(r, &rs, two, 2);
+    assert_int_equal(fake_log_count(&r->fs, "shutdown"), 1);
+    assert_true(assert_replacements_overlap(r) >= 4);
+    assert_true(tr_count(&rs, "disconnected", NULL, "replaced: serverShutdown") == 1);
+    assert_true(tr_count(&rs, "disconnected", NULL, "replaced: max_connection_age_s") >= 3);
+    tr_records_free(&rs);
+}
+
+static void test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync(void **state)
+{
+    run *r = *state;
+    /* legs = 1: the only connection gets serverShutdown about 1.3 s in (cut 5 s later), its
+     * replacement ages out after 10 s. */
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 600\nlegs\n"
+                    "leg-shutdown a 100 5000\n");
+    ob_write_config(r, "binance.legs = 1", "binance.max_connection_age_s = 10", NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_gapless(r, &rs, two, 2);
+    assert_int_equal(leg_connections(r, 'b'), 0);
+    assert_int_equal(assert_replacements_overlap(r), 2);
+    assert_int_equal(tr_count(&rs, "disconnected", NULL, "replaced: serverShutdown"), 1);
+    assert_int_equal(tr_count(&rs, "disconnected", NULL, "replaced: max_connection_age_s"), 1);
+    tr_records_free(&rs);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
     const struct CMUnitTest tests[] = {
         T(test_legs_one_leg_lost_at_a_time_costs_nothing),
         T(test_legs_both_cut_at_once_resync_each_book_once),
+        T(test_legs_replacements_make_before_break_on_age_and_server_shutdown),
+        T(test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
