@@ -156,6 +156,7 @@ int cap_remove(cap *c, const char *symbol, const char *reason, int64_t now_ns)
     if (s == NULL || sync_get_state(s) == SYNC_REJECTED)
         return -1;
     sync_rejected(s);
+    legs_reset(&c->legs[s - c->sym]);
     emit(c, now_ns, rec_removed(&c->rec, now_ns, symbol, reason));
     return 0;
 }
