@@ -20,6 +20,7 @@
 #define CLOSE_WAIT_US 2000000 /* at stop, how long the close handshakes may take */
 #define MBB_CHECK_US  200000  /* how often connections are looked at for replacing */
 #define MBB_GRACE_US  1000000 /* a replacement delivers this long before the old one closes */
+#define MBB_QUIET_US  10000000 /* subscribed this long without a message (quiet streams): done */
 
 /* What a depth connection's events need: its feed and its leg. */
 typedef struct feed_leg {
@@ -163,7 +164,9 @@ static void mbb_cb(lws_sorted_usec_list_t *sul)
         return;
     int64_t now = now_us();
     if (f->fresh != NULL) {
-        if (!ws_conn_delivering(f->fresh))
+        if (ws_conn_subscribed(f->fresh) && ws_conn_age_us(f->fresh, now) >= MBB_QUIET_US)
+            mbb_finish(f); /* its streams are quiet: nothing to wait for */
+        else if (!ws_conn_delivering(f->fresh))
             f->fresh_ready = 0;
         else if (f->fresh_ready == 0)
             f->fresh_ready = now;

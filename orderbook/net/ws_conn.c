@@ -415,9 +415,14 @@ int ws_conn_shutdown_seen(const ws_conn *c)
     return ws_conn_is_up(c) && c->shutdown_seen;
 }
 
+int ws_conn_subscribed(const ws_conn *c)
+{
+    return ws_conn_is_up(c) && c->sub_sent == c->n && c->answers_due == 0;
+}
+
 int ws_conn_delivering(const ws_conn *c)
 {
-    return ws_conn_is_up(c) && c->sub_sent == c->n && c->answers_due == 0 && c->messages > 0;
+    return ws_conn_subscribed(c) && c->messages > 0;
 }
 
 void ws_conn_retire(ws_conn *c, const char *why)

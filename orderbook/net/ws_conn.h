@@ -64,8 +64,10 @@ int64_t ws_conn_age_us(const ws_conn *c, int64_t now);
 /* Up, and Binance announced (serverShutdown) that it will close it. */
 int ws_conn_shutdown_seen(const ws_conn *c);
 
-/* Up, every SUBSCRIBE answered, and at least one market message received since: the server
- * now sends it every event of its streams. */
+/* Up, and every SUBSCRIBE answered: the server now sends it every event of its streams. */
+int ws_conn_subscribed(const ws_conn *c);
+
+/* Subscribed, and at least one market message received since it came up. */
 int ws_conn_delivering(const ws_conn *c);
 
 /* Report it down (if it was up) with `why`, then ws_conn_close: the old connection of a
