@@ -30,13 +30,14 @@
 
 typedef ob_run run;
 
-/* A config for the fake server; `log_extra` goes into [log]. */
+/* A config for the fake server; `log_extra` goes into [log]. One connection (legs = 1): the
+ * records and resyncs counted here are one connection's (two legs: test_legs.c). */
 static void write_config(run *r, const char *log_extra)
 {
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
     fprintf(f,
-            "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
+            "[log]\ndir = %s\n%s\n[binance]\nlegs = 1\nws_url = wss://localhost:%d\n"
             "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n",
             r->logs, log_extra, r->fs.port, r->fs.port, ob_certs);
     fclose(f);

@@ -408,13 +408,14 @@ static void test_nats_publish_rate_r3(void **state)
 /* ---- the real binaries ---- */
 
 /* orderbook's (or orderbook-archive's) configuration for the fake Binance of `a`, logging
- * into `logs`, with `nats` lines in [nats]. */
+ * into `logs`, with `nats` lines in [nats]. One connection (legs = 1):
+ * the records counted here are one connection's (two legs: test_legs.c). */
 static void write_conf(fixture *f, const char *path, const char *logs, const char *nats)
 {
     FILE *c = fopen(path, "w");
     assert_non_null(c);
     fprintf(c,
-            "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n\n[binance]\n"
+            "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n\n[binance]\nlegs = 1\n"
             "ws_url = wss://localhost:%d\nrest_url = https://localhost:%d\nsnapshot_limit = 100\n"
             "ca_file = %s/ca.pem\n\n[nats]\n%s\n",
             logs, f->a->fs.port, f->a->fs.port, ob_certs, nats);

@@ -29,14 +29,16 @@ typedef ob_run run;
 
 static char *const two[] = {"BTCUSDT", "ETHUSDT"};
 
-/* `book`: lines of [book]; `binance`: more lines of [binance]. */
+/* `book`: lines of [book]; `binance`: more lines of [binance]. One connection (legs = 1): the
+ * records and resyncs counted here are one connection's (two legs: test_legs.c). */
 static void write_config_with(run *r, const char *book, const char *binance)
 {
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
     fprintf(
         f,
-        "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n[binance]\nws_url = wss://localhost:%d\n"
+        "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n[binance]\nlegs = 1\n"
+        "ws_url = wss://localhost:%d\n"
         "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n%s\n"
         "[book]\n%s\n",
         r->logs, r->fs.port, r->fs.port, ob_certs, binance, book);

@@ -43,6 +43,8 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+/* One connection (legs = 1): legs_up and the records counted here are one connection's
+ * (two legs: test_legs.c). */
 static void start(run *r, const char *scenario, const char *log_extra)
 {
     ob_start_server(r, "localhost", scenario);
@@ -50,7 +52,7 @@ static void start(run *r, const char *scenario, const char *log_extra)
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
     fprintf(f,
-            "[log]\ndir = %s\n%s\n[binance]\nws_url = wss://localhost:%d\n"
+            "[log]\ndir = %s\n%s\n[binance]\nlegs = 1\nws_url = wss://localhost:%d\n"
             "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n"
             "[serve]\nlisten = 127.0.0.1:%d\n",
             r->logs, log_extra, r->fs.port, r->fs.port, ob_certs, page_port);
