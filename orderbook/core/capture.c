@@ -170,6 +170,14 @@ void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int
         emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, market, "a", reason));
 }
 
+/* Gaps are held only while two connections carry the symbol: with one, nobody can bring the
+ * missing ids, and holding would only delay the resync (and let its snapshot arrive while
+ * the book still looks live, to be ignored). */
+static void hold_if_covered(cap *c, size_t k)
+{
+    legs_set_hold(&c->legs[k], c->up[k] >= 2 ? LEGS_HOLD_NS : 0);
+}
+
 void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *symbols, size_t n,
                           int64_t now_ns)
 {
@@ -186,6 +194,7 @@ void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *
         /* The first connection to carry it starts the book; another leg only adds events. */
         if (c->up[k]++ == 0)
             sync_connected(s, &c->hooks);
+        hold_if_covered(c, k);
     }
 }
 
@@ -204,6 +213,7 @@ void cap_on_leg_disconnected(cap *c, char leg, const char *reason, const char *c
         size_t k = (size_t)(s - c->sym);
         if (c->up[k] > 0)
             c->up[k]--;
+        hold_if_covered(c, k);
         /* Only when no connection carries it any more is the book lost. */
         if (c->up[k] == 0) {
             legs_reset(&c->legs[k]);
