@@ -21,6 +21,8 @@ int sc_leg_directive(scenario *sc, const char *line)
         lf->on = 1;
         return 1;
     }
+    if (strcmp(word, "leg-jitter") == 0)
+        return sscanf(line, "%*s %d", &lf->jitter_ms) == 1 && lf->jitter_ms > 0 ? 1 : -1;
     if (strcmp(word, "cut-all") == 0)
         return sscanf(line, "%*s %ld", &lf->cut_all_tick) == 1 && lf->cut_all_tick > 0 ? 1 : -1;
     if (strcmp(word, "leg-withhold") == 0) {

@@ -72,6 +72,9 @@
  *                             and the connection is cut MS milliseconds later
  *   cut-all T                 at the market's tick T (ticks count from 1), every websocket
  *                             connection is cut at once
+ *   leg-jitter MS             every frame is held back 0..MS ms (uniform, drawn for each
+ *                             connection on its own, order kept), and every event's "E" is
+ *                             the time it was made (ms since the epoch): receive latency
  * Each websocket connection also logs "leg <n> <a|b>" after its "ws" line, so a test can
  * pair the "ws" and "closed" times of one leg's connections (make-before-break overlaps).
  *
@@ -122,6 +125,7 @@ typedef struct sc_leg_faults {
     long shutdown_after[2]; /* frames before serverShutdown on the first connection */
     int shutdown_ms[2];   /* then cut this much later */
     long cut_all_tick;    /* 0: never */
+    int jitter_ms;        /* leg-jitter: 0: none */
     struct {
         int leg, symbol;
         long n; /* the symbol's n-th depth frame */

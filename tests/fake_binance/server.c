@@ -48,6 +48,7 @@ typedef struct out_frame {
     int binary;
     int close_after; /* cut the connection once this frame is out */
     int control;     /* an answer to the client: not counted as a frame sent */
+    long due_ms;     /* leg-jitter: not sent before this (ms since start) */
     struct out_frame *next;
 } out_frame;
 
@@ -74,6 +75,8 @@ typedef struct session {
     int leg_stalled;               /* leg-stall: no frames, nothing read, for good */
     int kill;                      /* cut at the next chance to write (no close frame) */
     lws_sorted_usec_list_t cut_at; /* leg-shutdown: the cut after serverShutdown */
+    lws_sorted_usec_list_t due;    /* leg-jitter: wakes the writer when the head is due */
+    long last_due;                 /* leg-jitter: the latest due time queued (order kept) */
     /* http */
     unsigned char *body; /* LWS_PRE bytes, then the body */
     size_t body_len, body_sent;
@@ -137,6 +140,11 @@ static void enqueue_frame(session *s, const char *text, size_t len, int binary, 
     f->binary = binary;
     f->close_after = close_after;
     f->control = control;
+    if (g.sc.legs.jitter_ms > 0 && !control) {
+        long due = ms_since_start() + rand() % (g.sc.legs.jitter_ms + 1);
+        f->due_ms = due > s->last_due ? due : s->last_due;
+        s->last_due = f->due_ms;
+    }
     if (s->tail)
         s->tail->next = f;
     else
@@ -187,6 +195,29 @@ static int routed(const session *s, int kind)
     return kind == SUB_TRADE ? s->route == ROUTE_MARKET : s->route != ROUTE_MARKET;
 }
 
+/* leg-jitter: "E" becomes the time the event was made (ms since the epoch). */
+static void stamp_time(char **text)
+{
+    char *at = strstr(*text, "\"E\":");
+    if (at == NULL)
+        return;
+    size_t old = strlen("\"E\":") + strspn(at + strlen("\"E\":"), "0123456789");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char e[48];
+    int n = snprintf(e, sizeof e, "\"E\":%lld",
+                     (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    size_t len = strlen(*text), head = (size_t)(at - *text);
+    char *out = malloc(len - old + (size_t)n + 1);
+    if (out == NULL)
+        return;
+    memcpy(out, *text, head);
+    memcpy(out + head, e, (size_t)n);
+    memcpy(out + head + (size_t)n, at + old, len - head - old + 1);
+    free(*text);
+    *text = out;
+}
+
 /* cut-all: every websocket connection goes at once, without a close frame. */
 static void cut_all(void)
 {
@@ -209,6 +240,8 @@ static void tick_once(void)
                            strstr(g.frames[i].text, "@aggTrade\"") != NULL
                        ? SUB_TRADE
                        : SUB_DEPTH;
+        if (g.sc.legs.jitter_ms > 0)
+            stamp_time(&g.frames[i].text);
         long nth = 0;
         if (sym >= 0 && kind == SUB_DEPTH && strstr(g.frames[i].text, "depthUpdate") != NULL)
             nth = ++g.depth_frames[sym];
@@ -597,6 +630,7 @@ static void ws_open(struct lws *wsi, session *s)
 static void ws_close(session *s)
 {
     lws_sul_cancel(&s->cut_at);
+    lws_sul_cancel(&s->due);
     for (session **pp = &g.ws; *pp; pp = &(*pp)->next_ws) {
         if (*pp == s) {
             *pp = s->next_ws;
@@ -643,6 +677,13 @@ static void leg_faults(struct lws *wsi, session *s)
     }
 }
 
+/* leg-jitter: the head of the queue is due. */
+static void due_cb(lws_sorted_usec_list_t *sul)
+{
+    session *s = lws_container_of(sul, session, due);
+    lws_callback_on_writable(s->wsi);
+}
+
 static int ws_writable(struct lws *wsi, session *s)
 {
     if (s->kill)
@@ -652,6 +693,11 @@ static int ws_writable(struct lws *wsi, session *s)
     out_frame *f = s->head;
     if (f == NULL)
         return 0;
+    long now = ms_since_start();
+    if (f->sent == 0 && f->due_ms > now) {
+        lws_sul_schedule(g.ctx, 0, &s->due, due_cb, (lws_usec_t)(f->due_ms - now) * LWS_US_PER_MS);
+        return 0;
+    }
     size_t piece = f->len - f->sent;
     if (g.sc.fragment > 0 && piece > (size_t)g.sc.fragment)
         piece = (size_t)g.sc.fragment;

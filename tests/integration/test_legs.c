@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <time.h>
+
 #include <cmocka.h>
 
 #include "harness.h"
@@ -218,6 +221,84 @@ static void test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync
     tr_records_free(&rs);
 }
 
+/* Receive latency of the depth records in r->logs (clock = utc): ts minus "E" (the time the
+ * fake made the event), in ms, sorted, into lat (at most max); returns how many. */
+static size_t latencies(const run *r, double *lat, size_t max)
+{
+    size_t n = 0;
+    DIR *d = opendir(r->logs);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
+        char *text = tu_read_file(path, NULL);
+        for (char *line = text ? strtok(text, "\n") : NULL; line != NULL && n < max;
+             line = strtok(NULL, "\n")) {
+            struct tm tm;
+            memset(&tm, 0, sizeof tm);
+            long usec;
+            long long ev_ms;
+            const char *ep = strstr(line, "\"E\":");
+            if (strstr(line, "\"event\":\"depth\"") == NULL || ep == NULL ||
+                sscanf(line, "{\"ts\":\"%d-%d-%dT%d:%d:%d.%ldZ\"", &tm.tm_year, &tm.tm_mon,
+                       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec) != 7 ||
+                sscanf(ep, "\"E\":%lld", &ev_ms) != 1)
+                continue;
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            double ts_ms = (double)timegm(&tm) * 1000.0 + (double)usec / 1000.0;
+            lat[n++] = ts_ms - (double)ev_ms;
+        }
+        free(text);
+    }
+    closedir(d);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
+            double t = lat[j];
+            lat[j] = lat[j - 1];
+            lat[j - 1] = t;
+        }
+    return n;
+}
+
+/* One run with `legs` legs against a fake whose frames are each held back 0..100 ms on each
+ * connection independently; the p50 and p99 of ts - E. */
+static void latency_run(int legs, double *p50, double *p99)
+{
+    void *st;
+    assert_int_equal(ob_run_setup(&st), 0);
+    run *r = st;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 300\nlegs\nleg-jitter 100\n");
+    char setting[32];
+    snprintf(setting, sizeof setting, "binance.legs = %d", legs);
+    ob_write_config(r, setting, "log.clock = utc", NULL);
+    ob_start(r, NULL, 2, two);
+    ob_wait_captured(r, two, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    static double lat[1000];
+    size_t n = latencies(r, lat, 1000);
+    assert_true(n > 500);
+    *p50 = lat[n / 2];
+    *p99 = lat[n * 99 / 100];
+    fprintf(stderr, "latency: legs = %d: %zu depth records, p50 %.1f ms, p99 %.1f ms\n", legs, n,
+            *p50, *p99);
+    ob_run_teardown(&st);
+}
+
+static void test_legs_first_arrival_cuts_receive_latency(void **state)
+{
+    (void)state;
+    double p50_1, p99_1, p50_2, p99_2;
+    latency_run(1, &p50_1, &p99_1);
+    latency_run(2, &p50_2, &p99_2);
+    /* The earlier of two independent delays: the median drops the most. */
+    assert_true(p50_2 < p50_1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -226,6 +307,7 @@ int main(void)
         T(test_legs_both_cut_at_once_resync_each_book_once),
         T(test_legs_replacements_make_before_break_on_age_and_server_shutdown),
         T(test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync),
+        cmocka_unit_test(test_legs_first_arrival_cuts_receive_latency),
     };
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
