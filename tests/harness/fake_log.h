@@ -1,7 +1,8 @@
 /*
  * The fake Binance's log (fake_server.log): one line per thing it did, each starting with a
  * word and its millisecond stamp where it has one: "tcp MS", "ws MS CONN STREAMS",
- * "rest MS SYMBOL STATUS", "closed MS CONN FRAMES", "book SYMBOL BIDS ASKS", "done".
+ * "rest MS SYMBOL STATUS", "closed MS CONN FRAMES", "book SYMBOL BIDS ASKS", "done"; with
+ * `legs`: "leg CONN a|b", "stall MS CONN", "shutdown MS CONN", "cutall MS".
  */
 #ifndef FAKE_LOG_H
 #define FAKE_LOG_H
