@@ -46,6 +46,19 @@ static void assert_resyncs_followed_by_snapshots(const tr_records *rs, const cha
     assert_true(synced);
 }
 
+/* Each symbol's events are all accounted for (none lost, none differing, none missing at the
+ * end) and at least one was recorded as a depth record, not only folded into snapshots. */
+static void assert_every_event_accounted(run *r, const tr_records *rs, char *const symbols[], int n)
+{
+    tr_truth t;
+    ob_read_truth(r, &t);
+    for (int i = 0; i < n; i++) {
+        tr_account a = ob_check_symbol(r, rs, &t, symbols[i]);
+        assert_true(a.recorded > 0);
+    }
+    tr_truth_free(&t);
+}
+
 static char *const two[] = {"BTCUSDT", "ETHUSDT"};
 static char *const btc[] = {"BTCUSDT"};
 
@@ -63,8 +76,12 @@ static void test_orderbook_records_equal_truth_through_every_fault(void **state)
 
     tr_records rs;
     ob_read_records(r, &rs);
-    size_t checked = ob_check_depth(r, &rs);
-    assert_true(checked > 200); /* of 400 events: the rest fell in resync windows */
+    /* Every depth record equals the truth, and every event of each symbol is accounted for:
+     * recorded, or folded into a snapshot that (re)started the book. How many fall in
+     * snapshots depends on how fast orderbook starts and resyncs (under valgrind, most may),
+     * so the bound is on the accounting, not on a count of records. */
+    assert_true(ob_check_depth(r, &rs) > 0);
+    assert_every_event_accounted(r, &rs, two, 2);
     /* The gap resynced ETHUSDT, and only it; the stale snapshot was fetched again, not
      * applied; malformed frames were skipped; the cut connection came back and both books
      * resynced on it. */
@@ -116,7 +133,8 @@ static void assert_reconnected_once(run *r, const char *fault)
     assert_int_equal(ob_stop(r, 30), 0);
     tr_records rs;
     ob_read_records(r, &rs);
-    assert_true(ob_check_depth(r, &rs) > 100);
+    assert_true(ob_check_depth(r, &rs) > 0);
+    assert_every_event_accounted(r, &rs, two, 2);
     assert_int_equal(tr_count(&rs, "connected", NULL, NULL), 2);
     assert_int_equal(tr_count(&rs, "disconnected", NULL, NULL), 1);
     assert_int_equal(tr_count(&rs, "resync", "BTCUSDT", "disconnect"), 1);
@@ -168,6 +186,31 @@ static void test_orderbook_sigterm_drains_every_received_event(void **state)
     tr_records_free(&rs);
 }
 
+/* Has a non-terminal status line ("orderbook: BTCUSDT R ev/s ...") shown the book synced with
+ * R > 0 right after one that showed it synced already, with no resync between? Then events
+ * arrived while the book was synced, and each of them made a depth record. */
+static int synced_twice_with_events(const char *text)
+{
+    int synced_before = 0;
+    for (const char *line = text; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (end == NULL)
+            break; /* a line still being written */
+        double rate;
+        if (strncmp(line, "orderbook: BTCUSDT ", 19) == 0 &&
+            sscanf(line + 19, "%lf ev/s", &rate) == 1) {
+            const char *bar = strstr(line, " |");
+            const char *ok = strstr(line, " 0 resyncs |");
+            int synced = ok != NULL && ok < end && bar != NULL && ok + 10 == bar;
+            if (synced && synced_before && rate > 0)
+                return 1;
+            synced_before = synced;
+        }
+        line = end + 1;
+    }
+    return 0;
+}
+
 static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
 {
     run *r = *state;
@@ -185,12 +228,25 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
         snprintf(fifo[i], sizeof fifo[i], "%s/%s", r->logs, name);
         assert_int_equal(mkfifo(fifo[i], 0644), 0);
     }
-    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 2000\n");
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 100\nevents 6000\n"); /* 60 s */
     ob_write_config(r, "log.rollover = daily", "log.clock = utc", NULL);
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
     ob_wait_for_text(r, r->fs.log, "rest ", 20);
-    ob_wait_for_text(r, r->err, "ev/s", 20); /* the first status line: events are flowing */
+    /* Records are queued behind the blocked writer once a status line shows the book synced
+     * and events arriving throughout the interval before it (the previous line synced too):
+     * each of those events made a depth record. The first status line alone proves nothing:
+     * under valgrind it can come before the connection, with nothing queued. */
+    ob_poll p = ob_poll_start(90);
+    for (;;) {
+        char *err = tu_read_file(r->err, NULL);
+        int flowing = synced_twice_with_events(err);
+        free(err);
+        if (flowing)
+            break;
+        ob_poll_next(r, &p, "no synced status line with events after a synced one in %d s",
+                     p.seconds);
+    }
     kill(r->pid, SIGINT);
     ob_wait_for_text(r, r->err, "stopping: writing what was received", 20);
     kill(r->pid, SIGINT);
@@ -199,7 +255,7 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
     int rd[2];
     for (int i = 0; i < 2; i++)
         rd[i] = open(fifo[i], O_RDONLY | O_NONBLOCK);
-    ob_poll p = ob_poll_start(20);
+    p = ob_poll_start(20);
     int rc = -1;
     for (;;) {
         char buf[65536];
@@ -213,10 +269,10 @@ static void test_orderbook_second_sigint_drops_what_is_queued(void **state)
     }
     for (int i = 0; i < 2; i++)
         close(rd[i]);
-    assert_int_equal(rc, 3); /* records were discarded: exit 3 says so */
     ob_summary sum;
     ob_read_summary(r, &sum);
     assert_true(sum.discarded > 0);
+    assert_int_equal(rc, 3); /* records were discarded: exit 3 says so */
     assert_int_equal(sum.written + sum.discarded + sum.lost_io, sum.records);
 }
 
@@ -272,14 +328,23 @@ static void test_orderbook_status_line_on_a_terminal_redraws_every_second(void *
     ob_spawn(r, args, NULL);
     static char out[1 << 20];
     size_t len = 0;
-    /* Three redraws of one line: at one a second they come long before the deadline; the
-     * 10-second pace of a non-terminal would need 20 s and more. */
-    ob_poll p = ob_poll_start(18);
+    /* The first redraw comes once orderbook is up, which under valgrind on a loaded machine
+     * takes a while; the pace is counted from it. Two more redraws: at one a second they
+     * come long before the deadline; the 10-second pace of a non-terminal would need 18 s
+     * and more (two intervals of over 9 s: the pace is counted in whole seconds). */
+    ob_poll p = ob_poll_start(60);
+    for (;;) {
+        ob_pty_drain(master, out, sizeof out, &len);
+        if (count_text(out, "\r\033[KBTCUSDT ") >= 1)
+            break;
+        ob_poll_next(r, &p, "no status line on the terminal in 60 s:\n%.4000s", out);
+    }
+    p = ob_poll_start(17);
     for (;;) {
         ob_pty_drain(master, out, sizeof out, &len);
         if (count_text(out, "\r\033[KBTCUSDT ") >= 3)
             break;
-        ob_poll_next(r, &p, "fewer than 3 redrawn status lines in 18 s:\n%.4000s", out);
+        ob_poll_next(r, &p, "fewer than 2 more redrawn status lines in 17 s:\n%.4000s", out);
     }
     kill(r->pid, SIGTERM);
     int rc = ob_pty_wait_exit(r, master, out, sizeof out, &len, 20);
