@@ -14,6 +14,7 @@
 
 #include "ring.h"
 #include "route.h"
+#include "nconn.h"
 #include "servers.h"
 
 #define ACK_WAIT_MS     4000 /* an unacknowledged publish is sent again after this */
@@ -94,12 +95,6 @@ static int report_due(npub *p, int kind)
     if (last != 0 && now - last < REPORT_EVERY_S * 1000000000LL)
         return 0;
     return atomic_compare_exchange_strong(&p->last_report[kind], &last, now);
-}
-
-static const char *last_error(natsStatus s)
-{
-    const char *e = nats_GetLastError(NULL);
-    return e != NULL && e[0] != '\0' ? e : natsStatus_GetText(s);
 }
 
 /* ---- connection events (the library's threads) ---- */
@@ -210,7 +205,7 @@ static int ensure_stream(npub *p)
     }
     if (s != NATS_OK) {
         if (report_due(p, REPORT_STREAM))
-            tell(p, "NATS: stream %s: %s; trying again", p->stream, last_error(s));
+            tell(p, "NATS: stream %s: %s; trying again", p->stream, nconn_last_error(s));
         return 0;
     }
     int ours = 0;
@@ -246,23 +241,8 @@ static int ensure_stream(npub *p)
 
 static natsStatus open_connection(npub *p)
 {
-    natsStatus s = natsOptions_Create(&p->opts);
-    if (s == NATS_OK)
-        s = natsOptions_SetServers(p->opts, p->sv.url, (int)p->sv.n);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(p->opts, "depthlog orderbook");
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(p->opts, -1);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(p->opts, 250);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(p->opts, 2000);
-    if (s == NATS_OK)
-        s = natsOptions_SetRetryOnFailedConnect(p->opts, true, on_reconnected, p);
-    if (s == NATS_OK)
-        s = natsOptions_SetDisconnectedCB(p->opts, on_disconnected, p);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(p->opts, on_reconnected, p);
+    natsStatus s =
+        nconn_options(&p->opts, &p->sv, "depthlog orderbook", on_reconnected, on_disconnected, p);
     if (s != NATS_OK)
         return s;
     s = natsConnection_Connect(&p->nc, p->opts);
@@ -400,7 +380,7 @@ static void *publisher(void *arg)
     pthread_sigmask(SIG_BLOCK, &all, NULL); /* the library's threads inherit this */
     natsStatus s = open_connection(p);
     if (s != NATS_OK) {
-        tell(p, "NATS: cannot start: %s; nothing is published", last_error(s));
+        tell(p, "NATS: cannot start: %s; nothing is published", nconn_last_error(s));
         p->gave_up = 1;
     }
     int64_t next_stream = 0, next_retry = 0;

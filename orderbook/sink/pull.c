@@ -10,6 +10,7 @@
 
 #include <nats/nats.h>
 
+#include "nconn.h"
 #include "servers.h"
 
 #define REPORT_EVERY_S 10 /* a repeated problem is told at most this often */
@@ -58,12 +59,6 @@ static void tell(npull *p, int rate_limited, const char *fmt, ...)
     p->on_problem(p->ctx, what);
 }
 
-static const char *last_error(natsStatus s)
-{
-    const char *e = nats_GetLastError(NULL);
-    return e != NULL && e[0] != '\0' ? e : natsStatus_GetText(s);
-}
-
 static void on_disconnected(natsConnection *nc, void *closure)
 {
     if (natsConnection_IsClosed(nc))
@@ -97,23 +92,8 @@ npull *npull_open(const npull_options *o, char *err, size_t errlen)
         free(p);
         return NULL;
     }
-    natsStatus s = natsOptions_Create(&p->opts);
-    if (s == NATS_OK)
-        s = natsOptions_SetServers(p->opts, p->sv.url, (int)p->sv.n);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(p->opts, "depthlog orderbook-archive");
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(p->opts, -1);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(p->opts, 250);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(p->opts, 2000);
-    if (s == NATS_OK)
-        s = natsOptions_SetRetryOnFailedConnect(p->opts, true, on_connected, p);
-    if (s == NATS_OK)
-        s = natsOptions_SetDisconnectedCB(p->opts, on_disconnected, p);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(p->opts, on_connected, p);
+    natsStatus s = nconn_options(&p->opts, &p->sv, "depthlog orderbook-archive", on_connected,
+                                 on_disconnected, p);
     if (s == NATS_OK) {
         s = natsConnection_Connect(&p->nc, p->opts);
         if (s == NATS_NOT_YET_CONNECTED) {
@@ -128,7 +108,7 @@ npull *npull_open(const npull_options *o, char *err, size_t errlen)
         s = natsConnection_JetStream(&p->js, p->nc, &jo);
     }
     if (s != NATS_OK) {
-        snprintf(err, errlen, "NATS: %s", last_error(s));
+        snprintf(err, errlen, "NATS: %s", nconn_last_error(s));
         npull_close(p);
         return NULL;
     }
@@ -155,7 +135,7 @@ static int bind_consumer(npull *p)
         tell(p, 1, "NATS: stream %s does not exist yet (orderbook creates it); waiting", p->stream);
     else
         tell(p, 1, "NATS: consumer %s on stream %s: %s; trying again", p->durable, p->stream,
-             last_error(s));
+             nconn_last_error(s));
     return -1;
 }
 
@@ -173,7 +153,7 @@ int npull_fetch(npull *p, int timeout_ms)
         return 0;
     }
     if (s != NATS_OK) {
-        tell(p, 1, "NATS: fetching from %s: %s; trying again", p->durable, last_error(s));
+        tell(p, 1, "NATS: fetching from %s: %s; trying again", p->durable, nconn_last_error(s));
         if (s != NATS_CONNECTION_CLOSED && !natsConnection_IsReconnecting(p->nc)) {
             struct timespec ts = {0, 200000000L};
             nanosleep(&ts, NULL);

@@ -24,44 +24,15 @@
 #include <cmocka.h>
 
 #include "alog.h"
+#include "ob_config.h"
+#include "ob_pty.h"
 #include "ob_run.h"
+#include "ob_summary.h"
+#include "ob_wait.h"
 #include "records.h"
 #include "test_util.h"
 
 typedef ob_run run;
-
-/* A config for the fake server; `log_extra` goes into [log]. One connection (legs = 1): the
- * records and resyncs counted here are one connection's (two legs: test_legs.c). */
-static void write_config(run *r, const char *log_extra)
-{
-    FILE *f = fopen(r->conf, "w");
-    assert_non_null(f);
-    fprintf(f,
-            "[log]\ndir = %s\n%s\n[binance]\nlegs = 1\nws_url = wss://localhost:%d\n"
-            "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n",
-            r->logs, log_extra, r->fs.port, r->fs.port, ob_certs);
-    fclose(f);
-}
-
-static size_t count_records(run *r, const char *event)
-{
-    tr_records rs = {0};
-    char err[256];
-    tr_read_records(&rs, r->logs, err, sizeof err);
-    size_t n = tr_count(&rs, event, NULL, NULL);
-    tr_records_free(&rs);
-    return n;
-}
-
-static void wait_for_records(run *r, const char *event, size_t n, int seconds)
-{
-    int64_t deadline = tu_mono_ns() + (int64_t)seconds * 1000000000LL;
-    while (count_records(r, event) < n) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(r, "fewer than %zu %s records within %d s", n, event, seconds);
-        tu_pause();
-    }
-}
 
 /* ns since the epoch of a UTC ts "2026-12-04T16:30:01.123456Z", or -1. */
 static int64_t ts_ns(const char *line)
@@ -87,11 +58,11 @@ static void test_first_hour_records_land_in_the_file_of_their_ts(void **state)
     run *r = *state;
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT ETHUSDT\nrate 100\nevents 3000\nstale BTCUSDT 3\n");
-    write_config(r, "rollover = 5sec\nclock = utc");
+    ob_write_config(r, "log.rollover = 5sec", "log.clock = utc", NULL);
     char *args[] = {"-q", "-c", r->conf, "BTCUSDT", "ETHUSDT", NULL};
     ob_spawn(r, args, NULL);
-    wait_for_records(r, "snapshot", 2, 60);
-    wait_for_records(r, "depth", 1200, 60);
+    ob_wait_for_records(r, "snapshot", NULL, 2, 60);
+    ob_wait_for_records(r, "depth", NULL, 1200, 60);
     assert_int_equal(ob_stop(r, 30), 0);
 
     DIR *d = opendir(r->logs);
@@ -165,19 +136,6 @@ static size_t lines_in_files(run *r)
     return n;
 }
 
-/* A number of the JSON summary line, or -1 when there is none. */
-static long long json_summary(run *r, const char *key)
-{
-    char *text = tu_read_file(r->err, NULL);
-    const char *p = text ? strstr(text, "{\"summary\":{") : NULL;
-    char want[64];
-    snprintf(want, sizeof want, "\"%s\":", key);
-    const char *k = p ? strstr(p, want) : NULL;
-    long long v = k ? strtoll(k + strlen(want), NULL, 10) : -1;
-    free(text);
-    return v;
-}
-
 /* Wait for the process to exit without killing it; its status, or -1 after `ms`. */
 static int exited_within(pid_t pid, int ms)
 {
@@ -202,7 +160,7 @@ static void test_first_hour_resource_failures_at_start_exit_1_never_a_signal(voi
 #endif
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100000\n");
-    write_config(r, "queue_mb = 1");
+    ob_write_config(r, "log.queue_mb = 1", NULL);
     static const int limits_kb[] = {12000, 16000, 20000, 22000, 26000, 48000};
     int clean_failures = 0;
     for (size_t i = 0; i < sizeof limits_kb / sizeof *limits_kb; i++) {
@@ -250,7 +208,7 @@ static void test_first_hour_unusable_log_dir_is_exit_2_naming_path_and_reason(vo
     fclose(f);
     snprintf(r->logs, sizeof r->logs, "%s/afile/logs", r->dir);
     r->fs.port = 1; /* no server: the check comes before any connection */
-    write_config(r, "");
+    ob_write_config(r, NULL);
     char *args[] = {"-q", "-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
     int rc = proc_wait(r->pid, 30);
@@ -276,7 +234,7 @@ static void test_first_hour_lost_records_are_said_first_and_exit_3(void **state)
         assert_int_equal(mkdir(path, 0755), 0);
     }
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100000\n");
-    write_config(r, "rollover = daily\nclock = utc");
+    ob_write_config(r, "log.rollover = daily", "log.clock = utc", NULL);
     char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
     ob_wait_for_text(r, r->err, "RECORDS BEING LOST: ", 30); /* a status line, every 10 s */
@@ -288,8 +246,10 @@ static void test_first_hour_lost_records_are_said_first_and_exit_3(void **state)
     free(text);
     if (rc != 3 || !first)
         ob_fail_with_logs(r, "exit %d; the summary must say first that records were lost", rc);
-    assert_true(json_summary(r, "lost_io") > 0);
-    assert_int_equal(json_summary(r, "written"), 0);
+    ob_summary sum;
+    ob_read_summary(r, &sum);
+    assert_true(sum.lost_io > 0);
+    assert_int_equal(sum.written, 0);
 }
 
 /* Issue 10 (3): a second orderbook on the same directory exits 2 naming the first's pid. */
@@ -297,10 +257,10 @@ static void test_first_hour_second_instance_on_one_dir_is_exit_2_naming_the_firs
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100000\n");
-    write_config(r, "");
+    ob_write_config(r, NULL);
     char *args[] = {"-q", "-c", r->conf, "BTCUSDT", NULL};
     ob_spawn(r, args, NULL);
-    wait_for_records(r, "depth", 1, 30);
+    ob_wait_for_records(r, "depth", NULL, 1, 30);
     run second = *r;
     snprintf(second.err, sizeof second.err, "%s/second.err", r->dir);
     ob_spawn(&second, args, NULL);
@@ -315,7 +275,7 @@ static void test_first_hour_second_instance_on_one_dir_is_exit_2_naming_the_firs
     assert_int_equal(ob_stop(r, 30), 0);
     /* The lock is released with the process: a new one starts. */
     ob_spawn(r, args, NULL);
-    wait_for_records(r, "connected", 2, 30);
+    ob_wait_for_records(r, "connected", NULL, 2, 30);
     assert_int_equal(ob_stop(r, 30), 0);
 }
 
@@ -328,33 +288,22 @@ static void test_first_hour_sighup_drains_and_bad_tz_is_said_once(void **state)
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 100\nevents 100000\n");
-    write_config(r, "clock = local");
+    ob_write_config(r, "log.clock = local", NULL);
     char *args[] = {"-q", "-c", r->conf, "BTCUSDT", "ETHUSDT", NULL};
     char *env[] = {"TZ=garbage", NULL};
     ob_spawn(r, args, env);
-    wait_for_records(r, "depth", 100, 30);
+    ob_wait_for_records(r, "depth", NULL, 100, 30);
     kill(r->pid, SIGHUP);
     int rc = proc_wait(r->pid, 30);
     r->pid = 0;
     if (rc != 0 || !ob_file_contains(r->err, "orderbook: summary: "))
         ob_fail_with_logs(r, "SIGHUP: exit %d", rc);
-    assert_true(json_summary(r, "records") > 100);
-    assert_int_equal(json_summary(r, "written"), (long long)lines_in_files(r));
-    assert_int_equal(json_summary(r, "written"), json_summary(r, "records"));
+    ob_summary sum;
+    ob_read_summary(r, &sum);
+    assert_true(sum.records > 100);
+    assert_int_equal(sum.written, lines_in_files(r));
+    assert_int_equal(sum.written, sum.records);
     assert_int_equal(count_in(r->err, "TZ=garbage"), 1);
-}
-
-/* Read what the pty's other end has for us (non-blocking) onto `acc`. */
-static void drain_pty(int master, char *acc, size_t cap, size_t *len)
-{
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(master, buf, sizeof buf)) > 0) {
-        size_t take = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
-        memcpy(acc + *len, buf, take);
-        *len += take;
-        acc[*len] = '\0';
-    }
 }
 
 #define REDRAW "\r\033[K"
@@ -392,13 +341,9 @@ test_first_hour_status_line_fits_the_terminal_and_messages_take_their_own_line(v
 {
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT ETHUSDT\nrate 50\nevents 100000\n");
-    write_config(r, "");
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
-    assert_true(master >= 0);
-    assert_int_equal(grantpt(master), 0);
-    assert_int_equal(unlockpt(master), 0);
+    ob_write_config(r, NULL);
+    int master = ob_pty_open(r);
     set_width(master, 60);
-    snprintf(r->err, sizeof r->err, "%s", ptsname(master));
     char *args[] = {"-c", r->conf, "BTCUSDT", "ETHUSDT", "XYZUSDT", NULL};
     ob_spawn(r, args, NULL);
     static char out[1 << 20];
@@ -407,7 +352,7 @@ test_first_hour_status_line_fits_the_terminal_and_messages_take_their_own_line(v
     while (status_lines(out, &longest) < 3 || strstr(out, "XYZUSDT") == NULL) {
         if (tu_mono_ns() > deadline)
             fail_msg("fewer than 3 status lines in 20 s:\n%s", out);
-        drain_pty(master, out, sizeof out, &len);
+        ob_pty_drain(master, out, sizeof out, &len);
         tu_pause();
     }
     if (longest > 59)
@@ -425,7 +370,7 @@ test_first_hour_status_line_fits_the_terminal_and_messages_take_their_own_line(v
     while (status_lines(out + mark, &longest) < 2) {
         if (tu_mono_ns() > deadline)
             fail_msg("no status line after the resize:\n%s", out + mark);
-        drain_pty(master, out, sizeof out, &len);
+        ob_pty_drain(master, out, sizeof out, &len);
         tu_pause();
     }
     if (longest <= 60 || longest > 199)
@@ -434,7 +379,7 @@ test_first_hour_status_line_fits_the_terminal_and_messages_take_their_own_line(v
     int rc = -1;
     deadline = tu_mono_ns() + TU_DEADLINE_NS;
     while (rc < 0) {
-        drain_pty(master, out, sizeof out, &len); /* a full pty would block its writes */
+        ob_pty_drain(master, out, sizeof out, &len); /* a full pty would block its writes */
         rc = exited_within(r->pid, 100);
         assert_true(tu_mono_ns() < deadline);
     }

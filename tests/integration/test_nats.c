@@ -34,6 +34,7 @@
 #include "nats_cluster.h"
 #include "nats_stream.h"
 #include "ob_run.h"
+#include "ob_wait.h"
 #include "records.h"
 #include "symbol.h"
 #include "stamp.h"
@@ -407,6 +408,15 @@ static void test_nats_publish_rate_r3(void **state)
 
 /* ---- the real binaries ---- */
 
+/* Poll until the stream holds at least n messages (what orderbook published); fails with the logs
+ * after `seconds`. */
+static void wait_stored(fixture *f, long n, int seconds)
+{
+    ob_poll p = ob_poll_start(seconds);
+    while (ns_count(f->c.url, "DEPTHLOG") < n)
+        ob_poll_next(f->a, &p, "fewer than %ld records published within %d s", n, seconds);
+}
+
 /* orderbook's (or orderbook-archive's) configuration for the fake Binance of `a`, logging
  * into `logs`, with `nats` lines in [nats]. One connection (legs = 1):
  * the records counted here are one connection's (two legs: test_legs.c). */
@@ -578,12 +588,7 @@ static void test_nats_two_orderbooks_one_copy_equal_to_the_truth(void **state)
     f->b->fs.pid = 0; /* a's server: a stops it */
     spawn_orderbook(f->a);
     spawn_orderbook(f->b);
-    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
-    while (ns_count(f->c.url, "DEPTHLOG") < 200) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(f->a, "nothing published within 60 s");
-        usleep(200000);
-    }
+    wait_stored(f, 200, 60);
     char leader[32];
     if (ns_leader(f->c.url, "DEPTHLOG", leader, sizeof leader) != 0)
         ob_fail_with_logs(f->a, "no stream leader");
@@ -697,12 +702,7 @@ static void test_nats_orderbook_whole_cluster_down_nothing_lost(void **state)
     snprintf(nats, sizeof nats, "url = %s\nreplicas = 3", f->c.url);
     write_conf(f, f->a->conf, f->a->logs, nats);
     spawn_orderbook(f->a);
-    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
-    while (ns_count(f->c.url, "DEPTHLOG") < 100) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(f->a, "nothing published within 60 s");
-        usleep(200000);
-    }
+    wait_stored(f, 100, 60);
     for (int i = 0; i < 3; i++)
         ncl_kill(&f->c, i);
     ob_wait_for_text(f->a, f->a->err, "NATS: disconnected", 10);
