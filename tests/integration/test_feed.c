@@ -246,7 +246,10 @@ static void test_feed_1024_symbols_subscribe_on_one_connection(void **state)
     print_message("4 SUBSCRIBEs, at least %ld ms apart\n", least_gap_ms);
     assert_int_equal(streams, N);
     assert_int_equal(refused, 0);
-    assert_true(least_gap_ms >= 200);
+    /* Sent 250 ms apart; the server's receive times can bunch up on a loaded machine (107 ms
+     * seen under TSan), so the bound is half that. Without pacing they arrive together. The
+     * server's own 5-a-second limit is checked by the "ratelimit" count below. */
+    assert_true(least_gap_ms >= 100);
     assert_int_equal(fake_log_count(&r->fs, "ws"), 1);
     assert_int_equal(fake_log_count(&r->fs, "ratelimit"), 0);
     assert_false(ob_file_contains(r->err, "refused the streams"));
