@@ -359,9 +359,10 @@ static void frame_line(run *r, const char *msg, size_t len, int64_t ns)
         /* A frame that brings the ids another leg missed also releases the events held after
          * them (core/legs.c): then the book ends past its u. */
         if (now.stats.applied - was->stats.applied > 1)
-            FUZZ_CHECK(now.id > m.ev.last_id, "%s: %llu applied by one frame, at id %llu, not past "
-                       "u = %llu", s->symbol,
-                       (unsigned long long)(now.stats.applied - was->stats.applied),
+            FUZZ_CHECK(now.id > m.ev.last_id,
+                       "%s: %llu applied by one frame, at id %llu, not past "
+                       "u = %llu",
+                       s->symbol, (unsigned long long)(now.stats.applied - was->stats.applied),
                        (unsigned long long)now.id, (unsigned long long)m.ev.last_id);
         if (now.stats.applied - was->stats.applied == 1) {
             FUZZ_CHECK(now.id == m.ev.last_id, "%s: applied, but at id %llu, not u = %llu",

@@ -119,8 +119,7 @@ static void on_leg_up(void *ctx, int leg, const char *path, const char *const *s
     cap_on_leg_connected(a->pipeline, leg ? 'b' : 'a', url, symbols, n, realtime_ns());
 }
 
-static void on_leg_down(void *ctx, int leg, const char *const *symbols, size_t n,
-                        const char *why)
+static void on_leg_down(void *ctx, int leg, const char *const *symbols, size_t n, const char *why)
 {
     app *a = ctx;
     a->legs_up--;
@@ -480,10 +479,9 @@ static int start(app *a)
     set_origin(a);
     feed_config fc = feed_options(a);
     a->snapshot_us = brest_spacing_us(fc.market, fc.snapshot_limit);
-    feed_handlers fh = {a,          on_connected, on_disconnected,
-                        on_message, on_snapshot,  on_symbol_rejected,
-                        on_problem, on_tick,      on_trades_conn,
-                        on_leg_up,  on_leg_down};
+    feed_handlers fh = {
+        a,          on_connected, on_disconnected, on_message, on_snapshot, on_symbol_rejected,
+        on_problem, on_tick,      on_trades_conn,  on_leg_up,  on_leg_down};
     a->net = feed_create(&fc, &fh);
     if (a->net == NULL) {
         con_say("cannot start the network: %s", lack(errno, why, sizeof why));

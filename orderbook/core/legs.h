@@ -25,8 +25,8 @@
 #include "depth.h"
 #include "sync.h"
 
-#define LEGS_HOLD_MAX 256            /* events held at most while waiting for another leg */
-#define LEGS_HOLD_NS 1000000000LL    /* default: how long the oldest held event may wait */
+#define LEGS_HOLD_MAX 256          /* events held at most while waiting for another leg */
+#define LEGS_HOLD_NS  1000000000LL /* default: how long the oldest held event may wait */
 
 typedef struct legs_held legs_held; /* a held event (owns copies of its levels) */
 
@@ -41,13 +41,13 @@ typedef struct legs_stats {
 
 /* The fields are legs.c's own; a struct here only so that a caller can hold an array. */
 typedef struct legs_symbol {
-    sync_rule rule;   /* which test says that an event continues the last one */
-    int started;      /* 1: `last` is set (an event has been passed on since the reset) */
-    uint64_t last;    /* the last update id (u) passed on */
-    int64_t hold_ns;  /* the time bound of a hold */
-    legs_held *held;  /* LEGS_HOLD_MAX slots, allocated on first hold, sorted by u */
-    size_t n_held;    /* events held */
-    int64_t held_at;  /* receive time of the oldest held event */
+    sync_rule rule;  /* which test says that an event continues the last one */
+    int started;     /* 1: `last` is set (an event has been passed on since the reset) */
+    uint64_t last;   /* the last update id (u) passed on */
+    int64_t hold_ns; /* the time bound of a hold */
+    legs_held *held; /* LEGS_HOLD_MAX slots, allocated on first hold, sorted by u */
+    size_t n_held;   /* events held */
+    int64_t held_at; /* receive time of the oldest held event */
     legs_stats stats;
 } legs_symbol;
 

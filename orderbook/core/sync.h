@@ -16,9 +16,9 @@
  * to the one before by `pu` instead (SYNC_RULE_FUTURES): drop events with u < L; the first
  * applied event has U <= L <= u; after it every event's pu must equal the previous event's
  * u, else the book is dropped and resynced. An event with u == L is in the snapshot already:
- * it is not applied (nor recorded) again, and the next event's pu must be L. Everything else (buffering, stale snapshots,
- * duplicates, records) is the same machine: only the test of "does this event continue the
- * book" differs.
+ * it is not applied (nor recorded) again, and the next event's pu must be L. Everything else
+ * (buffering, stale snapshots, duplicates, records) is the same machine: only the test of "does
+ * this event continue the book" differs.
  *
  * Pure: no I/O. What must happen outside (records, snapshot requests) goes through hooks.
  * One symbol's state never touches another's.

@@ -17,9 +17,9 @@
 
 #define HOST_MAX      256
 #define PATH_MAX_LEN  512
-#define CLOSE_WAIT_US 2000000 /* at stop, how long the close handshakes may take */
-#define MBB_CHECK_US  200000  /* how often connections are looked at for replacing */
-#define MBB_GRACE_US  1000000 /* a replacement delivers this long before the old one closes */
+#define CLOSE_WAIT_US 2000000  /* at stop, how long the close handshakes may take */
+#define MBB_CHECK_US  200000   /* how often connections are looked at for replacing */
+#define MBB_GRACE_US  1000000  /* a replacement delivers this long before the old one closes */
 #define MBB_QUIET_US  10000000 /* subscribed this long without a message (quiet streams): done */
 
 /* What a depth connection's events need: its feed and its leg. */
@@ -55,11 +55,11 @@ struct feed {
     /* Make-before-break: one replacement at a time in the whole feed, so the two legs of a
      * stream are never replaced together. */
     lws_sorted_usec_list_t mbb_check;
-    ws_conn *fresh;        /* the replacement being brought up, or NULL */
-    size_t fresh_for;      /* conns[fresh_for] is the one it replaces */
-    int64_t fresh_ready;   /* when it was first seen delivering (0: not yet) */
-    char fresh_why[64];    /* the old one's disconnected reason */
-    ws_conn **spares;      /* connections not in conns: replacements, then the replaced */
+    ws_conn *fresh;      /* the replacement being brought up, or NULL */
+    size_t fresh_for;    /* conns[fresh_for] is the one it replaces */
+    int64_t fresh_ready; /* when it was first seen delivering (0: not yet) */
+    char fresh_why[64];  /* the old one's disconnected reason */
+    ws_conn **spares;    /* connections not in conns: replacements, then the replaced */
     size_t n_spares;
 };
 
@@ -378,8 +378,8 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
 {
     const feed_config *cfg = &f->cfg;
     ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
-    ws_conn_endpoint ep_b = {f->ctx,    f->wsb_host, cfg->ws_b.port,
-                             cfg->ws_b.tls, &f->idle, &f->budget};
+    ws_conn_endpoint ep_b = {f->ctx,        f->wsb_host, cfg->ws_b.port,
+                             cfg->ws_b.tls, &f->idle,    &f->budget};
     ws_conn_events ev = {&f->legs[0], leg_up, leg_down, leg_message, leg_problem};
     ws_conn_events ev_b = {&f->legs[1], leg_up, leg_down, leg_message, leg_problem};
     ws_conn_events tev = {f, trades_up, trades_down, trades_message, trades_problem};
@@ -392,7 +392,10 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
         if (i == f->first_trades || i == f->first_b)
             syms = cfg->symbols; /* the same symbols again, for their trades or leg b */
         f->conns[i] = ws_conn_create(leg_b ? &ep_b : &ep, paths[i], syms, counts[i], &spec,
-                                     leg_b ? &ev_b : trades ? &tev : &ev, seed);
+                                     leg_b    ? &ev_b
+                                     : trades ? &tev
+                                              : &ev,
+                                     seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;

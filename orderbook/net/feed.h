@@ -28,10 +28,10 @@ typedef struct feed_config {
     int snapshot_limit;         /* 1..5000 */
     const char *const *symbols; /* upper case; the feed keeps pointers: they must outlive it */
     size_t n_symbols;
-    unsigned ping_s;   /* 0: 20 s; the client pings after this much silence */
-    unsigned hangup_s; /* 0: 60 s; no valid traffic for this long: reconnect */
-    int trades;        /* 1: also the symbols' trade streams, on connections of their own */
-    unsigned legs;     /* 0, 1: each depth stream on one connection; 2: also on one to ws_b */
+    unsigned ping_s;    /* 0: 20 s; the client pings after this much silence */
+    unsigned hangup_s;  /* 0: 60 s; no valid traffic for this long: reconnect */
+    int trades;         /* 1: also the symbols' trade streams, on connections of their own */
+    unsigned legs;      /* 0, 1: each depth stream on one connection; 2: also on one to ws_b */
     feed_endpoint ws_b; /* legs = 2: the second leg's endpoint; host NULL: the same as ws */
     unsigned max_age_s; /* 0: never; a depth connection up this long is replaced make-before-
                          * break, as is one that receives serverShutdown */
@@ -57,10 +57,8 @@ typedef struct feed_handlers {
     void (*on_trades_conn)(void *ctx, int up, const char *path, const char *why);
     /* A depth connection of leg `leg` (0: ws, 1: ws_b) on `path` came up / went down. When
      * these are set they are called instead of on_connected and on_disconnected. */
-    void (*on_leg_up)(void *ctx, int leg, const char *path, const char *const *symbols,
-                      size_t n);
-    void (*on_leg_down)(void *ctx, int leg, const char *const *symbols, size_t n,
-                        const char *why);
+    void (*on_leg_up)(void *ctx, int leg, const char *path, const char *const *symbols, size_t n);
+    void (*on_leg_down)(void *ctx, int leg, const char *const *symbols, size_t n, const char *why);
 } feed_handlers;
 
 typedef struct feed feed;

@@ -42,9 +42,9 @@ struct ws_conn {
     char verify_error[200]; /* the certificate problem of the handshake in progress */
     lws_sorted_usec_list_t retry;
     lws_sorted_usec_list_t sub_timer; /* pacing SUBSCRIBEs, then waiting for answers */
-    int64_t up_since_us;    /* monotonic: when it last came up (0: not up) */
-    uint64_t messages;      /* market messages since it last came up */
-    int shutdown_seen;      /* a serverShutdown came on it since it last came up */
+    int64_t up_since_us;              /* monotonic: when it last came up (0: not up) */
+    uint64_t messages;                /* market messages since it last came up */
+    int shutdown_seen;                /* a serverShutdown came on it since it last came up */
 };
 
 static int64_t now_us(void)

@@ -18,13 +18,13 @@
 #include "serve_metrics.h"
 #include "serve_request.h"
 
-#define TICK_MS         500   /* how often the live update is rebuilt and offered */
-#define PUSH_MS         1000  /* a client gets an update at least this often, changed or not */
-#define CHUNK           16384 /* bytes of a body written per writeable callback */
+#define TICK_MS 500   /* how often the live update is rebuilt and offered */
+#define PUSH_MS 1000  /* a client gets an update at least this often, changed or not */
+#define CHUNK   16384 /* bytes of a body written per writeable callback */
 /* lws's header buffer per request: a request target or headers over our bounds but within
  * this get their 414/431; lws closes a connection whose request exceeds it, unanswered. */
 #define HEADER_SPACE    65536
-#define MAX_CONNECTIONS 128   /* descriptors the context takes (lws sizes tables by this) */
+#define MAX_CONNECTIONS 128 /* descriptors the context takes (lws sizes tables by this) */
 
 struct serve {
     struct lws_context *ctx;
@@ -471,7 +471,7 @@ serve *serve_start(const char *listen, const char *dir, char *err, size_t errlen
     info.user = s;
     info.fd_limit_per_thread = MAX_CONNECTIONS;
     info.max_http_header_data2 = HEADER_SPACE; /* the short field stops at 65535 */
-    info.timeout_secs = 10; /* a request that never completes is closed */
+    info.timeout_secs = 10;                    /* a request that never completes is closed */
     s->ctx = lws_create_context(&info);
     if (s->ctx == NULL) {
         snprintf(err, errlen, "listen = %s: cannot create the server's context", listen);

@@ -8,7 +8,7 @@
 #include "serve_files.h"
 #include "serve_view.h"
 
-#define SERVE_LIVE_LEVELS 20  /* levels per side in each live update */
+#define SERVE_LIVE_LEVELS  20 /* levels per side in each live update */
 #define SERVE_LIVE_SYMBOLS 24 /* symbols shown one by one on the page (the first ones given) */
 
 /* The symbol's entry in the view, or NULL. */
