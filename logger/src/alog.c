@@ -75,22 +75,72 @@ static int register_thread(void)
     return err;
 }
 
-alog *alog_open(const alog_options *opt)
+/* The ring size of each lane for these options into *cap: 0, or EINVAL for bad options. */
+static int lane_bytes_for(const alog_options *opt, uint64_t *cap)
 {
     if (opt == NULL || opt->dir == NULL || opt->dir[0] == '\0' ||
         (opt->rollover != ALOG_ROLL_DAILY && opt->rollover != ALOG_ROLL_5SEC) ||
         opt->compress != ALOG_COMPRESS_NONE || opt->compress_level < 0 ||
         opt->compress_level > 19) {
         /* ALOG_COMPRESS_ZSTD is part of the API but not implemented yet: refused here. */
-        errno = EINVAL;
-        return NULL;
+        return EINVAL;
     }
     uint64_t want = opt->queue_bytes ? opt->queue_bytes : DEFAULT_QUEUE_BYTES;
-    uint64_t cap = MIN_LANE_BYTES;
-    while (cap < want && cap < MAX_LANE_BYTES)
-        cap <<= 1;
-    if (cap < want) {
-        errno = EINVAL;
+    *cap = MIN_LANE_BYTES;
+    while (*cap < want && *cap < MAX_LANE_BYTES)
+        *cap <<= 1;
+    return *cap < want ? EINVAL : 0;
+}
+
+/* The writer's locks and condition (on the monotonic clock): 0, or an errno value with none
+ * of them left initialised. */
+static int sync_init(alog *lg)
+{
+    int err = pthread_mutex_init(&lg->lock, NULL);
+    if (err != 0)
+        return err;
+    if ((err = pthread_mutex_init(&lg->lanes_lock, NULL)) != 0)
+        goto no_lanes_lock;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    err = pthread_cond_init(&lg->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (err == 0)
+        return 0;
+    pthread_mutex_destroy(&lg->lanes_lock);
+no_lanes_lock:
+    pthread_mutex_destroy(&lg->lock);
+    return err;
+}
+
+static void sync_destroy(alog *lg)
+{
+    pthread_cond_destroy(&lg->cond);
+    pthread_mutex_destroy(&lg->lanes_lock);
+    pthread_mutex_destroy(&lg->lock);
+}
+
+/* The writer thread, started with every signal blocked: SIGXFSZ and SIGPIPE become errno
+ * values and no signal meant for the application is ever delivered to it. 0 or an errno. */
+static int writer_start(alog *lg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&lg->writer, NULL, alog__writer_main, lg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err == 0)
+        pthread_setname_np(lg->writer, "alog-writer");
+    return err;
+}
+
+alog *alog_open(const alog_options *opt)
+{
+    uint64_t cap;
+    int err = lane_bytes_for(opt, &cap);
+    if (err != 0) {
+        errno = err;
         return NULL;
     }
     size_t size = (sizeof(alog) + ALOG__CACHELINE - 1) & ~(size_t)(ALOG__CACHELINE - 1);
@@ -98,34 +148,10 @@ alog *alog_open(const alog_options *opt)
     if (lg == NULL)
         return NULL;
     memset(lg, 0, sizeof *lg);
-    int err = ENOMEM;
-    int have_files = 0, have_lock = 0, have_cond = 0, have_lanes_lock = 0;
-
     lg->id = atomic_fetch_add(&next_logger_id, 1);
     lg->lane_bytes = cap;
     /* A record of at most half the ring always fits in the drained ring, padding included. */
     lg->max_len = (size_t)(cap / 2 - ALOG__REC_HEADER - 8);
-    if (alog__files_init(&lg->files, opt->dir, opt->rollover, opt->utc != 0) != 0)
-        goto fail;
-    have_files = 1;
-    lg->batch = malloc(ALOG__BATCH_BYTES);
-    if (lg->batch == NULL)
-        goto fail;
-    if ((err = pthread_mutex_init(&lg->lock, NULL)) != 0)
-        goto fail;
-    have_lock = 1;
-    if ((err = pthread_mutex_init(&lg->lanes_lock, NULL)) != 0)
-        goto fail;
-    have_lanes_lock = 1;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    err = pthread_cond_init(&lg->cond, &ca);
-    pthread_condattr_destroy(&ca);
-    if (err != 0)
-        goto fail;
-    have_cond = 1;
-
     lg->clock = opt->clock;
     lg->clock_ctx = opt->clock_ctx;
     lg->block_when_full = opt->block_when_full;
@@ -137,28 +163,24 @@ alog *alog_open(const alog_options *opt)
      * path needs no fence of its own; without it (old kernel, seccomp) producers fence. */
     lg->fence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0;
 
-    /* The writer starts with every signal blocked: SIGXFSZ and SIGPIPE become errno values
-     * and no signal meant for the application is ever delivered to it. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    err = pthread_create(&lg->writer, NULL, alog__writer_main, lg);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (err != 0)
-        goto fail;
-    pthread_setname_np(lg->writer, "alog-writer");
+    err = ENOMEM;
+    if (alog__files_init(&lg->files, opt->dir, opt->rollover, opt->utc != 0) != 0)
+        goto no_files;
+    lg->batch = malloc(ALOG__BATCH_BYTES);
+    if (lg->batch == NULL)
+        goto no_batch;
+    if ((err = sync_init(lg)) != 0)
+        goto no_batch;
+    if ((err = writer_start(lg)) != 0)
+        goto no_writer;
     return lg;
 
-fail:
-    if (have_cond)
-        pthread_cond_destroy(&lg->cond);
-    if (have_lanes_lock)
-        pthread_mutex_destroy(&lg->lanes_lock);
-    if (have_lock)
-        pthread_mutex_destroy(&lg->lock);
+no_writer:
+    sync_destroy(lg);
+no_batch:
     free(lg->batch);
-    if (have_files)
-        alog__files_destroy(&lg->files);
+    alog__files_destroy(&lg->files);
+no_files:
     free(lg);
     errno = err;
     return NULL;
