@@ -220,35 +220,47 @@ static int query_args(struct lws *wsi, char *out, size_t cap)
 static const char *const method_names[] = {"GET",   "POST",   "OPTIONS", "PUT",
                                            "PATCH", "DELETE", "CONNECT", "HEAD"};
 
-/* Build the answer to the request into pss; returns the status and sets *type. */
-static int answer(serve *s, struct lws *wsi, http_pss *pss, const char **type)
+/* The text of a request that serve_request points into. */
+typedef struct request_text {
+    char path[SERVE_URI_MAX + 1];
+    char query[SERVE_URI_MAX + 1];
+    char host[256];
+} request_text;
+
+/* What the judge needs of the request on wsi, into r (pointing into t). */
+static void read_request(const serve *s, struct lws *wsi, request_text *t, serve_request *r)
 {
     char *uri = NULL;
     int uri_len = 0;
     int m = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
-    char path[SERVE_URI_MAX + 1], query[SERVE_URI_MAX + 1];
     int args = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-    serve_request r = {0};
-    r.method = m >= 0 && m <= LWSHUMETH_HEAD ? method_names[m] : "?";
-    r.uri_len = (size_t)(uri_len > 0 ? uri_len : 0) + (size_t)(args > 0 ? args + 1 : 0);
-    r.header_len = header_bytes(wsi);
-    r.path = "";
-    if (uri != NULL && uri_len > 0 && (size_t)uri_len < sizeof path) {
-        memcpy(path, uri, (size_t)uri_len);
-        path[uri_len] = '\0';
-        r.path = path;
+    memset(r, 0, sizeof *r);
+    r->method = m >= 0 && m <= LWSHUMETH_HEAD ? method_names[m] : "?";
+    r->uri_len = (size_t)(uri_len > 0 ? uri_len : 0) + (size_t)(args > 0 ? args + 1 : 0);
+    r->header_len = header_bytes(wsi);
+    r->path = "";
+    if (uri != NULL && uri_len > 0 && (size_t)uri_len < sizeof t->path) {
+        memcpy(t->path, uri, (size_t)uri_len);
+        t->path[uri_len] = '\0';
+        r->path = t->path;
     }
-    if (args > 0 && query_args(wsi, query, sizeof query) == 0)
-        r.query = query;
-    char host[256];
+    if (args > 0 && query_args(wsi, t->query, sizeof t->query) == 0)
+        r->query = t->query;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0) {
         /* A Host too long to copy is no loopback name either. */
-        if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) < 0)
-            snprintf(host, sizeof host, "?");
-        r.host = host;
+        if (lws_hdr_copy(wsi, t->host, sizeof t->host, WSI_TOKEN_HOST) < 0)
+            snprintf(t->host, sizeof t->host, "?");
+        r->host = t->host;
     }
-    r.loopback = s->loopback;
+    r->loopback = s->loopback;
+}
 
+/* Build the answer to the request into pss; returns the status and sets *type. */
+static int answer(serve *s, struct lws *wsi, http_pss *pss, const char **type)
+{
+    request_text t;
+    serve_request r;
+    read_request(s, wsi, &t, &r);
     serve_verdict v;
     serve_judge(&r, &v);
     *type = "text/plain; charset=utf-8";
