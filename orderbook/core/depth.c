@@ -293,3 +293,39 @@ void depth_snapshot_free(depth_snapshot *s)
         tree_free(s->root, s->in_arena);
     s->root = NULL;
 }
+
+int depth_event_dup(const depth_event *src, depth_event *ev, depth_level **levels, char **strings)
+{
+    size_t n = src->n_bids + src->n_asks;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const depth_level *l = i < src->n_bids ? &src->bids[i] : &src->asks[i - src->n_bids];
+        bytes += l->px_len + l->qty_len + 2;
+    }
+    depth_level *lv = malloc((n ? n : 1) * sizeof *lv);
+    char *str = malloc(bytes ? bytes : 1);
+    if (lv == NULL || str == NULL) {
+        free(lv);
+        free(str);
+        return -1;
+    }
+    char *p = str;
+    for (size_t i = 0; i < n; i++) {
+        const depth_level *l = i < src->n_bids ? &src->bids[i] : &src->asks[i - src->n_bids];
+        lv[i] = *l;
+        memcpy(p, l->px, l->px_len);
+        p[l->px_len] = '\0';
+        lv[i].px = p;
+        p += l->px_len + 1;
+        memcpy(p, l->qty, l->qty_len);
+        p[l->qty_len] = '\0';
+        lv[i].qty = p;
+        p += l->qty_len + 1;
+    }
+    *ev = *src;
+    ev->bids = lv;
+    ev->asks = lv + src->n_bids;
+    *levels = lv;
+    *strings = str;
+    return 0;
+}

@@ -103,4 +103,9 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
                          const char **error);
 void depth_snapshot_free(depth_snapshot *s);
 
+/* A copy of `src` that owns its levels and strings, for an event kept after its message is
+ * freed: *ev's levels point into *levels (bids then asks), their strings into *strings; the
+ * caller frees both. Returns 0, or -1 when memory runs out (nothing allocated). */
+int depth_event_dup(const depth_event *src, depth_event *ev, depth_level **levels, char **strings);
+
 #endif

@@ -131,38 +131,9 @@ static void release(legs_symbol *l, sync_symbol *s, const sync_hooks *h, int64_t
 /* Copy an event into `dst` (its levels point into a message about to be freed). */
 static int held_copy(legs_held *dst, const depth_event *ev, int64_t recv_ns)
 {
-    size_t n = ev->n_bids + ev->n_asks;
-    size_t bytes = 0;
-    for (size_t i = 0; i < n; i++) {
-        const depth_level *src = i < ev->n_bids ? &ev->bids[i] : &ev->asks[i - ev->n_bids];
-        bytes += src->px_len + src->qty_len + 2;
-    }
-    depth_level *lv = malloc((n ? n : 1) * sizeof *lv);
-    char *str = malloc(bytes ? bytes : 1);
-    if (lv == NULL || str == NULL) {
-        free(lv);
-        free(str);
+    if (depth_event_dup(ev, &dst->ev, &dst->levels, &dst->strings) != 0)
         return -1;
-    }
-    char *p = str;
-    for (size_t i = 0; i < n; i++) {
-        const depth_level *src = i < ev->n_bids ? &ev->bids[i] : &ev->asks[i - ev->n_bids];
-        lv[i] = *src;
-        memcpy(p, src->px, src->px_len);
-        p[src->px_len] = '\0';
-        lv[i].px = p;
-        p += src->px_len + 1;
-        memcpy(p, src->qty, src->qty_len);
-        p[src->qty_len] = '\0';
-        lv[i].qty = p;
-        p += src->qty_len + 1;
-    }
-    dst->ev = *ev;
-    dst->ev.bids = lv;
-    dst->ev.asks = lv + ev->n_bids;
     dst->recv_ns = recv_ns;
-    dst->levels = lv;
-    dst->strings = str;
     return 0;
 }
 
