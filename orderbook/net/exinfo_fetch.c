@@ -8,6 +8,8 @@
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 
+#include "body.h"
+
 #define MAX_BODY (64u << 20) /* spot's exchangeInfo is a few MB */
 
 typedef struct fetch {
@@ -18,26 +20,6 @@ typedef struct fetch {
     size_t len, cap;
     char err[256];
 } fetch;
-
-static int append(fetch *f, const char *in, size_t n)
-{
-    if (f->len + n + 1 > MAX_BODY)
-        return -1;
-    if (f->len + n + 1 > f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 1u << 20;
-        while (cap < f->len + n + 1)
-            cap *= 2;
-        char *b = realloc(f->body, cap);
-        if (b == NULL)
-            return -1;
-        f->body = b;
-        f->cap = cap;
-    }
-    memcpy(f->body + f->len, in, n);
-    f->len += n;
-    f->body[f->len] = '\0';
-    return 0;
-}
 
 static void finish(fetch *f, const char *why)
 {
@@ -72,7 +54,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return lws_http_client_read(wsi, &p, &n) < 0 ? -1 : 0;
     }
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-        if (append(f, in, len) != 0) {
+        if (body_append(&f->body, &f->len, &f->cap, MAX_BODY, in, len) != 0) {
             finish(f, "exchangeInfo too large or out of memory");
             return -1;
         }

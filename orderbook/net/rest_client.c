@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "backoff.h"
+#include "body.h"
 #include "conn_why.h"
 
 #define MAX_BODY          (32u << 20) /* a bigger snapshot body is refused */
@@ -321,26 +322,6 @@ static void start(rest_client *rc, sym_state *s)
     }
 }
 
-static int body_append(request *r, const char *in, size_t len)
-{
-    if (r->len + len > MAX_BODY)
-        return -1;
-    if (r->len + len + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 65536;
-        while (cap < r->len + len + 1)
-            cap *= 2;
-        char *b = realloc(r->body, cap);
-        if (b == NULL)
-            return -1;
-        r->body = b;
-        r->cap = cap;
-    }
-    memcpy(r->body + r->len, in, len);
-    r->len += len;
-    r->body[r->len] = '\0';
-    return 0;
-}
-
 static void headers(request *r, struct lws *wsi)
 {
     rest_client *rc = r->rc;
@@ -394,7 +375,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return lws_http_client_read(wsi, &p, &n) < 0 ? -1 : 0;
     }
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-        if (body_append(r, in, len) != 0) {
+        if (body_append(&r->body, &r->len, &r->cap, MAX_BODY, in, len) != 0) {
             if (!r->finished)
                 transport_failed(r, "snapshot body too large or out of memory", 0);
             return -1;
