@@ -169,5 +169,9 @@ void ob_fail_with_logs(ob_run *r, const char *fmt, ...)
     /* A terminal (ob_pty_open) is not read: that would wait for input. */
     int tty = strncmp(r->err, "/dev/", 5) == 0;
     char *log = read_or_none(r->fs.log), *err = tty ? strdup("(a terminal)") : read_or_none(r->err);
-    fail_msg("%s\nserver log:\n%.4000s\norderbook stderr:\n%.4000s", what, log, err);
+    /* The end of each log: what happened last is what explains a failure. */
+    size_t nl = strlen(log), ne = strlen(err);
+    fail_msg("%s\nserver log:\n%s%s\norderbook stderr:\n%s%s", what, nl > 4000 ? "..." : "",
+             log + (nl > 4000 ? nl - 4000 : 0), ne > 4000 ? "..." : "",
+             err + (ne > 4000 ? ne - 4000 : 0));
 }
