@@ -634,13 +634,8 @@ static void test_nats_raw_frames_from_two_hosts_stored_once(void **state)
     spawn_orderbook(f->b);
     tr_truth t;
     char err[256];
-    int64_t deadline = tu_mono_ns() + 60LL * 1000000000LL;
-    while (!ob_file_contains(f->a->fs.log, "done")) {
-        if (tu_mono_ns() > deadline)
-            ob_fail_with_logs(f->a, "the fake Binance is not done within 60 s");
-        usleep(100000);
-    }
-    sleep(2);
+    wait_captured(f->a, f->a->logs, 60);
+    wait_captured(f->a, f->b->logs, 60);
     if (ob_stop(f->a, 30) != 0 || ob_stop(f->b, 30) != 0 ||
         !ob_file_contains(f->a->err, "0 pending") || !ob_file_contains(f->b->err, "0 pending"))
         ob_fail_with_logs(f->a, "orderbook did not stop with everything published");
@@ -862,6 +857,24 @@ static void lines_free(lines *ls)
     free(ls->l);
 }
 
+/* Poll until the archive has written at least n lines (its directory appears with them). */
+static void wait_archived(const char *dir, size_t n, int seconds, ob_run *r)
+{
+    ob_poll p = ob_poll_start(seconds);
+    for (;;) {
+        DIR *d = opendir(dir);
+        if (d != NULL) {
+            closedir(d);
+            lines ls = read_lines(dir, 0);
+            size_t have = ls.n;
+            lines_free(&ls);
+            if (have >= n)
+                return;
+        }
+        ob_poll_next(r, &p, "the archive wrote fewer than %zu lines within %d s", n, seconds);
+    }
+}
+
 /* orderbook-archive without a [nats] url, or with a malformed one: exit 2 with the reason. */
 static void test_nats_archive_bad_configuration_exit_2(void **state)
 {
@@ -902,7 +915,7 @@ static void test_nats_archive_killed_and_restarted_keeps_everything(void **state
     spawn_orderbook(f->a);
     snprintf(arch_err, sizeof arch_err, "%s/archive1.err", f->dir);
     f->archive = spawn_archive(arch_conf, arch_err);
-    sleep(4);
+    wait_archived(arch_logs, 300, 30, f->a);
     kill(f->archive, SIGKILL);
     proc_wait(f->archive, 10);
     sleep(2);
