@@ -189,13 +189,13 @@ static void test_feed_snapshot_without_descriptors_is_said_and_retried(void **st
 
 /* The "sub" lines of the server log: how many, the streams they added, and the least time
  * between two of them on one connection. */
-static int sub_lines(const run *r, long *streams, long *least_gap_ms, int *refused)
+static int sub_lines(const run *r, long *streams, long *span_ms, int *refused)
 {
     char *log = tu_read_file(r->fs.log, NULL);
     int n = 0;
-    long last_ms = -1;
+    long first_ms = -1;
     *streams = 0;
-    *least_gap_ms = 1000000;
+    *span_ms = 0;
     *refused = 0;
     for (char *line = log ? strtok(log, "\n") : NULL; line != NULL; line = strtok(NULL, "\n")) {
         long ms, id;
@@ -206,9 +206,9 @@ static int sub_lines(const run *r, long *streams, long *least_gap_ms, int *refus
         n++;
         *streams += added;
         *refused += strcmp(verdict, "ok") != 0;
-        if (last_ms >= 0 && ms - last_ms < *least_gap_ms)
-            *least_gap_ms = ms - last_ms;
-        last_ms = ms;
+        if (first_ms < 0)
+            first_ms = ms;
+        *span_ms = ms - first_ms;
     }
     free(log);
     return n;
@@ -240,16 +240,18 @@ static void test_feed_1024_symbols_subscribe_on_one_connection(void **state)
     ob_wait_for_log(r, "sub", 4, 30);
     ob_wait_captured(r, symbols, SYNCED, 60);
     assert_int_equal(ob_stop(r, 30), 0);
-    long streams, least_gap_ms;
+    long streams, span_ms;
     int refused;
-    assert_int_equal(sub_lines(r, &streams, &least_gap_ms, &refused), 4);
-    print_message("4 SUBSCRIBEs, at least %ld ms apart\n", least_gap_ms);
+    assert_int_equal(sub_lines(r, &streams, &span_ms, &refused), 4);
+    print_message("4 SUBSCRIBEs over %ld ms\n", span_ms);
     assert_int_equal(streams, N);
     assert_int_equal(refused, 0);
-    /* Sent 250 ms apart; the server's receive times can bunch up on a loaded machine (107 ms
-     * seen under TSan), so the bound is half that. Without pacing they arrive together. The
-     * server's own 5-a-second limit is checked by the "ratelimit" count below. */
-    assert_true(least_gap_ms >= 100);
+    /* Sent 250 ms apart, so 750 ms from the first to the last. The server reads them when it
+     * is scheduled: on a loaded machine two can arrive together (43 ms apart under ASan in
+     * CI), so the span, which only a late first read shortens, is asserted at half. Without
+     * pacing they arrive together. The server's own 5-a-second limit is checked by the
+     * "ratelimit" count below. */
+    assert_true(span_ms >= 375);
     assert_int_equal(fake_log_count(&r->fs, "ws"), 1);
     assert_int_equal(fake_log_count(&r->fs, "ratelimit"), 0);
     assert_false(ob_file_contains(r->err, "refused the streams"));
@@ -277,9 +279,9 @@ static void test_feed_refused_streams_are_named(void **state)
     assert_int_equal(ob_stop(r, 30), 0);
     assert_true(ob_file_contains(r->err, "btcusdt@depth@100ms, ethusdt@depth@100ms"));
     assert_true(ob_file_contains(r->err, "Invalid request: refused stream"));
-    long streams, least_gap_ms;
+    long streams, span_ms;
     int refused;
-    assert_int_equal(sub_lines(r, &streams, &least_gap_ms, &refused), 1);
+    assert_int_equal(sub_lines(r, &streams, &span_ms, &refused), 1);
     assert_int_equal(refused, 1);
 }
 
