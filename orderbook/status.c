@@ -279,6 +279,12 @@ void status_summary(FILE *f, const cap_counters *k, const cap_symbol_view *v, si
             (unsigned long long)io->written, (unsigned long long)io->refused,
             (unsigned long long)io->lost_io, (unsigned long long)io->discarded,
             (unsigned long long)io->files, plural(io->files, "file", "files"), io->dir);
+    if (k->trades + k->trades_duplicate + k->trades_missed > 0)
+        fprintf(f,
+                "orderbook:   trades: %llu recorded once each, %llu received twice (dropped), "
+                "%llu ids never received\n",
+                (unsigned long long)k->trades, (unsigned long long)k->trades_duplicate,
+                (unsigned long long)k->trades_missed);
     if (n <= STATUS_SUMMARY_ALL) {
         for (size_t i = 0; i < n; i++)
             summary_symbol(f, &v[i]);
@@ -328,10 +334,12 @@ void status_summary_json(FILE *f, const cap_counters *k, const cap_symbol_view *
 {
     fprintf(f,
             "{\"summary\":{\"messages\":%llu,\"malformed\":%llu,\"records\":%llu,"
-            "\"written\":%llu,\"refused\":%llu,\"lost_io\":%llu,\"discarded\":%llu,"
+            "\"trades\":%llu,\"trades_missed\":%llu,\"written\":%llu,\"refused\":%llu,\"lost_io\":%"
+            "llu,\"discarded\":%llu,"
             "\"files\":%llu,\"dir\":",
             (unsigned long long)k->messages, (unsigned long long)k->malformed,
-            (unsigned long long)k->records, (unsigned long long)io->written,
+            (unsigned long long)k->records, (unsigned long long)k->trades,
+            (unsigned long long)k->trades_missed, (unsigned long long)io->written,
             (unsigned long long)io->refused, (unsigned long long)io->lost_io,
             (unsigned long long)io->discarded, (unsigned long long)io->files);
     json_string(f, io->dir);

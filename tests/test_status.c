@@ -250,7 +250,8 @@ static void test_status_summary_json_is_one_line_in_the_contract_format(void **s
 {
     (void)state;
     cap_symbol_view v[2] = {view("BTCUSDT", CAP_SYNCED, 7, 1), view("ETHUSDT", CAP_DOWN, 0, 0)};
-    cap_counters k = {.messages = 9, .malformed = 1, .records = 104};
+    cap_counters k = {
+        .messages = 9, .malformed = 1, .records = 104, .trades = 5, .trades_missed = 2};
     status_io io = io_of(1, 2, 1);
     io.dir = "my \"logs\"\\x";
     mem m;
@@ -258,7 +259,8 @@ static void test_status_summary_json_is_one_line_in_the_contract_format(void **s
     status_summary_json(m.f, &k, v, 2, &io);
     mem_close(&m);
     assert_string_equal(m.text, "{\"summary\":{\"messages\":9,\"malformed\":1,\"records\":104,"
-                                "\"written\":100,\"refused\":1,\"lost_io\":2,\"discarded\":1,"
+                                "\"trades\":5,\"trades_missed\":2,\"written\":100,\"refused\":1,"
+                                "\"lost_io\":2,\"discarded\":1,"
                                 "\"files\":1,\"dir\":\"my \\\"logs\\\"\\\\x\",\"symbols\":["
                                 "{\"s\":\"BTCUSDT\",\"events\":7,\"resyncs\":1,\"bids\":1000,"
                                 "\"asks\":999},{\"s\":\"ETHUSDT\",\"events\":0,\"resyncs\":0,"

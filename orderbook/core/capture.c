@@ -6,6 +6,7 @@
 
 #include "legs.h"
 #include "record.h"
+#include "trade_seen.h"
 
 typedef struct cap_route {
     const char *name; /* sym[i].symbol */
@@ -16,6 +17,7 @@ struct cap {
     sync_symbol *sym;   /* in the order given */
     legs_symbol *legs;  /* per symbol: the merge of its legs in front of sync */
     unsigned *up;       /* per symbol: connections up that carry it */
+    trade_seen *trades; /* per symbol: trade ids recorded (two connections overlap) */
     cap_route *by_name; /* the symbols sorted by name, for routing */
     size_t n;
     cap_record_mode mode;
@@ -84,11 +86,14 @@ cap *cap_create(const char *const *symbols, size_t n, size_t depth, cap_record_m
     c->by_name = calloc(n ? n : 1, sizeof *c->by_name);
     c->legs = calloc(n ? n : 1, sizeof *c->legs);
     c->up = calloc(n ? n : 1, sizeof *c->up);
-    if (c->sym == NULL || c->by_name == NULL || c->legs == NULL || c->up == NULL) {
+    c->trades = calloc(n ? n : 1, sizeof *c->trades);
+    if (c->sym == NULL || c->by_name == NULL || c->legs == NULL || c->up == NULL ||
+        c->trades == NULL) {
         free(c->sym);
         free(c->by_name);
         free(c->legs);
         free(c->up);
+        free(c->trades);
         free(c);
         return NULL;
     }
@@ -118,6 +123,7 @@ void cap_destroy(cap *c)
     free(c->sym);
     free(c->legs);
     free(c->up);
+    free(c->trades);
     free(c->by_name);
     depth_parser_free(&c->parser);
     rec_free(&c->rec);
@@ -256,15 +262,21 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
             legs_event_in(&c->legs[s - c->sym], s, &c->hooks, &m.ev, recv_ns);
         break;
     }
-    case DEPTH_TRADE:
-        if (find(c, m.tr.symbol) == NULL) {
+    case DEPTH_TRADE: {
+        sync_symbol *s = find(c, m.tr.symbol);
+        if (s == NULL) {
             c->count.unknown_symbol++;
+            break;
+        }
+        if (!trade_seen_take(&c->trades[s - c->sym], m.tr.id, &c->count.trades_missed)) {
+            c->count.trades_duplicate++;
             break;
         }
         c->count.trades++;
         if (records_book(c))
             emit(c, recv_ns, rec_trade(&c->rec, recv_ns, &m.tr));
         break;
+    }
     case DEPTH_METHOD_RESPONSE:
         c->count.method_responses++;
         break;

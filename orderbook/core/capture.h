@@ -34,7 +34,9 @@ typedef struct cap_counters {
     uint64_t server_shutdowns; /* serverShutdown events */
     uint64_t bad_snapshots;    /* snapshot bodies that did not parse */
     uint64_t records;          /* lines emitted */
-    uint64_t trades;           /* trade and aggTrade events of captured symbols */
+    uint64_t trades;           /* trade and aggTrade events of captured symbols, each once */
+    uint64_t trades_duplicate; /* a trade again (two connections overlapping): not recorded */
+    uint64_t trades_missed;    /* trade ids skipped and never received (a connection down) */
 } cap_counters;
 
 typedef struct cap cap;

@@ -122,11 +122,6 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 
 /* ---- make-before-break ---- */
 
-static int is_depth_conn(const feed *f, size_t i)
-{
-    return i < f->first_trades || i >= f->first_b;
-}
-
 /* Start replacing conns[i]: its clone opens and subscribes while it goes on. */
 static void mbb_start(feed *f, size_t i, const char *why)
 {
@@ -175,8 +170,6 @@ static void mbb_cb(lws_sorted_usec_list_t *sul)
     } else {
         int64_t max_age = (int64_t)f->cfg.max_age_s * 1000000;
         for (size_t i = 0; i < f->n_conns; i++) {
-            if (!is_depth_conn(f, i))
-                continue; /* trades: no merge would drop the overlap's duplicates */
             if (ws_conn_shutdown_seen(f->conns[i])) {
                 mbb_start(f, i, "replaced: serverShutdown");
                 break;

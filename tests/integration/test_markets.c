@@ -107,6 +107,28 @@ static void test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once(void **s
     capture_market(*state, "coinm", "250", (char *[]){"BTCUSD_PERP", "ETHUSD_PERP"}, "/stream");
 }
 
+/* Every trade the server sent (its log: "trade SYMBOL ID P Q M") is recorded exactly once,
+ * with the exact strings, and nothing else is; the books equal the truth. */
+static void assert_trades_recorded_once(run *r, int sent)
+{
+    tr_records rs;
+    ob_read_records(r, &rs);
+    ob_check_depth(r, &rs);
+    assert_int_equal(tr_count(&rs, "trade", NULL, NULL), (size_t)sent);
+    tr_records_free(&rs);
+    for (int k = 1; k <= sent; k++) {
+        char *line = fake_log_line(&r->fs, "trade", k);
+        char s[32], p[32], q[32], m[8];
+        unsigned long long id;
+        assert_int_equal(sscanf(line, "trade %31s %llu %31s %31s %7s", s, &id, p, q, m), 5);
+        free(line);
+        char want[256];
+        snprintf(want, sizeof want, "\"t\":%llu,\"p\":\"%s\",\"q\":\"%s\",\"m\":%s}", id, p, q, m);
+        if (records_with(r, want) != 1)
+            ob_fail_with_logs(r, "trade %s %llu: not recorded once as %s", s, id, want);
+    }
+}
+
 /*
  * trades = on: every trade the server sent (its log: "trade SYMBOL ID P Q M") is recorded
  * exactly once, with the exact strings, and nothing else is; the trade streams ride their own
@@ -127,22 +149,7 @@ static void capture_trades(run *r, const char *market, char *const sym[2], const
     ob_wait_for_records(r, "trade", NULL, (size_t)sent, 30);
     assert_int_equal(ob_stop(r, 30), 0);
 
-    tr_records rs;
-    ob_read_records(r, &rs);
-    ob_check_depth(r, &rs);
-    assert_int_equal(tr_count(&rs, "trade", NULL, NULL), (size_t)sent);
-    tr_records_free(&rs);
-    for (int k = 1; k <= sent; k++) {
-        char *line = fake_log_line(&r->fs, "trade", k);
-        char s[32], p[32], q[32], m[8];
-        unsigned long long id;
-        assert_int_equal(sscanf(line, "trade %31s %llu %31s %31s %7s", s, &id, p, q, m), 5);
-        free(line);
-        char want[256];
-        snprintf(want, sizeof want, "\"t\":%llu,\"p\":\"%s\",\"q\":\"%s\",\"m\":%s}", id, p, q, m);
-        if (records_with(r, want) != 1)
-            ob_fail_with_logs(r, "trade %s %llu: not recorded once as %s", s, id, want);
-    }
+    assert_trades_recorded_once(r, sent);
     /* Two connections: the books' and the trades' (on its market's path). */
     assert_int_equal(fake_log_count(&r->fs, "ws"), 2);
     char want[64];
@@ -159,6 +166,34 @@ static void test_markets_spot_trades_equal_what_was_sent(void **state)
 static void test_markets_usdm_trades_equal_what_was_sent(void **state)
 {
     capture_trades(*state, "usdm", (char *[]){"BTCUSDT", "ETHUSDT"}, "/market/stream");
+}
+
+/* Trade connections are replaced make-before-break too (here every 3 s on USD-M, where trades
+ * have their own /market connection): the overlap brings trades twice, and each is still
+ * recorded once; none goes missing across the replacements. */
+static void test_markets_trade_connection_replaced_records_each_trade_once(void **state)
+{
+    run *r = *state;
+    char *sym[2] = {"BTCUSDT", "ETHUSDT"};
+    ob_start_server(r, "localhost",
+                    "market usdm\nsymbols BTCUSDT ETHUSDT\nrate 40\nevents 400\ntrades 2\n");
+    ob_write_config(r, "binance.market = usdm", "binance.trades = on",
+                    "binance.max_connection_age_s = 3", NULL);
+    ob_start(r, NULL, 2, sym);
+    ob_wait_captured(r, sym, 2, 60);
+    int sent = fake_log_count(&r->fs, "trade");
+    assert_int_equal(sent, 400); /* 400 events / 2, two symbols */
+    ob_wait_for_records(r, "trade", NULL, (size_t)sent, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_trades_recorded_once(r, sent);
+    /* The trade connection was replaced (its first and at least one more connected), and the
+     * overlap did bring trades twice: what is being proven did happen. */
+    int trade_conns = records_with(r, "/market/stream\"");
+    print_message("%d trade connections, %d replacements on age\n", trade_conns,
+                  records_with(r, "\"reason\":\"replaced: max_connection_age_s\""));
+    assert_true(trade_conns >= 2);
+    assert_true(ob_file_contains(r->err, " 0 ids never received"));
+    assert_false(ob_file_contains(r->err, " 0 received twice"));
 }
 
 static int by_name(const void *a, const void *b)
@@ -315,6 +350,7 @@ int main(void)
         T(test_markets_coinm_books_equal_truth_and_a_gap_resyncs_once),
         T(test_markets_spot_trades_equal_what_was_sent),
         T(test_markets_usdm_trades_equal_what_was_sent),
+        T(test_markets_trade_connection_replaced_records_each_trade_once),
         T(test_markets_all_captures_exactly_the_trading_symbols),
         T(test_markets_all_quote_keeps_that_quote_only),
         T(test_markets_all_shards_are_disjoint_and_complete),
