@@ -43,24 +43,18 @@ typedef struct rp_sym {
     size_t levels_len, levels_cap;
 } rp_sym;
 
-typedef struct file_info {
-    char *name;              /* a copy of the merge's name */
-    uint64_t last_input_seq; /* sequence number of its last input record */
-} file_info;
-
 struct rp_replay {
     rp_options o;
     rp_sym **sym; /* in order of appearance */
     size_t n_sym, cap_sym;
     rp_sym **table; /* open addressing by name; table_cap is a power of two */
     size_t table_cap;
-    cap *misc;      /* the pipeline of frames that name no symbol */
-    int link_up;    /* some connection is up (assumed until a connection record says) */
-    int link_known; /* a connection record was read */
-    int n_up;       /* connections up: connected records minus disconnected ones */
-    file_info *files;
+    cap *misc;         /* the pipeline of frames that name no symbol */
+    int link_up;       /* some connection is up (assumed until a connection record says) */
+    int link_known;    /* a connection record was read */
+    int n_up;          /* connections up: connected records minus disconnected ones */
+    char **file_names; /* by file index: copies of the merge's names (NULL: out of memory) */
     size_t n_files;
-    uint64_t seq;             /* input records fed */
     const rp_rec *cur;        /* the record being fed */
     uint64_t rebuilt_waiting; /* rebuilt records without their twin yet */
     int any_recorded;         /* a depth, snapshot or resync record was read */
@@ -86,7 +80,7 @@ static void problem(rp_replay *r, const char *fmt, ...)
 
 static const char *file_name(const rp_replay *r, size_t i)
 {
-    return i < r->n_files && r->files[i].name ? r->files[i].name : "?";
+    return i < r->n_files && r->file_names[i] ? r->file_names[i] : "?";
 }
 
 /* ---- the pipelines' sink ---- */
@@ -270,8 +264,8 @@ void rp_destroy(rp_replay *r)
         free(r->sym[i]);
     }
     for (size_t i = 0; i < r->n_files; i++)
-        free(r->files[i].name);
-    free(r->files);
+        free(r->file_names[i]);
+    free(r->file_names);
     free(r->sym);
     free(r->table);
     cap_destroy(r->misc);
@@ -618,19 +612,21 @@ static void check_rebuilt(rp_replay *r, size_t file_index)
 
 /* ---- feeding ---- */
 
-static file_info *file_at(rp_replay *r, size_t i, const char *name)
+/* A copy of file i's name for divergences, which may name a file the merge has closed. -1 when
+ * memory runs out. */
+static int file_seen(rp_replay *r, size_t i, const char *name)
 {
     if (i >= r->n_files) {
-        file_info *v = realloc(r->files, (i + 1) * sizeof *v);
+        char **v = realloc(r->file_names, (i + 1) * sizeof *v);
         if (v == NULL)
-            return NULL;
+            return -1;
         memset(v + r->n_files, 0, (i + 1 - r->n_files) * sizeof *v);
-        r->files = v;
+        r->file_names = v;
         r->n_files = i + 1;
     }
-    if (r->files[i].name == NULL)
-        r->files[i].name = strdup(name);
-    return &r->files[i];
+    if (r->file_names[i] == NULL)
+        r->file_names[i] = strdup(name);
+    return 0;
 }
 
 /* A frame's or snapshot's bytes as received: the data member itself, or a string's contents. */
@@ -749,17 +745,14 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
     r->cur = rec;
     if (r->o.utc < 0)
         r->o.utc = rec->h.rest[-1] == 'Z'; /* the ts ends right before rest */
-    if (file_at(r, rec->file_index, rec->file) == NULL) {
+    if (file_seen(r, rec->file_index, rec->file) != 0) {
         problem(r, "out of memory");
         return 0;
     }
     rp_kind k = rec->h.kind;
-    if (!rp_kind_derived(k) && k != RP_OTHER) {
-        /* The rebuilt records of this file's last input had their twins right after it. */
-        if (r->o.verify && r->rebuilt_waiting > 0)
-            check_rebuilt(r, rec->file_index);
-        r->files[rec->file_index].last_input_seq = ++r->seq;
-    }
+    /* An input: the rebuilt records of this file's last input had their twins right after it. */
+    if (!rp_kind_derived(k) && k != RP_OTHER && r->o.verify && r->rebuilt_waiting > 0)
+        check_rebuilt(r, rec->file_index);
     switch (k) {
     case RP_FRAME:
         feed_frame(r, rec);
