@@ -403,22 +403,64 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Opcodes 4 to 8: move the injected clock. */
+static void op_clock(run *r, unsigned op)
 {
-    static run zero;
-    run *r = malloc(sizeof *r);
-    FUZZ_CHECK(r != NULL, "out of memory");
-    *r = zero;
-    r->p = data;
-    r->end = data + size;
-    atomic_init(&r->now, START_NS);
-    atomic_init(&r->errors_reported, 0);
+    int64_t t = atomic_load(&r->now);
+    switch (op) {
+    case 4:
+        atomic_store(&r->now, add_sat(t, (int64_t)take_u8(r) * 100000000LL));
+        break;
+    case 5: {
+        unsigned back = take_u8(r) % 2;
+        if (t >= 0 && t < INT64_MAX - 5 * SEC)
+            atomic_store(&r->now, (t / (5 * SEC) + 1) * 5 * SEC - back);
+        break;
+    }
+    case 6:
+        atomic_store(&r->now, add_sat(t, (int64_t)take_u16(r) * 60 * SEC));
+        break;
+    case 7:
+        atomic_store(&r->now, take_i64(r));
+        break;
+    case 8:
+        atomic_store(&r->now, add_sat(t, -(int64_t)take_u16(r) * SEC));
+        break;
+    }
+}
 
+/* Opcode 9: only the first stop may succeed; its mode decides what the files may lack. */
+static void op_stop(run *r, alog *lg)
+{
+    int now_mode = take_u8(r) & 1u;
+    int rc = alog_stop(lg, now_mode ? ALOG_STOP_NOW : ALOG_STOP_FLUSH);
+    FUZZ_CHECK(rc == (r->stops == 0 ? 0 : -1), "alog_stop returned %d after %d stops", rc,
+               r->stops);
+    if (r->stops == 0)
+        r->now_stop = now_mode;
+    r->stops++;
+}
+
+/* Opcode 10. `last`: what the previous call saw, which no counter may now be below. */
+static void op_stats(run *r, alog *lg, alog_stats *last)
+{
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    check_monotonic(last, &st);
+    FUZZ_CHECK(st.accepted <= r->ok, "accepted %llu of %llu ALOG_OK",
+               (unsigned long long)st.accepted, (unsigned long long)r->ok);
+    *last = st;
+    int rc = alog_write(lg, NULL, 0);
+    FUZZ_CHECK(rc == ALOG_EINVAL, "alog_write(NULL) returned %d", rc);
+    r->inval++;
+}
+
+/* The options byte (see the top): the run's zone, its directory (made here) and alog's options. */
+static alog_options run_options(run *r)
+{
     unsigned opt_bits = take_u8(r);
     r->five_sec = opt_bits & 1u;
     r->utc = (opt_bits >> 1) & 1u;
-    size_t queue = queues[(opt_bits >> 2) & 3u];
-    int block = (opt_bits >> 4) & 1u;
     setenv("TZ", zones[(opt_bits >> 6) & 3u], 1);
     tzset(); /* localtime_r need not read TZ again by itself */
 
@@ -430,13 +472,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .dir = r->dir,
         .rollover = r->five_sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
         .utc = r->utc,
-        .queue_bytes = queue,
-        .block_when_full = block,
+        .queue_bytes = queues[(opt_bits >> 2) & 3u],
+        .block_when_full = (opt_bits >> 4) & 1u,
         .clock = read_clock,
         .clock_ctx = r,
         .on_error = on_error,
         .error_ctx = r,
     };
+    return opt;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static run zero;
+    run *r = malloc(sizeof *r);
+    FUZZ_CHECK(r != NULL, "out of memory");
+    *r = zero;
+    r->p = data;
+    r->end = data + size;
+    atomic_init(&r->now, START_NS);
+    atomic_init(&r->errors_reported, 0);
+
+    alog_options opt = run_options(r);
     alog *lg = alog_open(&opt);
     FUZZ_CHECK(lg != NULL, "alog_open: %s", strerror(errno));
 
@@ -444,54 +501,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&last, 0, sizeof last);
     while (r->p < r->end) {
         unsigned op = take_u8(r) % 11;
-        int64_t t = atomic_load(&r->now);
         switch (op) {
         case 0:
         case 1:
         case 2:
         case 3:
-            op_write(r, lg, op == 3, queue, block);
+            op_write(r, lg, op == 3, opt.queue_bytes, opt.block_when_full);
             break;
         case 4:
-            atomic_store(&r->now, add_sat(t, (int64_t)take_u8(r) * 100000000LL));
-            break;
-        case 5: {
-            unsigned back = take_u8(r) % 2;
-            if (t >= 0 && t < INT64_MAX - 5 * SEC)
-                atomic_store(&r->now, (t / (5 * SEC) + 1) * 5 * SEC - back);
-            break;
-        }
+        case 5:
         case 6:
-            atomic_store(&r->now, add_sat(t, (int64_t)take_u16(r) * 60 * SEC));
-            break;
         case 7:
-            atomic_store(&r->now, take_i64(r));
-            break;
         case 8:
-            atomic_store(&r->now, add_sat(t, -(int64_t)take_u16(r) * SEC));
+            op_clock(r, op);
             break;
-        case 9: {
-            int now_mode = take_u8(r) & 1u;
-            int rc = alog_stop(lg, now_mode ? ALOG_STOP_NOW : ALOG_STOP_FLUSH);
-            FUZZ_CHECK(rc == (r->stops == 0 ? 0 : -1), "alog_stop returned %d after %d stops", rc,
-                       r->stops);
-            if (r->stops == 0)
-                r->now_stop = now_mode;
-            r->stops++;
+        case 9:
+            op_stop(r, lg);
             break;
-        }
-        default: {
-            alog_stats st;
-            alog_get_stats(lg, &st);
-            check_monotonic(&last, &st);
-            FUZZ_CHECK(st.accepted <= r->ok, "accepted %llu of %llu ALOG_OK",
-                       (unsigned long long)st.accepted, (unsigned long long)r->ok);
-            last = st;
-            int rc = alog_write(lg, NULL, 0);
-            FUZZ_CHECK(rc == ALOG_EINVAL, "alog_write(NULL) returned %d", rc);
-            r->inval++;
+        default:
+            op_stats(r, lg, &last);
             break;
-        }
         }
     }
     if (r->stops == 0)

@@ -61,15 +61,21 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int main(int argc, char **argv)
+/* What was received, for the status line and the summary. */
+typedef struct counts {
+    uint64_t records; /* received */
+    uint64_t no_ts;   /* without a ts of ours: written to the file of their arrival */
+    uint64_t unacked; /* not acknowledged: JetStream delivers them again */
+} counts;
+
+/* The command line into `path` and `quiet`. Returns -1 to go on, else main's exit status. */
+static int parse_args(int argc, char **argv, const char **path, int *quiet)
 {
-    const char *path = NULL;
-    int quiet = 0;
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
-            path = argv[++i];
+            *path = argv[++i];
         } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
+            *quiet = 1;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
@@ -82,20 +88,93 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    static cfg conf;
+    return -1;
+}
+
+/* The configuration at `path` (NULL: ./orderbook.conf if present, else the defaults), which
+ * must name a NATS server. -1 when it cannot be used (said on stderr). */
+static int load_config(const char *path, cfg *conf)
+{
     char err[1024];
-    cfg_defaults(&conf);
+    cfg_defaults(conf);
     if (path == NULL && access("orderbook.conf", F_OK) == 0)
         path = "orderbook.conf";
-    if (path != NULL && cfg_load(&conf, path, err, sizeof err) != 0) {
+    if (path != NULL && cfg_load(conf, path, err, sizeof err) != 0) {
         fprintf(stderr, "orderbook-archive: %s\n", err);
-        return 2;
+        return -1;
     }
-    if (conf.nats_url[0] == '\0') {
+    if (conf->nats_url[0] == '\0') {
         fprintf(stderr, "orderbook-archive: %s: [nats] url is empty: nothing to consume\n",
                 path ? path : "built-in configuration");
-        return 2;
+        return -1;
     }
+    return 0;
+}
+
+/* One fetch (a wait of 1 s at most) of up to BATCH records into the files, acknowledged only once
+ * alog_flush made them durable; when the flush fails they are left to be delivered again. */
+static void archive_batch(npull *in, alog *lg, counts *c)
+{
+    int n = npull_fetch(in, 1000);
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        const char *data = npull_data(in, i, &len);
+        int64_t ns;
+        if (stamp_of(data, len, &ns) != 0) {
+            ns = now_ns(); /* not one of our records: kept, in the file of now */
+            c->no_ts++;
+        }
+        (void)alog_write_at(lg, ns, data, len);
+    }
+    if (n > 0) {
+        if (alog_flush(lg) == 0) {
+            if (npull_ack(in) != 0)
+                c->unacked += (uint64_t)n;
+        } else {
+            npull_drop(in); /* delivered again after the consumer's ack wait */
+            c->unacked += (uint64_t)n;
+        }
+        c->records += (uint64_t)n;
+    }
+}
+
+/* Progress, and the file being written (`lo`'s): on a terminal one line rewritten in place. */
+static void status_line(npull *in, const counts *c, const alog_options *lo, int tty)
+{
+    char name[64];
+    alog_file_name(now_ns(), lo->rollover, lo->utc, ALOG_COMPRESS_NONE, name, sizeof name);
+    fprintf(stderr, "%sorderbook-archive: %llu records, %llu acknowledged, lag %llu | %s/%s%s",
+            tty ? "\r\033[K" : "", (unsigned long long)c->records,
+            (unsigned long long)npull_acked(in), (unsigned long long)npull_lag(in), lo->dir, name,
+            tty ? "" : "\n");
+}
+
+/* After the logger stopped, so that its counts are final. `newline`: end the status line. */
+static void summary(alog *lg, npull *in, const counts *c, const char *dir, int newline)
+{
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    fprintf(stderr,
+            "%sorderbook-archive: summary: %llu records received, %llu acknowledged, %llu "
+            "without a ts, %llu not acknowledged (delivered again); files: %llu lines "
+            "written, %llu lost to I/O in %s\n",
+            newline ? "\n" : "", (unsigned long long)c->records,
+            (unsigned long long)npull_acked(in), (unsigned long long)c->no_ts,
+            (unsigned long long)c->unacked, (unsigned long long)st.written,
+            (unsigned long long)st.lost_io, dir);
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    int quiet = 0;
+    int rc = parse_args(argc, argv, &path, &quiet);
+    if (rc >= 0)
+        return rc;
+    static cfg conf;
+    char err[1024];
+    if (load_config(path, &conf) != 0)
+        return 2;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -131,54 +210,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "orderbook-archive: consuming stream %s (consumer %s) into %s/\n",
                 conf.nats_stream, conf.nats_durable, conf.dir);
 
-    uint64_t records = 0, no_ts = 0, unacked = 0;
+    counts c = {0, 0, 0};
     time_t last_status = 0; /* the first status line at once */
     int tty = isatty(STDERR_FILENO);
     while (!stop_signal) {
-        int n = npull_fetch(in, 1000);
-        for (int i = 0; i < n; i++) {
-            size_t len;
-            const char *data = npull_data(in, i, &len);
-            int64_t ns;
-            if (stamp_of(data, len, &ns) != 0) {
-                ns = now_ns(); /* not one of our records: kept, in the file of now */
-                no_ts++;
-            }
-            (void)alog_write_at(lg, ns, data, len);
-        }
-        if (n > 0) {
-            if (alog_flush(lg) == 0) {
-                if (npull_ack(in) != 0)
-                    unacked += (uint64_t)n;
-            } else {
-                npull_drop(in); /* delivered again after the consumer's ack wait */
-                unacked += (uint64_t)n;
-            }
-            records += (uint64_t)n;
-        }
+        archive_batch(in, lg, &c);
         time_t now = time(NULL);
         if (!quiet && now - last_status >= (tty ? 1 : 10)) {
             last_status = now;
-            char name[64];
-            alog_file_name(now_ns(), lo.rollover, lo.utc, ALOG_COMPRESS_NONE, name, sizeof name);
-            fprintf(stderr,
-                    "%sorderbook-archive: %llu records, %llu acknowledged, lag %llu | %s/%s%s",
-                    tty ? "\r\033[K" : "", (unsigned long long)records,
-                    (unsigned long long)npull_acked(in), (unsigned long long)npull_lag(in),
-                    conf.dir, name, tty ? "" : "\n");
+            status_line(in, &c, &lo, tty);
         }
     }
     alog_stop(lg, ALOG_STOP_FLUSH);
-    alog_stats st;
-    alog_get_stats(lg, &st);
-    fprintf(stderr,
-            "%sorderbook-archive: summary: %llu records received, %llu acknowledged, %llu "
-            "without a ts, %llu not acknowledged (delivered again); files: %llu lines "
-            "written, %llu lost to I/O in %s\n",
-            tty && !quiet ? "\n" : "", (unsigned long long)records,
-            (unsigned long long)npull_acked(in), (unsigned long long)no_ts,
-            (unsigned long long)unacked, (unsigned long long)st.written,
-            (unsigned long long)st.lost_io, conf.dir);
+    summary(lg, in, &c, conf.dir, tty && !quiet);
     alog_close(lg);
     npull_close(in);
     return 0;

@@ -184,9 +184,10 @@ static void verify_report(tool *t)
                         "files captured with record = both\n");
 }
 
-static int run(tool *t)
+/* The replay as the command line and configuration say, and the merge of the files. -1 when
+ * memory runs out (said on stderr); what was created is left to run()'s cleanup. */
+static int start(tool *t)
 {
-    int rc = 0;
     rp_options o = {.depth = t->args.depth ? t->args.depth : t->conf.depth,
                     .utc = t->configured ? t->conf.utc : -1,
                     .futures = !t->configured                      ? -1
@@ -203,16 +204,24 @@ static int run(tool *t)
     t->merge = rp_merge_create(&hooks);
     if (t->replay == NULL || t->merge == NULL) {
         fprintf(stderr, "orderbook-replay: out of memory\n");
-        rc = 1;
-        goto out;
+        return -1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t->started);
     for (size_t i = 0; i < t->args.n_files; i++)
         if (rp_merge_add(t->merge, t->args.files[i]) != 0) {
             fprintf(stderr, "orderbook-replay: out of memory\n");
-            rc = 1;
-            goto out;
+            return -1;
         }
+    return 0;
+}
+
+static int run(tool *t)
+{
+    int rc = 0;
+    if (start(t) != 0) {
+        rc = 1;
+        goto out;
+    }
     int printed = 0, stopped = 0;
     uint64_t n = 0;
     rp_rec rec;

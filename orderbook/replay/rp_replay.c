@@ -1,73 +1,12 @@
-#include "rp_replay.h"
+#include "rp_replay_internal.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <cjson/cJSON.h>
-
-#include "capture.h"
-#include "record.h"
-#include "rp_text.h"
-
-/* Records of one symbol waiting for their twin: an event's depth record may wait for its
- * snapshot in the capture's buffer (SYNC_BUFFER_MAX events); more is a divergence, or, before
- * the symbol's first snapshot in the files, records that cannot be checked. */
-#define PEND_MAX (SYNC_BUFFER_MAX + 16)
-
-enum { REBUILT = 0, RECORDED = 1 };
-
-typedef struct pend {
-    struct pend *next;
-    int side;          /* REBUILT or RECORDED */
-    rp_kind kind;      /* depth, snapshot or resync */
-    uint64_t key;      /* depth u, snapshot lastUpdateId, resync ts */
-    int64_t ts_ns;     /* its ts */
-    size_t file_index; /* recorded: its file; rebuilt: its input's file */
-    uint64_t line;     /* and line */
-    size_t len;        /* of text */
-    char text[];       /* the line after its ts: `","event":...}` */
-} pend;
-
-typedef struct rp_sym {
-    char name[DEPTH_SYMBOL_MAX + 1];
-    cap *c;       /* this symbol's pipeline */
-    rp_replay *r; /* for the sink */
-    pend *head;   /* records waiting for their twin, oldest first */
-    pend *tail;
-    size_t n_pend;
-    uint64_t snapshots; /* rebuilt snapshot records */
-    uint64_t last_id;   /* keep_books: the id of the last rebuilt depth or snapshot record */
-    char *levels;       /* keep_books: its `"bids":...}`, or NULL after a resync */
-    size_t levels_len, levels_cap;
-} rp_sym;
-
-typedef struct file_info {
-    char *name;              /* a copy of the merge's name */
-    uint64_t last_input_seq; /* sequence number of its last input record */
-} file_info;
-
-struct rp_replay {
-    rp_options o;
-    rp_sym **sym; /* in order of appearance */
-    size_t n_sym, cap_sym;
-    rp_sym **table; /* open addressing by name; table_cap is a power of two */
-    size_t table_cap;
-    cap *misc;      /* the pipeline of frames that name no symbol */
-    int link_up;    /* some connection is up (assumed until a connection record says) */
-    int link_known; /* a connection record was read */
-    int n_up;       /* connections up: connected records minus disconnected ones */
-    file_info *files;
-    size_t n_files;
-    uint64_t seq;             /* input records fed */
-    const rp_rec *cur;        /* the record being fed */
-    uint64_t rebuilt_waiting; /* rebuilt records without their twin yet */
-    int any_recorded;         /* a depth, snapshot or resync record was read */
-    char *scratch;            /* unescaped string data */
-    size_t scratch_cap;
-    rp_summary sum;
-};
+#include "rp_books.h"
+#include "rp_verify.h"
 
 static void problem(rp_replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -84,42 +23,7 @@ static void problem(rp_replay *r, const char *fmt, ...)
     r->o.problem(r->o.problem_ctx, msg);
 }
 
-static const char *file_name(const rp_replay *r, size_t i)
-{
-    return i < r->n_files && r->files[i].name ? r->files[i].name : "?";
-}
-
 /* ---- the pipelines' sink ---- */
-
-static void derived(rp_replay *r, rp_sym *s, int side, const rp_head *h, size_t file_index,
-                    uint64_t line);
-
-/* The book a rebuilt record shows: the top levels after its event, as the record has them. */
-static void keep_book(rp_sym *s, const rp_head *h, const char *line, size_t len)
-{
-    static const char key[] = ",\"bids\":";
-    if (h->kind == RP_RESYNC) {
-        s->levels_len = 0;
-        return;
-    }
-    const char *p = memmem(line, len, key, sizeof key - 1);
-    if (p == NULL)
-        return;
-    p++;
-    size_t n = (size_t)(line + len - p);
-    if (n > s->levels_cap) {
-        char *b = realloc(s->levels, n);
-        if (b == NULL) {
-            s->levels_len = 0;
-            return;
-        }
-        s->levels = b;
-        s->levels_cap = n;
-    }
-    memcpy(s->levels, p, n);
-    s->levels_len = n;
-    s->last_id = h->id;
-}
 
 static void sink_emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
 {
@@ -137,9 +41,9 @@ static void sink_emit(void *ctx, int64_t stamp_ns, const char *line, size_t len)
     if (r->o.out != NULL)
         r->o.out(r->o.out_ctx, stamp_ns, line, len);
     if (r->o.keep_books)
-        keep_book(s, &h, line, len);
+        rp__books_keep(s, &h, line, len);
     if (r->o.verify)
-        derived(r, s, REBUILT, &h, r->cur->file_index, r->cur->lineno);
+        rp__verify_pair(r, s, RP_REBUILT, &h, r->cur->file_index, r->cur->lineno);
 }
 
 static void sink_want_snapshot(void *ctx, const char *symbol)
@@ -220,7 +124,7 @@ static rp_sym *sym_get(rp_replay *r, const char *name, int64_t now_ns)
     return s;
 }
 
-static cap_symbol_view view_of(const rp_sym *s)
+cap_symbol_view rp__view_of(const rp_sym *s)
 {
     cap_symbol_view v;
     memset(&v, 0, sizeof v);
@@ -248,30 +152,19 @@ rp_replay *rp_create(const rp_options *o)
     return r;
 }
 
-static void pend_clear(rp_sym *s)
-{
-    while (s->head != NULL) {
-        pend *p = s->head;
-        s->head = p->next;
-        free(p);
-    }
-    s->tail = NULL;
-    s->n_pend = 0;
-}
-
 void rp_destroy(rp_replay *r)
 {
     if (r == NULL)
         return;
     for (size_t i = 0; i < r->n_sym; i++) {
-        pend_clear(r->sym[i]);
+        rp__verify_clear(r->sym[i]);
         free(r->sym[i]->levels);
         cap_destroy(r->sym[i]->c);
         free(r->sym[i]);
     }
     for (size_t i = 0; i < r->n_files; i++)
-        free(r->files[i].name);
-    free(r->files);
+        free(r->file_names[i]);
+    free(r->file_names);
     free(r->sym);
     free(r->table);
     cap_destroy(r->misc);
@@ -279,358 +172,23 @@ void rp_destroy(rp_replay *r)
     free(r);
 }
 
-/* ---- verify ---- */
-
-static void fmt_ts(int64_t ns, char *out, size_t room)
-{
-    time_t sec = (time_t)(ns / 1000000000LL);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char day[32];
-    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, room, "%s.%06ldZ", day, (long)((ns % 1000000000LL) / 1000));
-}
-
-/* What the record is about: "u=1005", "lastUpdateId=1000", "resync". */
-static void what_of(rp_kind kind, uint64_t key, char *out, size_t room)
-{
-    if (kind == RP_DEPTH)
-        snprintf(out, room, "u=%llu", (unsigned long long)key);
-    else if (kind == RP_SNAPSHOT)
-        snprintf(out, room, "lastUpdateId=%llu", (unsigned long long)key);
-    else
-        snprintf(out, room, "resync");
-}
-
-static const char *kind_name(rp_kind k)
-{
-    return k == RP_DEPTH ? "depth" : k == RP_SNAPSHOT ? "snapshot" : "resync";
-}
-
-static void diverge(rp_replay *r, size_t file_index, uint64_t line, const rp_sym *s, rp_kind kind,
-                    uint64_t key, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static void diverge(rp_replay *r, size_t file_index, uint64_t line, const rp_sym *s, rp_kind kind,
-                    uint64_t key, const char *fmt, ...)
-{
-    if (r->sum.diverged)
-        return;
-    r->sum.diverged = 1;
-    char what[64];
-    what_of(kind, key, what, sizeof what);
-    int n = snprintf(r->sum.divergence, sizeof r->sum.divergence,
-                     "%s:%llu: %s %s: ", file_name(r, file_index), (unsigned long long)line,
-                     s->name, what);
-    if (n < 0 || (size_t)n >= sizeof r->sum.divergence)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->sum.divergence + n, sizeof r->sum.divergence - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-/* The record after its ts as a JSON object: `{"t":"` + `","event":...}`. */
-static cJSON *parse_rest(const char *text, size_t len)
-{
-    static const char head[] = "{\"t\":\"";
-    char *buf = malloc(sizeof head + len);
-    if (buf == NULL)
-        return NULL;
-    memcpy(buf, head, sizeof head - 1);
-    memcpy(buf + sizeof head - 1, text, len);
-    cJSON *j = cJSON_ParseWithLength(buf, sizeof head - 1 + len);
-    free(buf);
-    return j;
-}
-
-static const char *level_str(const cJSON *lv, int i)
-{
-    const cJSON *x = cJSON_GetArrayItem(lv, i);
-    return cJSON_IsString(x) ? x->valuestring : "?";
-}
-
-/* The first difference of two levels arrays, or 0 when equal. */
-static int levels_differ(const char *name, const cJSON *a, const cJSON *b, size_t depth, char *out,
-                         size_t room)
-{
-    int na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
-    for (int i = 0; i < na || i < nb; i++) {
-        const cJSON *x = cJSON_GetArrayItem(a, i), *y = cJSON_GetArrayItem(b, i);
-        if (x == NULL || y == NULL) {
-            const cJSON *more = x ? x : y;
-            snprintf(out, room,
-                     "%s: recorded %d levels, rebuilt %d (%s has [\"%s\",\"%s\"] at %s[%d])", name,
-                     na, nb, x ? "recorded" : "rebuilt", level_str(more, 0), level_str(more, 1),
-                     name, i);
-            if (x != NULL && (size_t)nb == depth) {
-                /* The capture keeps more levels than the replay was told. */
-                size_t n = strlen(out);
-                snprintf(out + n, room - n,
-                         "; the capture's depth is larger than %zu: give its configuration "
-                         "(-c) or --depth",
-                         depth);
-            }
-            return 1;
-        }
-        const char *px = level_str(x, 0), *py = level_str(y, 0);
-        const char *qx = level_str(x, 1), *qy = level_str(y, 1);
-        if (strcmp(px, py) != 0) {
-            snprintf(out, room, "%s[%d] price: recorded [\"%s\",\"%s\"], rebuilt [\"%s\",\"%s\"]",
-                     name, i, px, qx, py, qy);
-            return 1;
-        }
-        if (strcmp(qx, qy) != 0) {
-            snprintf(out, room, "%s[%d] quantity at %s: recorded \"%s\", rebuilt \"%s\"", name, i,
-                     px, qx, qy);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* What differs between a recorded record and its rebuilt twin, in words. */
-static void describe(const pend *rec, const pend *reb, size_t depth, char *out, size_t room)
-{
-    if (rec->ts_ns != reb->ts_ns) {
-        char a[48], b[48];
-        fmt_ts(rec->ts_ns, a, sizeof a);
-        fmt_ts(reb->ts_ns, b, sizeof b);
-        snprintf(out, room, "ts: recorded %s, rebuilt %s", a, b);
-        return;
-    }
-    cJSON *a = parse_rest(rec->text, rec->len), *b = parse_rest(reb->text, reb->len);
-    snprintf(out, room, "the recorded record differs from the rebuilt one");
-    if (a == NULL) {
-        snprintf(out, room, "the recorded record is not JSON");
-    } else if (b != NULL) {
-        const cJSON *y;
-        cJSON_ArrayForEach(y, b)
-        {
-            const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, y->string);
-            if (x == NULL) {
-                snprintf(out, room, "\"%s\" is missing from the recorded record", y->string);
-                break;
-            }
-            if (cJSON_IsArray(x) && cJSON_IsArray(y)) {
-                if (levels_differ(y->string, x, y, depth, out, room))
-                    break;
-                continue;
-            }
-            char *px = cJSON_PrintUnformatted(x), *py = cJSON_PrintUnformatted(y);
-            int differ = px == NULL || py == NULL || strcmp(px, py) != 0;
-            if (differ)
-                snprintf(out, room, "%s: recorded %s, rebuilt %s", y->string, px ? px : "?",
-                         py ? py : "?");
-            free(px);
-            free(py);
-            if (differ)
-                break;
-        }
-    }
-    cJSON_Delete(a);
-    cJSON_Delete(b);
-}
-
-static pend *pend_new(int side, const rp_head *h, uint64_t key, size_t file_index, uint64_t line)
-{
-    pend *p = malloc(sizeof *p + h->rest_len);
-    if (p == NULL)
-        return NULL;
-    p->next = NULL;
-    p->side = side;
-    p->kind = h->kind;
-    p->key = key;
-    p->ts_ns = h->ts_ns;
-    p->file_index = file_index;
-    p->line = line;
-    p->len = h->rest_len;
-    memcpy(p->text, h->rest, h->rest_len);
-    return p;
-}
-
-static void pend_unlink(rp_replay *r, rp_sym *s, pend *prev, pend *p)
-{
-    if (prev == NULL)
-        s->head = p->next;
-    else
-        prev->next = p->next;
-    if (s->tail == p)
-        s->tail = prev;
-    s->n_pend--;
-    if (p->side == REBUILT)
-        r->rebuilt_waiting--;
-}
-
-/* A recorded record the replay did not rebuild, or a rebuilt one the files do not have. */
-static void unmatched(rp_replay *r, const rp_sym *s, const pend *p, const char *why)
-{
-    if (p->side == RECORDED) {
-        diverge(r, p->file_index, p->line, s, p->kind, p->key,
-                "recorded %s record was not rebuilt%s", kind_name(p->kind), why);
-        return;
-    }
-    /* A rebuilt record without a twin: name the recorded one waiting in its place, if any. */
-    for (const pend *q = s->head; q != NULL; q = q->next) {
-        if (q->side == RECORDED) {
-            char what[64];
-            what_of(p->kind, p->key, what, sizeof what);
-            const char *reason = "";
-            char buf[160] = "";
-            if (p->kind == RP_RESYNC) {
-                cJSON *j = parse_rest(p->text, p->len);
-                const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, "reason");
-                snprintf(buf, sizeof buf, " (%s)", cJSON_IsString(x) ? x->valuestring : "?");
-                reason = buf;
-                cJSON_Delete(j);
-            }
-            diverge(r, q->file_index, q->line, s, q->kind, q->key,
-                    "recorded %s record was not rebuilt: the replay rebuilt %s %s%s instead, after "
-                    "%s:%llu",
-                    kind_name(q->kind), kind_name(p->kind), what, reason,
-                    file_name(r, p->file_index), (unsigned long long)p->line);
-            return;
-        }
-    }
-    diverge(r, p->file_index, p->line, s, p->kind, p->key,
-            "the replay rebuilt a %s record from this input that the files do not have%s",
-            kind_name(p->kind),
-            r->any_recorded ? ""
-                            : " (no depth, snapshot or resync record read so far: --verify needs "
-                              "files captured with record = both)");
-}
-
-/* The first rebuilt snapshot of a symbol: what was recorded before it cannot be checked. */
-static void first_snapshot(rp_replay *r, rp_sym *s, const rp_head *h)
-{
-    pend *prev = NULL, *p = s->head;
-    while (p != NULL) {
-        pend *next = p->next;
-        if (p->side == RECORDED && ((p->kind == RP_DEPTH && p->key <= h->id) ||
-                                    (p->kind != RP_DEPTH && p->ts_ns < h->ts_ns))) {
-            pend_unlink(r, s, prev, p);
-            free(p);
-            r->sum.uncheckable++;
-        } else {
-            prev = p;
-        }
-        p = next;
-    }
-}
-
-static void matched(rp_replay *r, rp_sym *s, const pend *rec, const pend *reb)
-{
-    if (rec->ts_ns != reb->ts_ns || rec->len != reb->len ||
-        memcmp(rec->text, reb->text, rec->len) != 0) {
-        char what[1024];
-        describe(rec, reb, r->o.depth, what, sizeof what);
-        diverge(r, rec->file_index, rec->line, s, rec->kind, rec->key, "%s", what);
-        return;
-    }
-    if (rec->kind == RP_DEPTH)
-        r->sum.checked_depth++;
-    else if (rec->kind == RP_SNAPSHOT)
-        r->sum.checked_snapshot++;
-    else
-        r->sum.checked_resync++;
-}
-
-static void derived(rp_replay *r, rp_sym *s, int side, const rp_head *h, size_t file_index,
-                    uint64_t line)
-{
-    uint64_t key = h->kind == RP_RESYNC ? (uint64_t)h->ts_ns : h->id;
-    if (side == REBUILT && h->kind == RP_SNAPSHOT && s->snapshots++ == 0)
-        first_snapshot(r, s, h);
-    pend *me = pend_new(side, h, key, file_index, line);
-    if (me == NULL) {
-        diverge(r, file_index, line, s, h->kind, key, "out of memory");
-        return;
-    }
-    pend *prev = NULL;
-    for (pend *p = s->head; p != NULL; prev = p, p = p->next) {
-        if (p->side != side && p->kind == h->kind && p->key == key) {
-            pend_unlink(r, s, prev, p);
-            if (side == RECORDED)
-                matched(r, s, me, p);
-            else
-                matched(r, s, p, me);
-            free(p);
-            free(me);
-            return;
-        }
-        /* The rebuilt book went past a recorded event: that one will never be rebuilt. */
-        if (side == REBUILT && h->kind == RP_DEPTH && p->side == RECORDED && p->kind == RP_DEPTH &&
-            p->key < key) {
-            char why[128];
-            snprintf(why, sizeof why, " (the rebuilt book went on to u=%llu)",
-                     (unsigned long long)key);
-            unmatched(r, s, p, why);
-            free(me);
-            return;
-        }
-    }
-    if (s->tail == NULL)
-        s->head = me;
-    else
-        s->tail->next = me;
-    s->tail = me;
-    s->n_pend++;
-    if (side == REBUILT)
-        r->rebuilt_waiting++;
-    while (s->n_pend > PEND_MAX && !r->sum.diverged) {
-        pend *old = s->head;
-        if (s->snapshots == 0) {
-            if (old->side == RECORDED)
-                r->sum.uncheckable++;
-            else
-                r->sum.unrecorded++;
-            pend_unlink(r, s, NULL, old);
-            free(old);
-        } else {
-            unmatched(r, s, old, " (too many records waiting for their twin)");
-        }
-    }
-}
-
-/* Rebuilt records of an input of this file (or of any, for SIZE_MAX) still without a twin. */
-static void check_rebuilt(rp_replay *r, size_t file_index)
-{
-    for (size_t i = 0; i < r->n_sym && r->rebuilt_waiting > 0 && !r->sum.diverged; i++) {
-        rp_sym *s = r->sym[i];
-        pend *prev = NULL, *p = s->head;
-        while (p != NULL) {
-            pend *next = p->next;
-            if (p->side != REBUILT || (file_index != SIZE_MAX && p->file_index != file_index)) {
-                prev = p;
-            } else if (s->snapshots == 0) {
-                /* A resync of a symbol that never had a snapshot in the files: the capture
-                 * may not have been capturing it at all (its frames were only passing). */
-                pend_unlink(r, s, prev, p);
-                free(p);
-                r->sum.unrecorded++;
-            } else {
-                unmatched(r, s, p, "");
-                return;
-            }
-            p = next;
-        }
-    }
-}
-
 /* ---- feeding ---- */
 
-static file_info *file_at(rp_replay *r, size_t i, const char *name)
+/* A copy of file i's name for divergences, which may name a file the merge has closed. -1 when
+ * memory runs out. */
+static int file_seen(rp_replay *r, size_t i, const char *name)
 {
     if (i >= r->n_files) {
-        file_info *v = realloc(r->files, (i + 1) * sizeof *v);
+        char **v = realloc(r->file_names, (i + 1) * sizeof *v);
         if (v == NULL)
-            return NULL;
+            return -1;
         memset(v + r->n_files, 0, (i + 1 - r->n_files) * sizeof *v);
-        r->files = v;
+        r->file_names = v;
         r->n_files = i + 1;
     }
-    if (r->files[i].name == NULL)
-        r->files[i].name = strdup(name);
-    return &r->files[i];
+    if (r->file_names[i] == NULL)
+        r->file_names[i] = strdup(name);
+    return 0;
 }
 
 /* A frame's or snapshot's bytes as received: the data member itself, or a string's contents. */
@@ -690,12 +248,6 @@ static void feed_rest(rp_replay *r, const rp_rec *rec)
     cap_on_snapshot(s->c, s->name, data, len, rec->h.ts_ns);
 }
 
-/*
- * A connection came up or went down. Books drop only when no connection is left: with two
- * legs (or a make-before-break replacement) one connection going down leaves the books to the
- * other. Files that start in the middle of a capture begin with one connection assumed up;
- * the first connection record replaces the assumption.
- */
 /* The market of a connected record ("market":"usdm"): the sync rule of the books. Decided
  * once, before any book exists when the files start with the capture. */
 static void learn_market(rp_replay *r, const rp_rec *rec)
@@ -713,6 +265,12 @@ static void learn_market(rp_replay *r, const rp_rec *rec)
         cap_set_origin(r->sym[i]->c, SYNC_RULE_FUTURES, "usdm", "");
 }
 
+/*
+ * A connection came up or went down. Books drop only when no connection is left: with two
+ * legs (or a make-before-break replacement) one connection going down leaves the books to the
+ * other. Files that start in the middle of a capture begin with one connection assumed up;
+ * the first connection record replaces the assumption.
+ */
 static void feed_link(rp_replay *r, const rp_rec *rec, int up)
 {
     pass_through(r, rec);
@@ -733,7 +291,7 @@ static void feed_link(rp_replay *r, const rp_rec *rec, int up)
     for (size_t i = 0; i < r->n_sym; i++) {
         rp_sym *s = r->sym[i];
         const char *names[1] = {s->name};
-        int down = view_of(s).state == CAP_DOWN;
+        int down = rp__view_of(s).state == CAP_DOWN;
         if (up && down)
             cap_on_connected(s->c, names, 1, rec->h.ts_ns);
         else if (!up && !down)
@@ -749,17 +307,14 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
     r->cur = rec;
     if (r->o.utc < 0)
         r->o.utc = rec->h.rest[-1] == 'Z'; /* the ts ends right before rest */
-    if (file_at(r, rec->file_index, rec->file) == NULL) {
+    if (file_seen(r, rec->file_index, rec->file) != 0) {
         problem(r, "out of memory");
         return 0;
     }
     rp_kind k = rec->h.kind;
-    if (!rp_kind_derived(k) && k != RP_OTHER) {
-        /* The rebuilt records of this file's last input had their twins right after it. */
-        if (r->o.verify && r->rebuilt_waiting > 0)
-            check_rebuilt(r, rec->file_index);
-        r->files[rec->file_index].last_input_seq = ++r->seq;
-    }
+    /* An input: the rebuilt records of this file's last input had their twins right after it. */
+    if (!rp_kind_derived(k) && k != RP_OTHER && r->o.verify && r->rebuilt_waiting > 0)
+        rp__verify_check_rebuilt(r, rec->file_index);
     switch (k) {
     case RP_FRAME:
         feed_frame(r, rec);
@@ -780,7 +335,7 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
             r->any_recorded = 1;
             rp_sym *s = sym_get(r, rec->h.symbol, rec->h.ts_ns);
             if (s != NULL)
-                derived(r, s, RECORDED, &rec->h, rec->file_index, rec->lineno);
+                rp__verify_pair(r, s, RP_RECORDED, &rec->h, rec->file_index, rec->lineno);
         }
         break;
     case RP_OTHER:
@@ -790,79 +345,10 @@ int rp_feed(rp_replay *r, const rp_rec *rec)
     return r->sum.diverged;
 }
 
-void rp_file_ended(rp_replay *r, size_t file_index)
-{
-    if (r->o.verify && r->rebuilt_waiting > 0)
-        check_rebuilt(r, file_index);
-}
-
-int rp_finish(rp_replay *r)
-{
-    if (r->o.verify)
-        check_rebuilt(r, SIZE_MAX);
-    for (size_t i = 0; i < r->n_sym && !r->sum.diverged; i++) {
-        rp_sym *s = r->sym[i];
-        if (s->head == NULL)
-            continue;
-        if (s->snapshots == 0) {
-            for (const pend *p = s->head; p != NULL; p = p->next) {
-                if (p->side == RECORDED)
-                    r->sum.uncheckable++;
-                else
-                    r->sum.unrecorded++;
-            }
-            pend_clear(s);
-        } else {
-            unmatched(r, s, s->head, " (the files end before it was)");
-        }
-    }
-    return r->sum.diverged;
-}
-
 const rp_summary *rp_get_summary(rp_replay *r)
 {
     r->sum.applied = 0;
     for (size_t i = 0; i < r->n_sym; i++)
-        r->sum.applied += view_of(r->sym[i]).applied;
+        r->sum.applied += rp__view_of(r->sym[i]).applied;
     return &r->sum;
-}
-
-/* ---- books ---- */
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp((*(rp_sym *const *)a)->name, (*(rp_sym *const *)b)->name);
-}
-
-size_t rp_print_books(rp_replay *r, FILE *out, int64_t at_ns)
-{
-    rp_sym **v = malloc((r->n_sym ? r->n_sym : 1) * sizeof *v);
-    if (v == NULL)
-        return 0;
-    if (r->n_sym > 0) {
-        memcpy(v, r->sym, r->n_sym * sizeof *v);
-        qsort(v, r->n_sym, sizeof *v, by_name);
-    }
-    rec_writer w;
-    rec_init(&w, r->o.depth, r->o.utc != 0);
-    char ts[REC_TS_MAX];
-    rec_timestamp(&w, at_ns, ts);
-    rec_free(&w);
-    for (size_t i = 0; i < r->n_sym; i++) {
-        cap_symbol_view sv = view_of(v[i]);
-        int live = sv.state == CAP_SYNCED && v[i]->levels_len > 0;
-        const char *state = live                       ? "live"
-                            : sv.state == CAP_SYNCING  ? "syncing"
-                            : sv.state == CAP_REJECTED ? "rejected"
-                                                       : "down";
-        fprintf(out, "{\"ts\":\"%s\",\"event\":\"book\",\"s\":\"%s\",\"state\":\"%s\",", ts,
-                v[i]->name, state);
-        if (live)
-            fprintf(out, "\"u\":%llu,%.*s\n", (unsigned long long)v[i]->last_id,
-                    (int)v[i]->levels_len, v[i]->levels);
-        else
-            fputs("\"bids\":[],\"asks\":[]}\n", out);
-    }
-    free(v);
-    return r->n_sym;
 }
