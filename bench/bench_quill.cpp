@@ -30,7 +30,7 @@ constexpr size_t kPool = 64;
 char lines[kPool][BENCH_LINE_BYTES];
 
 // Latency: quill's default queue type (unbounded, blocking: it never drops), starting at alog's
-// default lane size, 4 MiB per thread. quill's backend writes ~1-1.5 M of these lines/s here,
+// default lane size, 4 MiB per thread. quill's backend writes 0.3-1.5 M of these lines/s here,
 // less than the harness offers (~2 M/s), so a bounded dropping queue dropped most calls of a run
 // (and a dropped call is cheap); this one grows instead, and the run reports how often.
 struct LatencyOptions : quill::FrontendOptions {
