@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the logger benchmark: the floor (bench_floor: a bare per-thread SPSC ring, the limit,
-# not a logger), alog, spdlog (when built) and raw write() interleaved for ROUNDS rounds with
-# 1, 2 and 4 producers, then prints the median of every metric and the ratios that matter.
+# not a logger), alog, spdlog and quill (each when built) and raw write() interleaved for ROUNDS
+# rounds with 1, 2 and 4 producers, then prints the median of every metric and the ratios that
+# matter.
 #   bench/run_logger_bench.sh [BUILD_DIR] [ROUNDS]
+# RESULTS=FILE keeps every run's result lines in FILE (the medians come from them).
 # BUILD_DIR defaults to build-release, configured with -DCMAKE_BUILD_TYPE=Release.
 set -euo pipefail
 build=${1:-build-release}
@@ -13,6 +15,8 @@ bin="$build/bin"
 [ -x "$bin/bench_alog" ] || { echo "no $bin/bench_alog: build with -DCMAKE_BUILD_TYPE=Release" >&2; exit 2; }
 have_spdlog=0
 [ -x "$bin/bench_spdlog" ] && have_spdlog=1
+have_quill=0
+[ -x "$bin/bench_quill" ] && have_quill=1
 have_floor=0
 [ -x "$bin/bench_floor" ] && have_floor=1
 
@@ -25,7 +29,10 @@ run() { # run one program in a fresh directory, keeping its result lines
     # Start each run with no dirty page cache left by the previous one: otherwise the kernel
     # throttles whichever run happens to come next and the end-to-end rates are noise.
     sync
-    "$@" "$dir" | grep -E '^(floor|alog|spdlog|raw) ' >>"$out"
+    # A program exits non-zero when it refused or lost lines: those are counted in the summary,
+    # so say so here and go on instead of ending the whole run.
+    "$@" "$dir" | grep -E '^(floor|alog|spdlog|quill|raw) ' >>"$out" ||
+        echo "note: $(basename "$1") $2 $3 exited non-zero (refused lines are counted below)" >&2
     rm -rf "$dir"
 }
 
@@ -35,13 +42,16 @@ for r in $(seq 1 "$rounds"); do
         [ $have_floor = 1 ] && run "$bin/bench_floor" latency "$t" "$calls"
         run "$bin/bench_alog" latency "$t" "$calls"
         [ $have_spdlog = 1 ] && run "$bin/bench_spdlog" latency "$t" "$calls"
+        [ $have_quill = 1 ] && run "$bin/bench_quill" latency "$t" "$calls"
     done
     run "$bin/bench_alog" e2e "$lines"
     [ $have_spdlog = 1 ] && run "$bin/bench_spdlog" e2e "$lines"
+    [ $have_quill = 1 ] && run "$bin/bench_quill" e2e "$lines"
     run "$bin/bench_alog" raw "$lines"
 done
 echo "memory: 10 M lines through the default queue" >&2
 run "$bin/bench_alog" memory 10000000
+[ -n "${RESULTS:-}" ] && cp "$out" "$RESULTS"
 
 awk -v rounds="$rounds" '
 function median(key,   n, i, j, t, a) {
@@ -57,7 +67,11 @@ function median(key,   n, i, j, t, a) {
         else if ($2 == "e2e" && kv[1] == "lines_per_s") kind = "e2e"
     }
     if ($2 == "memory") { if ($3 ~ /^lines=/) mem = mem sprintf("  %-22s %s\n", $3, $4); next }
-    if ($2 == "refused=0" || $2 ~ /^refused=/) { split($2, kv, "="); refused += kv[2]; next }
+    if ($2 ~ /^refused=/) {
+        split($2, kv, "="); refused[name] += kv[2]
+        if ($3 ~ /^queue_grown=/) { split($3, kv, "="); grown[name] += kv[2] }
+        next
+    }
     for (i = 2; i <= NF; i++) {
         split($i, kv, "=")
         if (kv[1] ~ /^(p50|p90|p99|p99\.9|p99\.99|max|lines_per_s)$/) {
@@ -69,9 +83,9 @@ END {
     printf "Medians of %d rounds (latency in ns per call, 100-byte lines)\n", rounds
     split("p50 p90 p99 p99.9 p99.99 max", q, " ")
     printf "%-8s %-9s", "logger", "producers"; for (i = 1; i <= 6; i++) printf " %9s", q[i]; printf "\n"
-    split("floor alog spdlog", names, " ")
+    split("floor alog spdlog quill", names, " ")
     split("1 2 4", ts, " ")
-    for (k = 1; k <= 3; k++) for (n = 1; n <= 3; n++) {
+    for (k = 1; k <= 3; k++) for (n = 1; n <= 4; n++) {
         t = ts[k]
         if (!((names[n], "lat" t, "p50") in seen)) continue
         printf "%-8s %-9d", names[n], t
@@ -79,8 +93,8 @@ END {
         printf "\n"
     }
     printf "\nEnd to end, lines/s including the final flush\n"
-    split("alog spdlog raw", e, " ")
-    for (n = 1; n <= 3; n++) if ((e[n], "e2e", "lines_per_s") in seen) { r[e[n]] = median(e[n] SUBSEP "e2e" SUBSEP "lines_per_s"); printf "  %-8s %12.0f\n", e[n], r[e[n]] }
+    split("alog spdlog quill raw", e, " ")
+    for (n = 1; n <= 4; n++) if ((e[n], "e2e", "lines_per_s") in seen) { r[e[n]] = median(e[n] SUBSEP "e2e" SUBSEP "lines_per_s"); printf "  %-8s %12.0f\n", e[n], r[e[n]] }
     printf "\nRatios (the floor is the limit: a bare ring, not a logger)\n"
     for (k = 1; k <= 3; k++) {
         t = ts[k]
@@ -92,10 +106,30 @@ END {
     printf "  alog p50 with 2 / 4 producers over 1:  %5.2f / %5.2f\n", m["alog", 2, "p50"] / m["alog", 1, "p50"], m["alog", 4, "p50"] / m["alog", 1, "p50"]
     printf "  alog p99.9 with 2 / 4 producers over 1: %5.2f / %5.2f\n", m["alog", 2, "p99.9"] / m["alog", 1, "p99.9"], m["alog", 4, "p99.9"] / m["alog", 1, "p99.9"]
     printf "  alog e2e / raw write() e2e             %8.2f  (goal >= 0.85)\n", r["alog"] / r["raw"]
-    printf "  alog refusals (queue full) in all runs %8d  (must be 0)\n", refused
+    if ("quill" in r && r["quill"] > 0)
+        printf "  alog e2e / quill e2e                   %8.2f  (goal > 1)\n", r["alog"] / r["quill"]
+    printf "  alog refusals (queue full) in all runs %8d  (must be 0)\n", refused["alog"]
+    if (("floor", 1, "p50") in m)
+        printf "  floor refusals (ring full) in all runs %8d  (the writer fell behind)\n", refused["floor"]
+    if (("quill", 1, "p50") in m) {
+        printf "  quill lines lost in all runs           %8d  (must be 0)\n", refused["quill"]
+        printf "  quill queue growths in all runs        %8d  (each one a new, larger queue)\n", grown["quill"]
+        printf "\nalog / quill, medians, per percentile (below 1.00: alog faster)\n"
+        printf "%-9s", "producers"; for (i = 1; i <= 6; i++) printf " %7s", q[i]; printf "\n"
+        for (k = 1; k <= 3; k++) {
+            t = ts[k]
+            if (!(("quill", t, "p50") in m)) continue
+            printf "%-9d", t
+            for (i = 1; i <= 6; i++) {
+                if (m["quill", t, q[i]] > 0) printf " %7.2f", m["alog", t, q[i]] / m["quill", t, q[i]]
+                else printf " %7s", "n/a"
+            }
+            printf "\n"
+        }
+    }
     printf "\nMemory (RSS) while writing 10 M lines\n%s", mem
     printf "\nmachine-readable:"
-    for (k = 1; k <= 3; k++) for (n = 1; n <= 3; n++) for (i = 1; i <= 6; i++) if ((names[n], ts[k], q[i]) in m) printf " %s_t%d_%s=%.1f", names[n], ts[k], q[i], m[names[n], ts[k], q[i]]
-    for (n = 1; n <= 3; n++) if (e[n] in r) printf " %s_e2e=%.0f", e[n], r[e[n]]
+    for (k = 1; k <= 3; k++) for (n = 1; n <= 4; n++) for (i = 1; i <= 6; i++) if ((names[n], ts[k], q[i]) in m) printf " %s_t%d_%s=%.1f", names[n], ts[k], q[i], m[names[n], ts[k], q[i]]
+    for (n = 1; n <= 4; n++) if (e[n] in r) printf " %s_e2e=%.0f", e[n], r[e[n]]
     printf "\n"
 }' "$out"
