@@ -182,7 +182,7 @@ int route_of(const char *line, size_t len, const char *prefix, const char *marke
     if (string_member(rec, "event", &event) != 0 || event.n == 0)
         return -1;
     if (string_member(rec, "ts", &ts) != 0)
-        ts.n = 0;
+        ts = (span){"", 0};
 
     span symbol = {"_", 1}, id = {NULL, 0}, stream = {NULL, 0};
     int has_symbol = string_member(rec, "s", &symbol) == 0 && symbol.n > 0;
