@@ -269,38 +269,21 @@ static size_t read_inputs(const char *path, int with_symbol, input *in, size_t n
     return n;
 }
 
-static void test_capture_replay_of_real_binance_data_matches_reference(void **state)
+/* The real capture's frames and snapshots, in time order; their count. */
+static size_t read_real_capture(input *in)
 {
-    (void)state;
-    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
-    if (probe == NULL) {
-        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
-        skip();
-    }
-    fclose(probe);
-    static input in[1000];
     size_t n = read_inputs(DEPTHLOG_CAPTURE_DIR "/frames.txt", 0, in, 0);
     size_t n_frames = n;
     n = read_inputs(DEPTHLOG_CAPTURE_DIR "/snapshots.txt", 1, in, n);
     assert_true(n_frames > 100 && n > n_frames);
     qsort(in, n, sizeof in[0], by_time);
+    return n;
+}
 
-    const char *syms[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
-    sink_log *l = calloc(1, sizeof *l);
-    cap_sink sink = {l, emit, want};
-    const size_t depth = 10;
-    cap *c = cap_create(syms, 4, depth, CAP_RECORD_BOOK, 1, &sink);
-    cap_on_connected(c, syms, 4, 0);
-
-    /* The reference: the snapshot, then every event with u > lastUpdateId, in order; after
-     * each, the top levels a depth record must show. */
-    static ref_book ref[4];
-    static char expected[4][400][2][2048];
-    size_t n_expected[4] = {0};
-    for (int s = 0; s < 4; s++) {
-        snprintf(ref[s].symbol, sizeof ref[s].symbol, "%s", syms[s]);
-        ref[s].last_id = -1;
-    }
+/* Feed the pipeline every input in order; the reference takes each symbol's snapshot. */
+static void feed_and_take_snapshots(cap *c, const input *in, size_t n, const char *const *syms,
+                                    ref_book *ref)
+{
     for (size_t i = 0; i < n; i++) {
         int64_t ns = (int64_t)(in[i].t * 1e9);
         if (in[i].symbol[0] != '\0')
@@ -324,7 +307,14 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
         }
         cJSON_Delete(root);
     }
-    /* Events again, now that each symbol's snapshot id is known. */
+}
+
+/* The events again, now that each symbol's snapshot id is known: every event with
+ * u > lastUpdateId applied to the reference, and after each the top `depth` levels a depth
+ * record must show (expected[s][k]: bids, asks). */
+static void expect_events(ref_book *ref, const input *in, size_t n, const char *const *syms,
+                          size_t depth, char expected[][400][2][2048], size_t *n_expected)
+{
     for (size_t i = 0; i < n; i++) {
         if (in[i].symbol[0] != '\0')
             continue;
@@ -343,7 +333,14 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
         }
         cJSON_Delete(root);
     }
-    size_t got[4] = {0};
+}
+
+/* No resync record, and each depth record shows what the reference expects, in order;
+ * got[s]: the depth records of symbol s. */
+static void assert_depth_records(const sink_log *l, const char *const *syms,
+                                 char expected[][400][2][2048], const size_t *n_expected,
+                                 size_t *got)
+{
     for (size_t i = 0; i < l->n; i++) {
         cJSON *r = cJSON_Parse(l->lines[i]);
         assert_non_null(r);
@@ -364,6 +361,40 @@ static void test_capture_replay_of_real_binance_data_matches_reference(void **st
         }
         cJSON_Delete(r);
     }
+}
+
+static void test_capture_replay_of_real_binance_data_matches_reference(void **state)
+{
+    (void)state;
+    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
+    if (probe == NULL) {
+        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
+        skip();
+    }
+    fclose(probe);
+    static input in[1000];
+    size_t n = read_real_capture(in);
+
+    const char *syms[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
+    sink_log *l = calloc(1, sizeof *l);
+    cap_sink sink = {l, emit, want};
+    const size_t depth = 10;
+    cap *c = cap_create(syms, 4, depth, CAP_RECORD_BOOK, 1, &sink);
+    cap_on_connected(c, syms, 4, 0);
+
+    /* The reference: the snapshot, then every event with u > lastUpdateId, in order; after
+     * each, the top levels a depth record must show. */
+    static ref_book ref[4];
+    static char expected[4][400][2][2048];
+    size_t n_expected[4] = {0};
+    for (int s = 0; s < 4; s++) {
+        snprintf(ref[s].symbol, sizeof ref[s].symbol, "%s", syms[s]);
+        ref[s].last_id = -1;
+    }
+    feed_and_take_snapshots(c, in, n, syms, ref);
+    expect_events(ref, in, n, syms, depth, expected, n_expected);
+    size_t got[4] = {0};
+    assert_depth_records(l, syms, expected, n_expected, got);
     for (int s = 0; s < 4; s++) {
         assert_true(got[s] > 0);
         assert_int_equal(got[s], n_expected[s]);
