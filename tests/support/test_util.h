@@ -15,6 +15,14 @@ void tu_rm_rf(const char *path);
 /* Read a whole file into a malloc'ed buffer (NUL-terminated); NULL if it can't be read. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* Send the n bytes at p on a socket (no SIGPIPE). Stops quietly when the peer closes or the
+ * send fails: a server may answer and close before a request is all sent. */
+void tu_send_all(int fd, const char *p, size_t n);
+
+/* Read a socket until the peer closes it (or recv fails, e.g. at its SO_RCVTIMEO): what came,
+ * malloc'ed and NUL-terminated; its length in *len unless len is NULL. */
+char *tu_recv_all(int fd, size_t *len);
+
 /* Number of '\n'-terminated lines in the file, or -1 when it can't be read. */
 long tu_count_lines(const char *path);
 
