@@ -5,8 +5,6 @@
  * (the fake answers 404 on any other), depth is read where the market serves it (USD-M:
  * /public/stream), and the connected record names the market and the URL.
  */
-#include <dirent.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,27 +18,8 @@
 
 #include "harness.h"
 #include "symbol.h"
-#include "test_util.h"
 
 typedef ob_run run;
-
-/* How many lines of orderbook's files hold `needle` (every file, any order). */
-static int records_with(run *r, const char *needle)
-{
-    DIR *d = opendir(r->logs);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
-        n += ob_file_count(path, needle);
-    }
-    closedir(d);
-    return n;
-}
 
 /*
  * Two symbols of `market`, event 100 of the second withheld: every depth record equals the
@@ -93,7 +72,7 @@ static void capture_market(run *r, const char *market, const char *speed, char *
              "\"event\":\"connected\",\"market\":\"%s\",\"leg\":\"a\","
              "\"url\":\"wss://localhost:%s%s\"}",
              market, port, url_tail);
-    if (records_with(r, rec) != 1)
+    if (ob_log_count(r, rec) != 1)
         ob_fail_with_logs(r, "not one record %s", rec);
 }
 
@@ -140,7 +119,7 @@ static void capture_trades(run *r, const char *market, char *const sym[2], const
         free(line);
         char want[256];
         snprintf(want, sizeof want, "\"t\":%llu,\"p\":\"%s\",\"q\":\"%s\",\"m\":%s}", id, p, q, m);
-        if (records_with(r, want) != 1)
+        if (ob_log_count(r, want) != 1)
             ob_fail_with_logs(r, "trade %s %llu: not recorded once as %s", s, id, want);
     }
     /* Two connections: the books' and the trades' (on its market's path). */
@@ -285,7 +264,7 @@ static void test_markets_all_delisted_symbol_ends_with_removed(void **state)
     ob_wait_captured(r, (char *[]){"BTCUSDT"}, 1, 60);
     assert_int_equal(ob_stop(r, 30), 0);
     assert_true(ob_file_contains(r->err, "ETHUSDT: no longer TRADING on spot: removed"));
-    assert_int_equal(records_with(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\",\"reason\":"
+    assert_int_equal(ob_log_count(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\",\"reason\":"
                                      "\"no longer TRADING\"}"),
                      1);
     tr_records rs;
