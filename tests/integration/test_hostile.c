@@ -81,9 +81,7 @@ static void test_hostile_silent_connection_is_replaced(void **state)
     write_config(
         r, 100, 0, 0,
         (const char *[]){"binance.ping_s = " PING_S, "binance.hangup_s = " HANGUP_S, NULL});
-    ob_start(r, NULL, 1, btc);
-    ob_wait_captured(r, btc, 1, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 1, btc);
 
     /* Replaced once: after the silence could be judged (a ping unanswered), and well before
      * lws's default of 400 s: the hang-up window, the first reconnect backoff (at most
@@ -274,9 +272,7 @@ static void test_hostile_snapshot_of_5000_levels(void **state)
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT\nlevels 5000\ndepth 1000\nrate 20\nevents 100\n");
     write_config(r, 5000, 0, 0, (const char *[]){"book.depth = 1000", NULL});
-    ob_start(r, NULL, 1, btc);
-    ob_wait_captured(r, btc, 1, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 1, btc);
 
     tr_records rs;
     tr_truth t;

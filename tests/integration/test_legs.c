@@ -128,9 +128,7 @@ static void test_legs_one_leg_lost_at_a_time_costs_nothing(void **state)
                     "leg-withhold b ETHUSDT 200\nleg-cut a 120\nleg-stall b 500\n");
     assert_true(r->fs.port_b > 0);
     ob_write_config(r, "binance.legs = 2", "binance.ping_s = 1", "binance.hangup_s = 2", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -150,9 +148,7 @@ static void test_legs_both_cut_at_once_resync_each_book_once(void **state)
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 300\nlegs\ncut-all 100\n");
     ob_write_config(r, "binance.legs = 2", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -181,9 +177,7 @@ static void test_legs_replacements_make_before_break_on_age_and_server_shutdown(
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 480\nlegs\n"
                     "leg-shutdown b 100 5000\n");
     ob_write_config(r, "binance.legs = 2", "binance.max_connection_age_s = 4", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -204,9 +198,7 @@ static void test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 600\nlegs\n"
                     "leg-shutdown a 100 5000\n");
     ob_write_config(r, "binance.legs = 1", "binance.max_connection_age_s = 10", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -262,9 +254,7 @@ static void latency_run(int legs, double *p50, double *p99)
     char setting[32];
     snprintf(setting, sizeof setting, "binance.legs = %d", legs);
     ob_write_config(r, setting, "log.clock = utc", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
     static double lat[1000];
     size_t n = latencies(r, lat, 1000);
     assert_true(n > 500);

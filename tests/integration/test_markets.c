@@ -37,9 +37,7 @@ static void capture_market(run *r, const char *market, const char *speed, char *
     snprintf(setting, sizeof setting, "binance.market = %s", market);
     snprintf(speed_setting, sizeof speed_setting, "binance.speed_ms = %s", speed);
     ob_write_config(r, setting, speed_setting, NULL);
-    ob_start(r, NULL, 2, sym);
-    ob_wait_captured(r, sym, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, sym);
 
     tr_records rs;
     ob_read_records(r, &rs);
