@@ -35,13 +35,12 @@ static void write_config_with(run *r, const char *book, const char *binance)
 {
     FILE *f = fopen(r->conf, "w");
     assert_non_null(f);
-    fprintf(
-        f,
-        "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n[binance]\nlegs = 1\n"
-        "ws_url = wss://localhost:%d\n"
-        "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n%s\n"
-        "[book]\n%s\n",
-        r->logs, r->fs.port, r->fs.port, ob_certs, binance, book);
+    fprintf(f,
+            "[log]\ndir = %s\nrollover = 5sec\nclock = utc\n[binance]\nlegs = 1\n"
+            "ws_url = wss://localhost:%d\n"
+            "rest_url = https://localhost:%d\nsnapshot_limit = 100\nca_file = %s/ca.pem\n%s\n"
+            "[book]\n%s\n",
+            r->logs, r->fs.port, r->fs.port, ob_certs, binance, book);
     fclose(f);
 }
 
@@ -132,6 +131,18 @@ static int replay(const char *out, char *const opts[], char **files, size_t n_fi
     return proc_wait(pid, 120);
 }
 
+/* Run orderbook-replay with `opts` on every file of r->logs (in name order); its output goes to
+ * out (r->dir/replay.out, cap bytes for the path). Returns its exit status. */
+static int replay_logs(run *r, char *const opts[], char *out, size_t cap)
+{
+    size_t n;
+    char **files = files_of(r->logs, &n);
+    snprintf(out, cap, "%s/replay.out", r->dir);
+    int rc = replay(out, opts, files, n);
+    free_files(files, n);
+    return rc;
+}
+
 static void fail_with(const char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void fail_with(const char *out, const char *fmt, ...)
@@ -207,16 +218,12 @@ static void test_replay_verify_passes_on_a_capture_with_every_fault(void **state
  * says `text`. (How many resyncs a fault costs is test_orderbook's to say.) */
 static void assert_verifies(run *r, long events, const char *text)
 {
-    size_t n;
-    char **files = files_of(r->logs, &n);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "-c", r->conf, "--verify", NULL};
-    int rc = replay(out, opts, files, n);
+    int rc = replay_logs(r, opts, out, sizeof out);
     if (rc != 0 || checked(out) < events || !ob_file_contains(out, text))
         fail_with(out, "exit %d; expected 0, %ld events checked at least, \"%s\"", rc, events,
                   text);
-    free_files(files, n);
 }
 
 static void test_replay_verify_passes_through_a_stalled_connection(void **state)
@@ -303,18 +310,14 @@ static void test_replay_verify_fails_on_a_changed_quantity_naming_it(void **stat
     }
     fclose(f);
     free(text);
-    size_t n;
-    char **files = files_of(r->logs, &n);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "--verify", NULL};
-    int rc = replay(out, opts, files, n);
+    int rc = replay_logs(r, opts, out, sizeof out);
     char where[PATH_MAX + 64];
     snprintf(where, sizeof where, "%s:%zu: BTCUSDT u=", file, no);
     if (rc != 1 || !ob_file_contains(out, where) || !ob_file_contains(out, "bids[0] quantity"))
         fail_with(out, "exit %d; expected 1 and a divergence at %s", rc, where);
     free(line);
-    free_files(files, n);
 }
 
 static void test_replay_verify_fails_on_a_removed_frame_naming_the_place(void **state)
@@ -337,19 +340,15 @@ static void test_replay_verify_fails_on_a_removed_frame_naming_the_place(void **
     }
     fclose(f);
     free(text);
-    size_t n;
-    char **files = files_of(r->logs, &n);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "--verify", NULL};
-    int rc = replay(out, opts, files, n);
+    int rc = replay_logs(r, opts, out, sizeof out);
     /* The depth record is now the line before where it was. */
     char where[PATH_MAX + 64];
     snprintf(where, sizeof where, "%s:%zu: BTCUSDT u=", file, no - 1);
     if (rc != 1 || !ob_file_contains(out, where) || !ob_file_contains(out, "was not rebuilt"))
         fail_with(out, "exit %d; expected 1 and a divergence at %s", rc, where);
     free(line);
-    free_files(files, n);
 }
 
 static void test_replay_out_at_depth_50_equals_the_truth(void **state)
@@ -358,13 +357,10 @@ static void test_replay_out_at_depth_50_equals_the_truth(void **state)
     capture(r,
             "symbols BTCUSDT ETHUSDT\nrate 40\nevents 150\nlevels 80\ndepth 50\ngap ETHUSDT 60\n",
             "record = raw", two, 2);
-    size_t n;
-    char **files = files_of(r->logs, &n);
     char out[PATH_MAX + 32], dir[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     snprintf(dir, sizeof dir, "%s/rebuilt", r->dir);
     char *opts[] = {"-q", "-c", r->conf, "--out", dir, "--depth", "50", NULL};
-    int rc = replay(out, opts, files, n);
+    int rc = replay_logs(r, opts, out, sizeof out);
     if (rc != 0)
         fail_with(out, "exit %d", rc);
     tr_records rs = {NULL, 0};
@@ -397,7 +393,6 @@ static void test_replay_out_at_depth_50_equals_the_truth(void **state)
     assert_true(tr_count(&rs, "snapshot", NULL, NULL) >= 3);
     tr_records_free(&rs);
     tr_truth_free(&t);
-    free_files(files, n);
 }
 
 /* The ts of a record line in ns (the helper parses with strptime-free arithmetic: UTC only). */
@@ -628,15 +623,11 @@ static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
     char *const four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
     capture(r, "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR "\n",
             "record = both", four, 4);
-    size_t n;
-    char **files = files_of(r->logs, &n);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "--verify", NULL};
-    int rc = replay(out, opts, files, n);
+    int rc = replay_logs(r, opts, out, sizeof out);
     if (rc != 0 || checked(out) < 100 || !ob_file_contains(out, "0 resyncs seen, 4 books"))
         fail_with(out, "exit %d; expected 0, over 100 events checked, no resync, 4 books", rc);
-    free_files(files, n);
 }
 
 int main(void)
