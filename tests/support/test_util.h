@@ -23,6 +23,10 @@ void tu_send_all(int fd, const char *p, size_t n);
  * malloc'ed and NUL-terminated; its length in *len unless len is NULL. */
 char *tu_recv_all(int fd, size_t *len);
 
+/* Append printf-style text to the NUL-terminated string in buf (size bytes in all), cut to fit:
+ * for tests that note what happened as text and compare it whole. */
+void tu_appendf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Number of '\n'-terminated lines in the file, or -1 when it can't be read. */
 long tu_count_lines(const char *path);
 
