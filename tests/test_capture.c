@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "record.h"
+#include "test_util.h"
 
 #define MAX_LINES 20000
 
@@ -272,12 +273,7 @@ static size_t read_inputs(const char *path, int with_symbol, input *in, size_t n
 static void test_capture_replay_of_real_binance_data_matches_reference(void **state)
 {
     (void)state;
-    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
-    if (probe == NULL) {
-        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
-        skip();
-    }
-    fclose(probe);
+    tu_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     static input in[1000];
     size_t n = read_inputs(DEPTHLOG_CAPTURE_DIR "/frames.txt", 0, in, 0);
     size_t n_frames = n;

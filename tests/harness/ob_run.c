@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -179,14 +178,6 @@ size_t ob_log_count(const ob_run *r, const char *needle)
         n++;
     free(text);
     return n;
-}
-
-void ob_skip_unless_file(const char *path)
-{
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr, "skipped: %s is not here\n", path);
-        skip();
-    }
 }
 
 static char *read_or_none(const char *path)

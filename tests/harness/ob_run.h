@@ -69,10 +69,6 @@ char *ob_log_text(const ob_run *r);
 /* How often the files in r->logs hold `needle`; "\n" counts their lines. */
 size_t ob_log_count(const ob_run *r, const char *needle);
 
-/* Skip the test (cmocka skip(), saying why on stderr) when the file is not there: data that
- * not every checkout has, such as the real Binance capture. */
-void ob_skip_unless_file(const char *path);
-
 /* Fail with the message and what the server and orderbook said. */
 void ob_fail_with_logs(ob_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

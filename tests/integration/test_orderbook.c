@@ -473,7 +473,7 @@ static void test_orderbook_refuses_certificate_for_another_host(void **state)
 static void test_orderbook_replays_real_binance_capture(void **state)
 {
     run *r = *state;
-    ob_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
+    tu_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     ob_start_server(r, "localhost",
                     "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
                     "\n");

@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 void tu_mkdtemp(char *out, size_t len)
 {
@@ -122,6 +126,14 @@ long tu_count_files(const char *dir)
         n += e->d_type == DT_REG;
     closedir(d);
     return n;
+}
+
+void tu_skip_unless_file(const char *path)
+{
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "skipped: %s is not here\n", path);
+        skip();
+    }
 }
 
 int tu_open_fds(void)

@@ -33,6 +33,10 @@ long tu_count_lines(const char *path);
 /* Number of regular files in a directory, or -1. */
 long tu_count_files(const char *dir);
 
+/* Skip the test (cmocka skip(), saying why on stderr) when the file is not there: data that
+ * not every checkout has, such as the real Binance capture. */
+void tu_skip_unless_file(const char *path);
+
 /* Number of open descriptors of this process. */
 int tu_open_fds(void);
 
