@@ -288,6 +288,31 @@ static size_t a_depth_record(run *r, char *file, size_t cap, char **line)
     return 0;
 }
 
+/* Line `no` (from 1) of the file replaced by `with`, or removed when `with` is NULL; the line
+ * that was there (malloc'ed). */
+static char *replace_line(const char *path, size_t no, const char *with)
+{
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(text);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char *was = NULL;
+    size_t k = 0;
+    for (char *p = text, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        *nl = '\0';
+        if (++k == no)
+            was = strdup(p);
+        const char *keep = k == no ? with : p;
+        if (keep != NULL)
+            fprintf(f, "%s\n", keep);
+    }
+    fclose(f);
+    free(text);
+    assert_non_null(was);
+    return was;
+}
+
 static void test_replay_verify_fails_on_a_changed_quantity_naming_it(void **state)
 {
     run *r = *state;
@@ -299,17 +324,7 @@ static void test_replay_verify_fails_on_a_changed_quantity_naming_it(void **stat
     q = strchr(q + 10, '"') + 3;
     char old = *q;
     *q = old == '9' ? '8' : '9';
-    char *doctored_path = file;
-    char *text = tu_read_file(doctored_path, NULL);
-    FILE *f = fopen(doctored_path, "w");
-    size_t k = 0;
-    for (char *p = text, *nl; p && *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        *nl = '\0';
-        fprintf(f, "%s\n", ++k == no ? line : p);
-    }
-    fclose(f);
-    free(text);
+    free(replace_line(file, no, line));
     char out[PATH_MAX + 32];
     char *opts[] = {"-q", "--verify", NULL};
     int rc = replay_logs(r, opts, out, sizeof out);
@@ -327,19 +342,9 @@ static void test_replay_verify_fails_on_a_removed_frame_naming_the_place(void **
     char file[PATH_MAX], *line;
     size_t no = a_depth_record(r, file, sizeof file, &line);
     /* Remove the frame right before that depth record (the one it was made of). */
-    char *text = tu_read_file(file, NULL);
-    FILE *f = fopen(file, "w");
-    size_t k = 0;
-    for (char *p = text, *nl; p && *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        *nl = '\0';
-        if (++k == no - 1)
-            assert_non_null(strstr(p, "\"event\":\"frame\""));
-        else
-            fprintf(f, "%s\n", p);
-    }
-    fclose(f);
-    free(text);
+    char *gone = replace_line(file, no - 1, NULL);
+    assert_non_null(strstr(gone, "\"event\":\"frame\""));
+    free(gone);
     char out[PATH_MAX + 32];
     char *opts[] = {"-q", "--verify", NULL};
     int rc = replay_logs(r, opts, out, sizeof out);
