@@ -19,33 +19,22 @@
 #define WARMUP    10000
 #define LINE_POOL 64
 
-typedef struct worker {
-    alog *lg;
-    int cpu;
-    size_t calls;
-    uint64_t overhead;
-    double ticks_per_ns;
-    int threads; /* producers in the run: each offers its share of the rate */
-    uint64_t *samples;
-    size_t refused;
-    pthread_barrier_t *start;
-} worker;
-
 static char lines[LINE_POOL][BENCH_LINE_BYTES];
 
+/* A bench_worker's run; its target is the logger. */
 static void *measure(void *arg)
 {
-    worker *w = arg;
+    bench_worker *w = arg;
     bench_pin(w->cpu);
     for (size_t i = 0; i < WARMUP; i++)
-        w->refused += alog_write(w->lg, lines[i % LINE_POOL], BENCH_LINE_BYTES) != ALOG_OK;
+        w->refused += alog_write(w->target, lines[i % LINE_POOL], BENCH_LINE_BYTES) != ALOG_OK;
     pthread_barrier_wait(w->start);
     for (size_t i = 0; i < w->calls; i++) {
         if (i % BENCH_BURST == 0)
             bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
         const char *line = lines[i % LINE_POOL];
         uint64_t t0 = bench_tsc();
-        int rc = alog_write(w->lg, line, BENCH_LINE_BYTES);
+        int rc = alog_write(w->target, line, BENCH_LINE_BYTES);
         uint64_t t1 = bench_tsc();
         w->refused += rc != ALOG_OK;
         uint64_t d = t1 - t0;
@@ -74,27 +63,11 @@ static int latency(int threads, size_t calls, const char *dir)
     uint64_t overhead = bench_timer_overhead();
     /* The default queue, in drop mode: a refusal would show in `refused`. */
     alog *lg = open_logger(dir, 0, 0);
-    worker w[4];
-    pthread_t t[4];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    void *targets[BENCH_MAX_THREADS];
+    for (int i = 0; i < threads; i++)
+        targets[i] = lg;
     uint64_t *all = bench_samples(calls * (size_t)threads);
-    for (int i = 0; i < threads; i++) {
-        w[i] = (worker){.lg = lg,
-                        .cpu = i % 2,
-                        .calls = calls,
-                        .overhead = overhead,
-                        .ticks_per_ns = tpn,
-                        .threads = threads,
-                        .samples = all + (size_t)i * calls,
-                        .start = &start};
-        pthread_create(&t[i], NULL, measure, &w[i]);
-    }
-    size_t refused = 0;
-    for (int i = 0; i < threads; i++) {
-        pthread_join(t[i], NULL);
-        refused += w[i].refused;
-    }
+    size_t refused = bench_run_workers(measure, targets, threads, calls, overhead, tpn, all);
     alog_close(lg);
     bench_report_latency("alog", threads, all, calls * (size_t)threads, tpn);
     printf("alog refused=%zu timer_overhead_ticks=%llu ticks_per_ns=%.3f\n", refused,
@@ -173,7 +146,7 @@ int main(int argc, char **argv)
         bench_make_line(lines[i], i);
     if (strcmp(argv[1], "latency") == 0 && argc == 5) {
         int threads = atoi(argv[2]);
-        if (threads < 1 || threads > 4)
+        if (threads < 1 || threads > BENCH_MAX_THREADS)
             threads = 1;
         return latency(threads, strtoul(argv[3], NULL, 10), argv[4]);
     }

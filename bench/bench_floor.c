@@ -24,7 +24,6 @@
 #define REC_BYTES   128 /* 16-byte header + 100-byte line + '\n', rounded to 8 */
 #define WARMUP      10000
 #define LINE_POOL   64
-#define MAX_THREADS 4
 #define BATCH_BYTES (256 * 1024)
 
 typedef struct ring {
@@ -34,20 +33,8 @@ typedef struct ring {
     _Alignas(64) unsigned char *buf;
 } ring;
 
-typedef struct worker {
-    ring *r;
-    int cpu;
-    size_t calls;
-    uint64_t overhead;
-    double ticks_per_ns;
-    int threads;
-    uint64_t *samples;
-    size_t refused;
-    pthread_barrier_t *start;
-} worker;
-
 static char lines[LINE_POOL][BENCH_LINE_BYTES];
-static ring rings[MAX_THREADS];
+static ring rings[BENCH_MAX_THREADS];
 static atomic_int done;
 
 static inline int put(ring *r, const char *line)
@@ -69,19 +56,20 @@ static inline int put(ring *r, const char *line)
     return 0;
 }
 
+/* A bench_worker's run; its target is its own ring. */
 static void *measure(void *arg)
 {
-    worker *w = arg;
+    bench_worker *w = arg;
     bench_pin(w->cpu);
     for (size_t i = 0; i < WARMUP; i++)
-        w->refused += put(w->r, lines[i % LINE_POOL]) != 0;
+        w->refused += put(w->target, lines[i % LINE_POOL]) != 0;
     pthread_barrier_wait(w->start);
     for (size_t i = 0; i < w->calls; i++) {
         if (i % BENCH_BURST == 0)
             bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
         const char *line = lines[i % LINE_POOL];
         uint64_t t0 = bench_tsc();
-        int rc = put(w->r, line);
+        int rc = put(w->target, line);
         uint64_t t1 = bench_tsc();
         w->refused += rc != 0;
         uint64_t d = t1 - t0;
@@ -132,7 +120,9 @@ static int latency(int threads, size_t calls, const char *dir)
 {
     double tpn = bench_ticks_per_ns();
     uint64_t overhead = bench_timer_overhead();
+    void *targets[BENCH_MAX_THREADS];
     for (int i = 0; i < threads; i++) {
+        targets[i] = &rings[i];
         rings[i].buf = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (rings[i].buf == MAP_FAILED)
@@ -148,27 +138,8 @@ static int latency(int threads, size_t calls, const char *dir)
     }
     pthread_t ct;
     pthread_create(&ct, NULL, consume, &c);
-    worker w[MAX_THREADS];
-    pthread_t t[MAX_THREADS];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)threads);
     uint64_t *all = bench_samples(calls * (size_t)threads);
-    for (int i = 0; i < threads; i++) {
-        w[i] = (worker){.r = &rings[i],
-                        .cpu = i % 2,
-                        .calls = calls,
-                        .overhead = overhead,
-                        .ticks_per_ns = tpn,
-                        .threads = threads,
-                        .samples = all + (size_t)i * calls,
-                        .start = &start};
-        pthread_create(&t[i], NULL, measure, &w[i]);
-    }
-    size_t refused = 0;
-    for (int i = 0; i < threads; i++) {
-        pthread_join(t[i], NULL);
-        refused += w[i].refused;
-    }
+    size_t refused = bench_run_workers(measure, targets, threads, calls, overhead, tpn, all);
     atomic_store(&done, 1);
     pthread_join(ct, NULL);
     fsync(c.fd);
@@ -187,7 +158,7 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < LINE_POOL; i++)
         bench_make_line(lines[i], i);
     int threads = atoi(argv[2]);
-    if (threads < 1 || threads > MAX_THREADS)
+    if (threads < 1 || threads > BENCH_MAX_THREADS)
         threads = 1;
     return latency(threads, strtoul(argv[3], NULL, 10), argv[4]);
 }

@@ -114,3 +114,30 @@ void bench_spin(double ns, double ticks_per_ns)
     while (bench_tsc() < until) {
     }
 }
+
+size_t bench_run_workers(void *(*measure)(void *), void *const targets[], int threads, size_t calls,
+                         uint64_t overhead, double ticks_per_ns, uint64_t *samples)
+{
+    bench_worker w[BENCH_MAX_THREADS];
+    pthread_t t[BENCH_MAX_THREADS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    for (int i = 0; i < threads; i++) {
+        w[i] = (bench_worker){.target = targets[i],
+                              .cpu = i % 2,
+                              .calls = calls,
+                              .overhead = overhead,
+                              .ticks_per_ns = ticks_per_ns,
+                              .threads = threads,
+                              .samples = samples + (size_t)i * calls,
+                              .start = &start};
+        pthread_create(&t[i], NULL, measure, &w[i]);
+    }
+    size_t refused = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        refused += w[i].refused;
+    }
+    pthread_barrier_destroy(&start);
+    return refused;
+}

@@ -2,6 +2,7 @@
 #ifndef BENCH_HARNESS_H
 #define BENCH_HARNESS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,32 @@ double bench_now(void);
 
 /* Pin the calling thread to a CPU (best effort). */
 void bench_pin(int cpu);
+
+/* Producer threads of a latency run at most (on this 2-core machine 4 share the cores). */
+#define BENCH_MAX_THREADS 4
+
+/* One producer thread of a latency run, as the bench's measuring function gets it. */
+typedef struct bench_worker {
+    void *target;      /* what it writes to: the logger, or the floor's own ring */
+    int cpu;           /* to pin itself to: its index mod 2 */
+    size_t calls;      /* measured calls, after the bench's warm-up */
+    uint64_t overhead; /* the timer's, subtracted from each sample */
+    double ticks_per_ns;
+    int threads;              /* producers in the run: each offers its share of the rate */
+    uint64_t *samples;        /* its `calls` samples */
+    size_t refused;           /* calls the target refused (stays 0 where it blocks instead) */
+    pthread_barrier_t *start; /* every producer starts measuring at once */
+} bench_worker;
+
+/*
+ * Run `measure` (the bench's thread function, given a bench_worker) on `threads` producer
+ * threads, 1 to BENCH_MAX_THREADS; producer i writes to targets[i] and fills samples
+ * [i * calls, (i + 1) * calls) of `samples` (from bench_samples). Returns once all have
+ * finished: the calls they refused, together. The measured loop stays in the bench's own
+ * function, so the call it times is inlined there as before.
+ */
+size_t bench_run_workers(void *(*measure)(void *), void *const targets[], int threads, size_t calls,
+                         uint64_t overhead, double ticks_per_ns, uint64_t *samples);
 
 #ifdef __cplusplus
 }

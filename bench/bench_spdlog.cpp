@@ -23,30 +23,21 @@ constexpr size_t kWarmup = 10000;
 constexpr size_t kPool = 64;
 char lines[kPool][BENCH_LINE_BYTES];
 
-struct Worker {
-    spdlog::logger *lg;
-    int cpu;
-    size_t calls;
-    uint64_t overhead;
-    double ticks_per_ns;
-    int threads; // producers in the run: each offers its share of the rate
-    uint64_t *samples;
-    pthread_barrier_t *start;
-};
-
+// A bench_worker's run; its target is the logger.
 void *measure(void *arg)
 {
-    auto *w = static_cast<Worker *>(arg);
+    auto *w = static_cast<bench_worker *>(arg);
     bench_pin(w->cpu);
     for (size_t i = 0; i < kWarmup; i++)
-        w->lg->log(spdlog::level::info, spdlog::string_view_t(lines[i % kPool], BENCH_LINE_BYTES));
+        static_cast<spdlog::logger *>(w->target)->log(
+            spdlog::level::info, spdlog::string_view_t(lines[i % kPool], BENCH_LINE_BYTES));
     pthread_barrier_wait(w->start);
     for (size_t i = 0; i < w->calls; i++) {
         if (i % BENCH_BURST == 0)
             bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
         spdlog::string_view_t line(lines[i % kPool], BENCH_LINE_BYTES);
         uint64_t t0 = bench_tsc();
-        w->lg->log(spdlog::level::info, line);
+        static_cast<spdlog::logger *>(w->target)->log(spdlog::level::info, line);
         uint64_t t1 = bench_tsc();
         uint64_t d = t1 - t0;
         w->samples[i] = d > w->overhead ? d - w->overhead : 0;
@@ -80,19 +71,11 @@ int latency(int threads, size_t calls, const std::string &dir)
     std::string path = dir + "/spdlog.txt";
     // A queue of the same bytes as alog's default 4 MiB: about 32 K of these lines.
     auto lg = open_logger(path, 32 * 1024);
-    Worker w[4];
-    pthread_t t[4];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, nullptr, static_cast<unsigned>(threads));
-    uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
-    for (int i = 0; i < threads; i++) {
-        w[i] = Worker{
-            lg.get(), i % 2, calls, overhead, tpn, threads, all + static_cast<size_t>(i) * calls,
-            &start};
-        pthread_create(&t[i], nullptr, measure, &w[i]);
-    }
+    void *targets[BENCH_MAX_THREADS];
     for (int i = 0; i < threads; i++)
-        pthread_join(t[i], nullptr);
+        targets[i] = lg.get();
+    uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
+    bench_run_workers(measure, targets, threads, calls, overhead, tpn, all);
     lg.reset();
     spdlog::shutdown();
     bench_report_latency("spdlog", threads, all, calls * static_cast<size_t>(threads), tpn);
@@ -128,7 +111,7 @@ int main(int argc, char **argv)
         bench_make_line(lines[i], i);
     if (std::strcmp(argv[1], "latency") == 0 && argc == 5) {
         int threads = std::atoi(argv[2]);
-        if (threads < 1 || threads > 4)
+        if (threads < 1 || threads > BENCH_MAX_THREADS)
             threads = 1;
         return latency(threads, std::strtoul(argv[3], nullptr, 10), argv[4]);
     }

@@ -1,7 +1,6 @@
 /* Faults of the disk never halt the caller: lines are counted lost, the error is reported,
  * no half line stays in a file, and logging resumes by itself once the cause is gone. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,11 +63,7 @@ static long write_until_written(alog *lg, long n, uint64_t target)
 static void test_fault_dir_through_regular_file_then_recovers(void **state)
 {
     af_fixture *f = *state;
-    char blocker[PATH_MAX + 8], dir[PATH_MAX + 16];
-    snprintf(blocker, sizeof blocker, "%s/file", f->dir);
-    snprintf(dir, sizeof dir, "%s/logs", blocker);
-    close(open(blocker, O_CREAT | O_WRONLY, 0644));
-    f->opt.dir = dir;
+    af_block_dir(f);
     alog *lg = alog_open(&f->opt);
     assert_non_null(lg);
 
@@ -82,14 +77,14 @@ static void test_fault_dir_through_regular_file_then_recovers(void **state)
     assert_int_equal(atomic_load(&f->last_errno), ENOTDIR);
     assert_true(af_stats(lg).io_errors >= 1);
 
-    unlink(blocker); /* the cause goes: the writer creates file/logs itself */
+    unlink(f->blocker); /* the cause goes: the writer creates file/logs itself */
     n = write_until_written(lg, n, 0);
     assert_int_equal(alog_stop(lg, ALOG_STOP_FLUSH), 0);
     alog_stats st = af_stats(lg);
     alog_close(lg);
     af_assert_identity(&st);
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/20261125.txt", dir);
+    snprintf(path, sizeof path, "%s/20261125.txt", f->blocked);
     assert_true(complete_lines_in(path) == (long)st.written);
 }
 

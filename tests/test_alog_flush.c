@@ -1,6 +1,5 @@
 /* alog_flush: lines accepted before the call are in their files when it returns. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -105,17 +104,13 @@ static void test_flush_from_several_threads_covers_each_callers_lines(void **sta
 static void test_flush_reports_lines_lost_to_io_once(void **state)
 {
     af_fixture *f = *state;
-    char blocker[PATH_MAX + 8], dir[PATH_MAX + 16];
-    snprintf(blocker, sizeof blocker, "%s/file", f->dir);
-    snprintf(dir, sizeof dir, "%s/logs", blocker);
-    close(open(blocker, O_CREAT | O_WRONLY, 0644));
-    f->opt.dir = dir;
+    af_block_dir(f);
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(lg, "lost", 4), ALOG_OK);
     errno = 0;
     assert_int_equal(alog_flush(lg), -1);
     assert_int_equal(errno, ENOTDIR);
-    unlink(blocker);
+    unlink(f->blocker);
     /* The cause is gone and the loss was reported: the next flush is clean. The writer may
      * still wait up to 100 ms before it tries to open the file again: that is a loss too. */
     int64_t deadline = tu_mono_ns() + TU_DEADLINE_NS;

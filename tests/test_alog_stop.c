@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,11 +43,7 @@ static void test_stop_now_discards_queue(void **state)
     af_fixture *f = *state;
     /* The directory runs through a regular file: the first line's open fails and the
      * writer is held in on_error while more lines queue up behind it. */
-    char blocker[PATH_MAX + 16], dir[PATH_MAX + 32];
-    snprintf(blocker, sizeof blocker, "%s/file", f->dir);
-    snprintf(dir, sizeof dir, "%s/logs", blocker);
-    close(open(blocker, O_CREAT | O_WRONLY, 0644));
-    f->opt.dir = dir;
+    af_block_dir(f);
     af_hold_writer(f);
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(lg, "first", 5), ALOG_OK);

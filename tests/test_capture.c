@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "record.h"
+#include "test_util.h"
 
 #define MAX_LINES 20000
 
@@ -366,12 +367,7 @@ static void assert_depth_records(const sink_log *l, const char *const *syms,
 static void test_capture_replay_of_real_binance_data_matches_reference(void **state)
 {
     (void)state;
-    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
-    if (probe == NULL) {
-        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
-        skip();
-    }
-    fclose(probe);
+    tu_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     static input in[1000];
     size_t n = read_real_capture(in);
 

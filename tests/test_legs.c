@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "legs.h"
+#include "test_util.h"
 
 #define MS 1000000LL
 
@@ -16,41 +17,29 @@
  * the record's stamp in ms after "@". */
 static char log_[65536];
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void note(const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    strncat(log_, tmp, sizeof log_ - strlen(log_) - 1);
-}
-
 static void applied(void *ctx, const sync_symbol *s, const depth_event *ev, int64_t ns)
 {
     (void)ctx, (void)s;
-    note("applied %llu-%llu@%lld;", (unsigned long long)ev->first_id,
-         (unsigned long long)ev->last_id, (long long)(ns / MS));
+    tu_appendf(log_, sizeof log_, "applied %llu-%llu@%lld;", (unsigned long long)ev->first_id,
+               (unsigned long long)ev->last_id, (long long)(ns / MS));
 }
 
 static void loaded(void *ctx, const sync_symbol *s, uint64_t last_id, int64_t ns)
 {
     (void)ctx, (void)s, (void)ns;
-    note("loaded %llu;", (unsigned long long)last_id);
+    tu_appendf(log_, sizeof log_, "loaded %llu;", (unsigned long long)last_id);
 }
 
 static void resync(void *ctx, const sync_symbol *s, const char *reason, int64_t ns)
 {
     (void)ctx, (void)s, (void)ns;
-    note("resync %s;", reason);
+    tu_appendf(log_, sizeof log_, "resync %s;", reason);
 }
 
 static void want(void *ctx, const sync_symbol *s)
 {
     (void)ctx, (void)s;
-    note("want;");
+    tu_appendf(log_, sizeof log_, "want;");
 }
 
 static const sync_hooks hooks = {NULL, applied, loaded, resync, want};

@@ -19,6 +19,7 @@
 #include "replay_fixture.h"
 #include "rp_replay.h"
 #include "rp_text.h"
+#include "test_util.h"
 
 static void test_replay_verify_passes_on_what_the_pipeline_recorded(void **state)
 {
@@ -237,12 +238,7 @@ static int by_ns(const void *a, const void *b)
 static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
 {
     (void)state;
-    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
-    if (probe == NULL) {
-        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
-        skip();
-    }
-    fclose(probe);
+    tu_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     /* Its files are frames and snapshot bodies with their receive times, not records: the
      * pipeline records them with record = both, as orderbook would have. */
     static rf_inputs in;

@@ -86,17 +86,6 @@ static int dial(int port)
     return fd;
 }
 
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return; /* the server may close early (an over-long request): read its answer */
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 typedef struct reply {
     int status;
     char *text; /* head and body */
@@ -107,19 +96,9 @@ typedef struct reply {
 static reply request(fixture *f, const char *raw)
 {
     int fd = dial(serve_port(f->s));
-    send_all(fd, raw, strlen(raw));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 4096 > cap)
-            buf = realloc(buf, cap *= 2);
-        ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
+    tu_send_all(fd, raw, strlen(raw));
+    char *buf = tu_recv_all(fd, NULL);
     close(fd);
-    buf[len] = '\0';
     reply r = {0, buf, strstr(buf, "\r\n\r\n")};
     if (r.body != NULL)
         r.body += 4;
@@ -301,7 +280,7 @@ static int ws_open(fixture *f, int rcvbuf)
     const char *hs = "GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: depthlog-live\r\n\r\n";
-    send_all(fd, hs, strlen(hs));
+    tu_send_all(fd, hs, strlen(hs));
     /* Read the 101 answer up to its blank line, byte by byte so no frame is consumed. */
     char head[2048];
     size_t len = 0;

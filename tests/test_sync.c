@@ -9,44 +9,34 @@
 #include <cmocka.h>
 
 #include "sync.h"
+#include "test_util.h"
 
 /* What the hooks were asked to do, as text: "applied 101-105;loaded 100;resync gap;want;" */
 static char log_[8192];
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void note(const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    strncat(log_, tmp, sizeof log_ - strlen(log_) - 1);
-}
-
 static void applied(void *ctx, const sync_symbol *s, const depth_event *ev, int64_t ns)
 {
     (void)ctx, (void)s, (void)ns;
-    note("applied %llu-%llu;", (unsigned long long)ev->first_id, (unsigned long long)ev->last_id);
+    tu_appendf(log_, sizeof log_, "applied %llu-%llu;", (unsigned long long)ev->first_id,
+               (unsigned long long)ev->last_id);
 }
 
 static void loaded(void *ctx, const sync_symbol *s, uint64_t last_id, int64_t ns)
 {
     (void)ctx, (void)s, (void)ns;
-    note("loaded %llu;", (unsigned long long)last_id);
+    tu_appendf(log_, sizeof log_, "loaded %llu;", (unsigned long long)last_id);
 }
 
 static void resync(void *ctx, const sync_symbol *s, const char *reason, int64_t ns)
 {
     (void)ctx, (void)s, (void)ns;
-    note("resync %s;", reason);
+    tu_appendf(log_, sizeof log_, "resync %s;", reason);
 }
 
 static void want(void *ctx, const sync_symbol *s)
 {
     (void)ctx;
-    note("want %s;", s->symbol);
+    tu_appendf(log_, sizeof log_, "want %s;", s->symbol);
 }
 
 static const sync_hooks hooks = {NULL, applied, loaded, resync, want};

@@ -1,13 +1,11 @@
 #include "depth.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decimal.h"
 #include "json_arena.h"
-
-#define MAX_EXACT_ID 9007199254740992.0 /* 2^53: above it a double is no longer exact */
+#include "json_id.h"
 
 void depth_parser_init(depth_parser *p)
 {
@@ -20,18 +18,6 @@ void depth_parser_free(depth_parser *p)
     free(p->bids.v);
     free(p->asks.v);
     depth_parser_init(p);
-}
-
-/* An integral JSON number in [0, 2^53) (n may be NULL: then not). */
-static int get_id(const cJSON *n, uint64_t *out)
-{
-    if (!cJSON_IsNumber(n))
-        return -1;
-    double d = n->valuedouble;
-    if (!(d >= 0.0 && d < MAX_EXACT_ID) || floor(d) != d)
-        return -1;
-    *out = (uint64_t)d;
-    return 0;
 }
 
 /* Every element an array of exactly two decimal strings; collected into `out`. The lists
@@ -129,15 +115,15 @@ static const char *parse_update(depth_parser *p, const event_fields *f, depth_ev
     uint64_t event_ms;
     if (!cJSON_IsString(f->s) || !sym_valid(f->s->valuestring, strlen(f->s->valuestring)))
         return "\"s\" is not a symbol";
-    if (get_id(f->E, &event_ms) != 0)
+    if (json_id(f->E, &event_ms) != 0)
         return "\"E\" is not a time in ms";
-    if (get_id(f->U, &ev->first_id) != 0 || get_id(f->u, &ev->last_id) != 0)
+    if (json_id(f->U, &ev->first_id) != 0 || json_id(f->u, &ev->last_id) != 0)
         return "\"U\"/\"u\" are not update ids";
     if (ev->first_id > ev->last_id)
         return "\"U\" is after \"u\"";
     ev->has_prev = f->pu != NULL;
     ev->prev_id = 0;
-    if (f->pu != NULL && get_id(f->pu, &ev->prev_id) != 0)
+    if (f->pu != NULL && json_id(f->pu, &ev->prev_id) != 0)
         return "\"pu\" is not an update id";
     if (get_levels(f->b, &p->bids) != 0)
         return "\"b\" is not a list of [price, quantity] strings";
@@ -266,7 +252,7 @@ int depth_parse_snapshot(depth_parser *p, const char *body, size_t len, depth_sn
     const char *why = NULL;
     if (!cJSON_IsObject(root))
         why = "not a JSON object";
-    else if (get_id(cJSON_GetObjectItemCaseSensitive(root, "lastUpdateId"), &out->last_id) != 0)
+    else if (json_id(cJSON_GetObjectItemCaseSensitive(root, "lastUpdateId"), &out->last_id) != 0)
         why = "\"lastUpdateId\" is not an update id";
     else if (get_levels(cJSON_GetObjectItemCaseSensitive(root, "bids"), &p->bids) != 0)
         why = "\"bids\" is not a list of [price, quantity] strings";

@@ -1,27 +1,13 @@
 #include "trade.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "decimal.h"
-
-#define MAX_EXACT_ID 9007199254740992.0 /* 2^53: above it a double is no longer exact */
+#include "json_id.h"
 
 int trade_is_trade(const char *type)
 {
     return strcmp(type, "trade") == 0 || strcmp(type, "aggTrade") == 0;
-}
-
-/* An integral JSON number in [0, 2^53) (n may be NULL: then not). */
-static int get_id(const cJSON *n, uint64_t *out)
-{
-    if (!cJSON_IsNumber(n))
-        return -1;
-    double d = n->valuedouble;
-    if (!(d >= 0.0 && d < MAX_EXACT_ID) || floor(d) != d)
-        return -1;
-    *out = (uint64_t)d;
-    return 0;
 }
 
 /* A decimal string; its text and length into *s, *len. */
@@ -45,10 +31,10 @@ const char *trade_parse(const cJSON *data, trade_event *out)
     uint64_t event_ms, trade_ms;
     if (!cJSON_IsString(s) || !sym_valid(s->valuestring, strlen(s->valuestring)))
         return "\"s\" is not a symbol";
-    if (get_id(cJSON_GetObjectItemCaseSensitive(data, "E"), &event_ms) != 0 ||
-        get_id(cJSON_GetObjectItemCaseSensitive(data, "T"), &trade_ms) != 0)
+    if (json_id(cJSON_GetObjectItemCaseSensitive(data, "E"), &event_ms) != 0 ||
+        json_id(cJSON_GetObjectItemCaseSensitive(data, "T"), &trade_ms) != 0)
         return "\"E\"/\"T\" are not times in ms";
-    if (get_id(cJSON_GetObjectItemCaseSensitive(data, agg ? "a" : "t"), &out->id) != 0)
+    if (json_id(cJSON_GetObjectItemCaseSensitive(data, agg ? "a" : "t"), &out->id) != 0)
         return agg ? "\"a\" is not a trade id" : "\"t\" is not a trade id";
     if (get_decimal(cJSON_GetObjectItemCaseSensitive(data, "p"), &out->px, &out->px_len) != 0 ||
         get_decimal(cJSON_GetObjectItemCaseSensitive(data, "q"), &out->qty, &out->qty_len) != 0)

@@ -9,9 +9,7 @@
  *   ob_run *r = *state;
  *   ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 100\n");
  *   ob_write_config(r, "log.rollover = daily", NULL);
- *   ob_start(r, NULL, 1, (char *[]){"BTCUSDT"});
- *   ob_wait_captured(r, (char *[]){"BTCUSDT"}, 1, 60);
- *   assert_int_equal(ob_stop(r, 30), 0);
+ *   ob_capture(r, 1, (char *[]){"BTCUSDT"});
  *   tr_records rs;
  *   ob_read_records(r, &rs);
  *   ob_check_depth(r, &rs);

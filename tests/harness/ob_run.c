@@ -1,6 +1,7 @@
 #include "ob_run.h"
 
 #include <setjmp.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -145,12 +145,39 @@ int ob_file_count(const char *path, const char *needle)
     return n;
 }
 
-void ob_skip_unless_file(const char *path)
+char *ob_log_text(const ob_run *r)
 {
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr, "skipped: %s is not here\n", path);
-        skip();
+    DIR *d = opendir(r->logs);
+    assert_non_null(d);
+    size_t len = 0;
+    char *all = calloc(1, 1);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
+        size_t n;
+        char *text = tu_read_file(path, &n);
+        if (text == NULL)
+            continue;
+        all = realloc(all, len + n + 1);
+        memcpy(all + len, text, n + 1);
+        len += n;
+        free(text);
     }
+    closedir(d);
+    return all;
+}
+
+size_t ob_log_count(const ob_run *r, const char *needle)
+{
+    char *text = ob_log_text(r);
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
 }
 
 static char *read_or_none(const char *path)

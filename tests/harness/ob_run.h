@@ -7,6 +7,7 @@
 #define OB_RUN_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "proc.h"
@@ -60,9 +61,13 @@ int ob_file_contains_nocase(const char *path, const char *needle);
 /* How often the file holds `needle` (0 when it cannot be read). */
 int ob_file_count(const char *path, const char *needle);
 
-/* Skip the test (cmocka skip(), saying why on stderr) when the file is not there: data that
- * not every checkout has, such as the real Binance capture. */
-void ob_skip_unless_file(const char *path);
+/* The text of every file in r->logs (dot files, such as the lock, aside) one after another,
+ * in no particular order; a file that cannot be read adds nothing. Malloc'ed. Asserts the
+ * directory can be read. Once orderbook has stopped, every file ends in a whole line. */
+char *ob_log_text(const ob_run *r);
+
+/* How often the files in r->logs hold `needle`; "\n" counts their lines. */
+size_t ob_log_count(const ob_run *r, const char *needle);
 
 /* Fail with the message and what the server and orderbook said. */
 void ob_fail_with_logs(ob_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

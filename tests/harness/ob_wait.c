@@ -85,6 +85,13 @@ void ob_wait_captured(ob_run *r, char *const symbols[], int n, int seconds)
     free(last);
 }
 
+void ob_capture(ob_run *r, int n, char *const symbols[])
+{
+    ob_start(r, NULL, n, symbols);
+    ob_wait_captured(r, symbols, n, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+}
+
 void ob_wait_for_records(ob_run *r, const char *event, const char *symbol, size_t n, int seconds)
 {
     ob_poll p = ob_poll_start(seconds);

@@ -47,6 +47,10 @@ void ob_wait_for_log(ob_run *r, const char *word, int n, int seconds);
  * lastUpdateId u). Afterwards the truth is complete; stop orderbook before reading records. */
 void ob_wait_captured(ob_run *r, char *const symbols[], int n, int seconds);
 
+/* A test's usual capture: orderbook -q on the n symbols (ob_start), ob_wait_captured for up to
+ * 60 s, then ob_stop: it must exit 0 within 30 s. Read its records afterwards. */
+void ob_capture(ob_run *r, int n, char *const symbols[]);
+
 /* Poll until the files hold at least n records of the event (and symbol, NULL: any). */
 void ob_wait_for_records(ob_run *r, const char *event, const char *symbol, size_t n, int seconds);
 

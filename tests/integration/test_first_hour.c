@@ -115,27 +115,6 @@ static int count_in(const char *path, const char *needle)
     return n;
 }
 
-/* Lines in the files of the log directory (the lock file aside). */
-static size_t lines_in_files(run *r)
-{
-    DIR *d = opendir(r->logs);
-    assert_non_null(d);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
-        char *text = tu_read_file(path, NULL);
-        for (char *p = text; p != NULL && *p != '\0'; p++)
-            n += *p == '\n';
-        free(text);
-    }
-    closedir(d);
-    return n;
-}
-
 /* Wait for the process to exit without killing it; its status, or -1 after `ms`. */
 static int exited_within(pid_t pid, int ms)
 {
@@ -301,7 +280,7 @@ static void test_first_hour_sighup_drains_and_bad_tz_is_said_once(void **state)
     ob_summary sum;
     ob_read_summary(r, &sum);
     assert_true(sum.records > 100);
-    assert_int_equal(sum.written, lines_in_files(r));
+    assert_int_equal(sum.written, ob_log_count(r, "\n"));
     assert_int_equal(sum.written, sum.records);
     assert_int_equal(count_in(r->err, "TZ=garbage"), 1);
 }

@@ -10,14 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <dirent.h>
 #include <time.h>
 
 #include <cmocka.h>
 
 #include "harness.h"
-#include "test_util.h"
 
 typedef ob_run run;
 
@@ -33,8 +30,7 @@ static void assert_each_u_once(run *r, const tr_records *rs, const char *symbol)
         if (strcmp(own[i]->event, "depth") != 0)
             continue;
         if (own[i]->u <= last)
-            ob_fail_with_logs(r, "%s: depth record u=%.0f after u=%.0f", symbol, own[i]->u,
-                              last);
+            ob_fail_with_logs(r, "%s: depth record u=%.0f after u=%.0f", symbol, own[i]->u, last);
         last = own[i]->u;
     }
     free(own);
@@ -107,8 +103,9 @@ static int assert_replacements_overlap(run *r)
             if (prev != 0) {
                 long closed = conn_ms(r, "closed", prev), opened = conn_ms(r, "ws", conn);
                 if (closed >= 0 && opened >= closed)
-                    ob_fail_with_logs(r, "leg %c: connection %d opened at %ld ms, after %d "
-                                         "closed at %ld ms",
+                    ob_fail_with_logs(r,
+                                      "leg %c: connection %d opened at %ld ms, after %d "
+                                      "closed at %ld ms",
                                       "ab"[leg], conn, opened, prev, closed);
                 replacements++;
             }
@@ -131,9 +128,7 @@ static void test_legs_one_leg_lost_at_a_time_costs_nothing(void **state)
                     "leg-withhold b ETHUSDT 200\nleg-cut a 120\nleg-stall b 500\n");
     assert_true(r->fs.port_b > 0);
     ob_write_config(r, "binance.legs = 2", "binance.ping_s = 1", "binance.hangup_s = 2", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -153,9 +148,7 @@ static void test_legs_both_cut_at_once_resync_each_book_once(void **state)
     ob_start_server(r, "localhost",
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 300\nlegs\ncut-all 100\n");
     ob_write_config(r, "binance.legs = 2", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -184,9 +177,7 @@ static void test_legs_replacements_make_before_break_on_age_and_server_shutdown(
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 480\nlegs\n"
                     "leg-shutdown b 100 5000\n");
     ob_write_config(r, "binance.legs = 2", "binance.max_connection_age_s = 4", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -207,9 +198,7 @@ static void test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync
                     "symbols BTCUSDT ETHUSDT\nrate 40\nevents 600\nlegs\n"
                     "leg-shutdown a 100 5000\n");
     ob_write_config(r, "binance.legs = 1", "binance.max_connection_age_s = 10", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -226,35 +215,24 @@ static void test_legs_one_leg_replaced_on_age_and_server_shutdown_without_resync
 static size_t latencies(const run *r, double *lat, size_t max)
 {
     size_t n = 0;
-    DIR *d = opendir(r->logs);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+    char *text = ob_log_text(r);
+    for (char *line = strtok(text, "\n"); line != NULL && n < max; line = strtok(NULL, "\n")) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        long usec;
+        long long ev_ms;
+        const char *ep = strstr(line, "\"E\":");
+        if (strstr(line, "\"event\":\"depth\"") == NULL || ep == NULL ||
+            sscanf(line, "{\"ts\":\"%d-%d-%dT%d:%d:%d.%ldZ\"", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec) != 7 ||
+            sscanf(ep, "\"E\":%lld", &ev_ms) != 1)
             continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
-        char *text = tu_read_file(path, NULL);
-        for (char *line = text ? strtok(text, "\n") : NULL; line != NULL && n < max;
-             line = strtok(NULL, "\n")) {
-            struct tm tm;
-            memset(&tm, 0, sizeof tm);
-            long usec;
-            long long ev_ms;
-            const char *ep = strstr(line, "\"E\":");
-            if (strstr(line, "\"event\":\"depth\"") == NULL || ep == NULL ||
-                sscanf(line, "{\"ts\":\"%d-%d-%dT%d:%d:%d.%ldZ\"", &tm.tm_year, &tm.tm_mon,
-                       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec) != 7 ||
-                sscanf(ep, "\"E\":%lld", &ev_ms) != 1)
-                continue;
-            tm.tm_year -= 1900;
-            tm.tm_mon -= 1;
-            double ts_ms = (double)timegm(&tm) * 1000.0 + (double)usec / 1000.0;
-            lat[n++] = ts_ms - (double)ev_ms;
-        }
-        free(text);
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        double ts_ms = (double)timegm(&tm) * 1000.0 + (double)usec / 1000.0;
+        lat[n++] = ts_ms - (double)ev_ms;
     }
-    closedir(d);
+    free(text);
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
             double t = lat[j];
@@ -276,9 +254,7 @@ static void latency_run(int legs, double *p50, double *p99)
     char setting[32];
     snprintf(setting, sizeof setting, "binance.legs = %d", legs);
     ob_write_config(r, setting, "log.clock = utc", NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
     static double lat[1000];
     size_t n = latencies(r, lat, 1000);
     assert_true(n > 500);

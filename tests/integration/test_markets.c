@@ -5,8 +5,6 @@
  * (the fake answers 404 on any other), depth is read where the market serves it (USD-M:
  * /public/stream), and the connected record names the market and the URL.
  */
-#include <dirent.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,27 +18,8 @@
 
 #include "harness.h"
 #include "symbol.h"
-#include "test_util.h"
 
 typedef ob_run run;
-
-/* How many lines of orderbook's files hold `needle` (every file, any order). */
-static int records_with(run *r, const char *needle)
-{
-    DIR *d = opendir(r->logs);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", r->logs, e->d_name);
-        n += ob_file_count(path, needle);
-    }
-    closedir(d);
-    return n;
-}
 
 /*
  * Two symbols of `market`, event 100 of the second withheld: every depth record equals the
@@ -58,9 +37,7 @@ static void capture_market(run *r, const char *market, const char *speed, char *
     snprintf(setting, sizeof setting, "binance.market = %s", market);
     snprintf(speed_setting, sizeof speed_setting, "binance.speed_ms = %s", speed);
     ob_write_config(r, setting, speed_setting, NULL);
-    ob_start(r, NULL, 2, sym);
-    ob_wait_captured(r, sym, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, sym);
 
     tr_records rs;
     ob_read_records(r, &rs);
@@ -93,7 +70,7 @@ static void capture_market(run *r, const char *market, const char *speed, char *
              "\"event\":\"connected\",\"market\":\"%s\",\"leg\":\"a\","
              "\"url\":\"wss://localhost:%s%s\"}",
              market, port, url_tail);
-    if (records_with(r, rec) != 1)
+    if (ob_log_count(r, rec) != 1)
         ob_fail_with_logs(r, "not one record %s", rec);
 }
 
@@ -124,7 +101,7 @@ static void assert_trades_recorded_once(run *r, int sent)
         free(line);
         char want[256];
         snprintf(want, sizeof want, "\"t\":%llu,\"p\":\"%s\",\"q\":\"%s\",\"m\":%s}", id, p, q, m);
-        if (records_with(r, want) != 1)
+        if (ob_log_count(r, want) != 1)
             ob_fail_with_logs(r, "trade %s %llu: not recorded once as %s", s, id, want);
     }
 }
@@ -188,9 +165,9 @@ static void test_markets_trade_connection_replaced_records_each_trade_once(void 
     assert_trades_recorded_once(r, sent);
     /* The trade connection was replaced (its first and at least one more connected), and the
      * overlap did bring trades twice: what is being proven did happen. */
-    int trade_conns = records_with(r, "/market/stream\"");
-    print_message("%d trade connections, %d replacements on age\n", trade_conns,
-                  records_with(r, "\"reason\":\"replaced: max_connection_age_s\""));
+    size_t trade_conns = ob_log_count(r, "/market/stream\"");
+    print_message("%zu trade connections, %zu replacements on age\n", trade_conns,
+                  ob_log_count(r, "\"reason\":\"replaced: max_connection_age_s\""));
     assert_true(trade_conns >= 2);
     assert_true(ob_file_contains(r->err, " 0 ids never received"));
     assert_false(ob_file_contains(r->err, " 0 received twice"));
@@ -320,7 +297,7 @@ static void test_markets_all_delisted_symbol_ends_with_removed(void **state)
     ob_wait_captured(r, (char *[]){"BTCUSDT"}, 1, 60);
     assert_int_equal(ob_stop(r, 30), 0);
     assert_true(ob_file_contains(r->err, "ETHUSDT: no longer TRADING on spot: removed"));
-    assert_int_equal(records_with(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\",\"reason\":"
+    assert_int_equal(ob_log_count(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\",\"reason\":"
                                      "\"no longer TRADING\"}"),
                      1);
     tr_records rs;

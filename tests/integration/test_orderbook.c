@@ -128,9 +128,7 @@ static void assert_reconnected_once(run *r, const char *fault)
              fault);
     ob_start_server(r, "localhost", scenario);
     ob_write_config(r, NULL);
-    ob_start(r, NULL, 2, two);
-    ob_wait_captured(r, two, 2, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 2, two);
     tr_records rs;
     ob_read_records(r, &rs);
     assert_true(ob_check_depth(r, &rs) > 0);
@@ -153,9 +151,7 @@ static void test_orderbook_replaces_stalled_connection(void **state)
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 20\nevents 60\nstall 10 4000\n");
     ob_write_config(r, "binance.ping_s = 1", "binance.hangup_s = 2", NULL);
-    ob_start(r, NULL, 1, btc);
-    ob_wait_captured(r, btc, 1, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 1, btc);
     tr_records rs;
     ob_read_records(r, &rs);
     ob_check_depth(r, &rs);
@@ -360,9 +356,7 @@ static void test_orderbook_quiet_prints_no_status_line(void **state)
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 60\n");
     ob_write_config(r, NULL);
-    ob_start(r, NULL, 1, btc);
-    ob_wait_captured(r, btc, 1, 60); /* over a second: a status line would have been due */
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 1, btc); /* over a second: a status line would have been due */
     assert_false(ob_file_contains(r->err, "ev/s"));
     assert_false(ob_file_contains(r->err, "capturing"));
     assert_true(ob_file_contains(r->err, "summary: "));
@@ -374,9 +368,7 @@ static void test_orderbook_daily_utc_file_names_from_config(void **state)
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
     ob_write_config(r, "log.rollover = daily", "log.clock = utc", NULL);
     time_t before = time(NULL);
-    ob_start(r, NULL, 1, btc);
-    ob_wait_captured(r, btc, 1, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 1, btc);
     time_t after = time(NULL);
     char want[2][64];
     struct tm tm;
@@ -409,9 +401,7 @@ static void test_orderbook_5sec_file_names(void **state)
     run *r = *state;
     ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 20\n");
     ob_write_config(r, NULL);
-    ob_start(r, NULL, 1, btc);
-    ob_wait_captured(r, btc, 1, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 1, btc);
     DIR *d = opendir(r->logs);
     struct dirent *e;
     int files = 0;
@@ -483,15 +473,13 @@ static void test_orderbook_refuses_certificate_for_another_host(void **state)
 static void test_orderbook_replays_real_binance_capture(void **state)
 {
     run *r = *state;
-    ob_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
+    tu_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     ob_start_server(r, "localhost",
                     "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR
                     "\n");
     ob_write_config(r, NULL);
     char *const four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
-    ob_start(r, NULL, 4, four);
-    ob_wait_captured(r, four, 4, 60);
-    assert_int_equal(ob_stop(r, 30), 0);
+    ob_capture(r, 4, four);
     tr_records rs;
     ob_read_records(r, &rs);
     assert_true(ob_check_depth(r, &rs) > 100);

@@ -171,12 +171,7 @@ static void test_replay_verify_fails_on_a_removed_frame_naming_the_place(void **
 static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
 {
     ob_run *r = *state;
-    FILE *probe = fopen(DEPTHLOG_CAPTURE_DIR "/frames.txt", "r");
-    if (probe == NULL) {
-        fprintf(stderr, "skipped: %s is not here\n", DEPTHLOG_CAPTURE_DIR);
-        skip();
-    }
-    fclose(probe);
+    tu_skip_unless_file(DEPTHLOG_CAPTURE_DIR "/frames.txt");
     char *const four[] = {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"};
     rr_capture(r,
                "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR "\n",

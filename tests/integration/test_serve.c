@@ -90,24 +90,10 @@ static reply request(const char *raw)
     int fd = dial(0);
     if (fd < 0)
         return r;
-    for (size_t off = 0, n = strlen(raw); off < n;) {
-        ssize_t w = send(fd, raw + off, n - off, MSG_NOSIGNAL);
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 4096 > cap)
-            buf = realloc(buf, cap *= 2);
-        ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
+    tu_send_all(fd, raw, strlen(raw));
+    size_t len;
+    char *buf = tu_recv_all(fd, &len);
     close(fd);
-    buf[len] = '\0';
     r.text = buf;
     r.body = strstr(buf, "\r\n\r\n");
     r.body = r.body ? r.body + 4 : buf + len;

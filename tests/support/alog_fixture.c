@@ -1,5 +1,6 @@
 #include "alog_fixture.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -82,6 +84,16 @@ void af_release(af_fixture *f)
     f->release = 1;
     pthread_cond_broadcast(&f->cv);
     pthread_mutex_unlock(&f->mu);
+}
+
+void af_block_dir(af_fixture *f)
+{
+    snprintf(f->blocker, sizeof f->blocker, "%s/file", f->dir);
+    snprintf(f->blocked, sizeof f->blocked, "%s/logs", f->blocker);
+    int fd = open(f->blocker, O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    f->opt.dir = f->blocked;
 }
 
 char *af_read(const af_fixture *f, const char *name, size_t *len)

@@ -16,13 +16,15 @@
 #include "test_util.h"
 
 typedef struct af_fixture {
-    char dir[PATH_MAX];       /* the logger's directory, removed by af_teardown */
-    char path[PATH_MAX + 32]; /* dir/20261125.txt: the file of the clock's start */
-    tu_clock clock;           /* opt.clock reads it */
-    alog_options opt;         /* daily, UTC, dir, clock, on_error = af_on_error */
-    atomic_int errors;        /* on_error calls */
-    atomic_int last_errno;    /* errnum of the last one */
-    pthread_mutex_t mu;       /* guards the three below */
+    char dir[PATH_MAX];          /* the logger's directory, removed by af_teardown */
+    char path[PATH_MAX + 32];    /* dir/20261125.txt: the file of the clock's start */
+    char blocker[PATH_MAX + 8];  /* dir/file, a regular file, after af_block_dir */
+    char blocked[PATH_MAX + 16]; /* dir/file/logs: opt.dir after af_block_dir */
+    tu_clock clock;              /* opt.clock reads it */
+    alog_options opt;            /* daily, UTC, dir, clock, on_error = af_on_error */
+    atomic_int errors;           /* on_error calls */
+    atomic_int last_errno;       /* errnum of the last one */
+    pthread_mutex_t mu;          /* guards the three below */
     pthread_cond_t cv;
     int hold;    /* on_error holds the writer until af_release */
     int held;    /* on_error calls that held the writer */
@@ -45,6 +47,10 @@ void af_wait_held(af_fixture *f);
 
 /* Let a held writer go, and never hold it again. */
 void af_release(af_fixture *f);
+
+/* Point opt.dir through a regular file (f->blocked, under f->blocker): making it, and so
+ * opening any file in it, fails with ENOTDIR until the test unlinks f->blocker. */
+void af_block_dir(af_fixture *f);
 
 /* The whole file `name` in the fixture's directory (malloc'ed), or NULL. */
 char *af_read(const af_fixture *f, const char *name, size_t *len);

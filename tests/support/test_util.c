@@ -3,13 +3,19 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 void tu_mkdtemp(char *out, size_t len)
 {
@@ -56,6 +62,46 @@ char *tu_read_file(const char *path, size_t *len)
     return buf;
 }
 
+void tu_appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strnlen(buf, size);
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+void tu_send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+char *tu_recv_all(int fd, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t got = recv(fd, buf + n, cap - n - 1, 0);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return buf;
+}
+
 long tu_count_lines(const char *path)
 {
     size_t n;
@@ -80,6 +126,14 @@ long tu_count_files(const char *dir)
         n += e->d_type == DT_REG;
     closedir(d);
     return n;
+}
+
+void tu_skip_unless_file(const char *path)
+{
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "skipped: %s is not here\n", path);
+        skip();
+    }
 }
 
 int tu_open_fds(void)
