@@ -120,6 +120,8 @@ int main(int argc, char **argv)
                        .utc = conf.utc,
                        .queue_bytes = (size_t)conf.queue_mb << 20,
                        .block_when_full = 1, /* a batch is acknowledged only when all of it is in */
+                       .compress = conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD
+                                                                      : ALOG_COMPRESS_NONE,
                        .on_error = on_alog_error};
     alog *lg = alog_open(&lo);
     if (lg == NULL) {

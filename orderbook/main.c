@@ -161,7 +161,7 @@ static void current_file(const app *a, char *out, size_t len)
 {
     char name[64];
     alog_file_name(realtime_ns(), a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
-                   a->conf.utc, ALOG_COMPRESS_NONE, name, sizeof name);
+                   a->conf.utc, a->conf.compress == CFG_COMPRESS_ZSTD, name, sizeof name);
     snprintf(out, len, "%s/%s", a->conf.dir, name);
 }
 
@@ -449,6 +449,7 @@ static int start(app *a)
                        .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
                        .utc = a->conf.utc,
                        .queue_bytes = (size_t)a->conf.queue_mb << 20,
+                       .compress = a->conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD : 0,
                        .on_error = on_alog_error};
     a->lg = alog_open(&lo);
     if (a->lg == NULL) {

@@ -1,5 +1,6 @@
 /* Files of one logger. Runs on the writer thread only. */
 #include "alog_file.h"
+#include "alog_compress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 
 #define RETRY_OPEN_NS 100000000LL /* a failed open is tried again after 100 ms */
 
-int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc)
+int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc, alog__zc *zc)
 {
     memset(fs, 0, sizeof *fs);
     fs->dir = strdup(dir);
@@ -20,6 +21,7 @@ int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc)
         errno = ENOMEM;
         return -1;
     }
+    fs->zc = zc;
     fs->rollover = r;
     fs->utc = utc;
     for (int i = 0; i < ALOG__OPEN_FILES; i++)
@@ -117,13 +119,21 @@ static int open_period(alog__files *fs, const alog_period *p)
         errno = ENAMETOOLONG;
         return -1;
     }
-    int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+    /* A zstd file is read once when opened, to repair it. */
+    int flags = (fs->zc ? O_RDWR : O_WRONLY) | O_APPEND | O_CREAT | O_CLOEXEC;
     int fd = open(path, flags, 0644);
     if (fd < 0 && errno == ENOENT) {
         /* The directory is missing: never created yet, or removed while running. */
         if (alog__mkdir_p(fs->dir) != 0)
             return -1;
         fd = open(path, flags, 0644);
+    }
+    uint64_t kept, cut;
+    if (fd >= 0 && fs->zc != NULL && alog__zc_repair(fd, &kept, &cut) != 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
     }
     return fd;
 }
@@ -151,6 +161,8 @@ int alog__files_get(alog__files *fs, int64_t stamp, int64_t now_mono_ns)
         errno = EOVERFLOW;
         return -1;
     }
+    if (fs->zc != NULL)
+        strcat(p.name, ".zst"); /* the longest name, 17 characters, leaves room for it */
     int victim = 0;
     for (int i = 0; i < ALOG__OPEN_FILES; i++) {
         if (fs->slot[i].fd < 0) {
@@ -193,10 +205,9 @@ static size_t complete_lines(const uint32_t *ends, size_t n, size_t done)
     return lo;
 }
 
-size_t alog__files_append(alog__files *fs, int i, const unsigned char *buf, size_t len,
-                          const uint32_t *ends, size_t n)
+/* Write all of buf[0..len) to fd. Returns the bytes written: len, or fewer with errno. */
+static size_t write_all(int fd, const unsigned char *buf, size_t len)
 {
-    int fd = fs->slot[i].fd;
     size_t done = 0;
     while (done < len) {
         ssize_t w = write(fd, buf + done, len - done);
@@ -210,18 +221,62 @@ size_t alog__files_append(alog__files *fs, int i, const unsigned char *buf, size
             errno = EIO;
         break;
     }
-    if (done == len)
-        return n;
+    return done;
+}
+
+/* Cut the last `bytes` off the file (what a failed append left), keeping errno. */
+static void cut_tail(int fd, uint64_t bytes)
+{
     int err = errno;
-    size_t whole = complete_lines(ends, n, done);
-    size_t keep_in_batch = whole == 0 ? 0 : ends[whole - 1];
-    if (done > keep_in_batch) {
-        /* A half line reached the file: cut it off again. O_APPEND put it at the end. */
+    if (bytes != 0) {
+        /* O_APPEND put them at the end. */
         off_t end = lseek(fd, 0, SEEK_END);
-        int rc = end >= 0 ? ftruncate(fd, end - (off_t)(done - keep_in_batch)) : -1;
+        int rc = end >= 0 ? ftruncate(fd, end - (off_t)bytes) : -1;
         (void)rc; /* nothing more can be done; the write's error is the one reported */
     }
     errno = err;
+}
+
+/* The lines as one zstd frame, written piece by piece: all of it, or none of it. */
+static size_t append_frame(alog__files *fs, int fd, const unsigned char *buf, size_t len, size_t n,
+                           uint64_t *bytes_out)
+{
+    uint64_t done = 0;
+    const unsigned char *piece;
+    ssize_t k;
+    alog__zc_begin(fs->zc, buf, len);
+    while ((k = alog__zc_next(fs->zc, &piece)) > 0) {
+        size_t w = write_all(fd, piece, (size_t)k);
+        done += w;
+        if (w < (size_t)k) {
+            k = -1;
+            break;
+        }
+    }
+    if (k < 0) {
+        cut_tail(fd, done);
+        return 0;
+    }
+    *bytes_out += done;
+    return n;
+}
+
+size_t alog__files_append(alog__files *fs, int i, const unsigned char *buf, size_t len,
+                          const uint32_t *ends, size_t n, uint64_t *bytes_out)
+{
+    int fd = fs->slot[i].fd;
+    if (fs->zc != NULL)
+        return append_frame(fs, fd, buf, len, n, bytes_out);
+    size_t done = write_all(fd, buf, len);
+    if (done == len) {
+        *bytes_out += len;
+        return n;
+    }
+    size_t whole = complete_lines(ends, n, done);
+    size_t keep_in_batch = whole == 0 ? 0 : ends[whole - 1];
+    /* A half line that reached the file is cut off again. */
+    cut_tail(fd, done - keep_in_batch);
+    *bytes_out += keep_in_batch;
     return whole;
 }
 

@@ -5,6 +5,12 @@
  * It also serves alog_flush, re-syncs the default clock, notices removed files and reports
  * errors, rate-limited. All signals are blocked on it (alog_open creates it so).
  *
+ * zstd files: each batch is one zstd frame, compressed here (never on a producer). A frame
+ * costs its header and starts with no history, so a batch for a compressed file is not
+ * written at the end of every pass but kept, growing across passes, until it is full (256
+ * KiB or BATCH_LINES), the next line is for another file, a second has passed (maintenance),
+ * an alog_flush is answered, or the logger stops.
+ *
  * Sleeping: while lines keep coming it naps 1 ms after a short pass (lines pile up, batches
  * grow, and it stays off the cache lines producers are filling). After DEEP_AFTER_NS with
  * nothing to do it sleeps until woken, at most DEEP_SLEEP_NS at a time: it announces that
@@ -93,9 +99,10 @@ static void flush_batch(writer *w)
     alog *lg = w->lg;
     if (w->n == 0)
         return;
-    size_t whole = alog__files_append(&lg->files, w->slot, w->buf, w->len, w->ends, w->n);
+    uint64_t out = 0;
+    size_t whole = alog__files_append(&lg->files, w->slot, w->buf, w->len, w->ends, w->n, &out);
     add(&lg->written, whole);
-    add(&lg->bytes_out, whole == w->n ? w->len : (whole == 0 ? 0 : w->ends[whole - 1]));
+    add(&lg->bytes_out, out);
     if (whole < w->n) {
         int err = errno;
         w->flush_err = err;
@@ -162,10 +169,11 @@ static void take_line(writer *w, const alog__rec *r, int64_t stamp)
     if (bytes > ALOG__BATCH_BYTES) {
         /* Longer than a batch: written straight from the lane, before it is released. */
         uint32_t end = (uint32_t)bytes;
-        size_t whole = alog__files_append(&lg->files, slot, line, bytes, &end, 1);
+        uint64_t out = 0;
+        size_t whole = alog__files_append(&lg->files, slot, line, bytes, &end, 1, &out);
+        add(&lg->bytes_out, out);
         if (whole == 1) {
             add(&lg->written, 1);
-            add(&lg->bytes_out, bytes);
         } else {
             w->flush_err = errno;
             add(&lg->lost_io, 1);
@@ -267,8 +275,8 @@ static uint64_t drain(writer *w, int discard)
     }
     if (discard)
         discard_batch(w);
-    else
-        flush_batch(w);
+    else if (lg->files.zc == NULL)
+        flush_batch(w); /* a zstd batch waits to grow (see the top of this file) */
     return consumed;
 }
 
@@ -358,6 +366,7 @@ static void finish_flush(writer *w)
         if (atomic_load_explicit(&ln->tail, memory_order_relaxed) < ln->flush_target)
             return;
     }
+    flush_batch(w);
     int err = alog__files_sync(&lg->files);
     if (err != 0)
         report(w, err, "fsync", "files");
@@ -416,6 +425,7 @@ void *alog__writer_main(void *arg)
             last_maintenance = w.now;
             if (lg->clock == NULL)
                 alog__clock_resync();
+            flush_batch(&w); /* a zstd batch waits at most a second, and its file stays open */
             uint64_t tick = lg->files.tick;
             alog__files_check(&lg->files, tick > IDLE_FILE_TICKS ? tick - IDLE_FILE_TICKS : 0);
         }
@@ -432,6 +442,10 @@ void *alog__writer_main(void *arg)
     }
 
     discard = atomic_load_explicit(&lg->discard, memory_order_acquire);
+    if (discard)
+        discard_batch(&w);
+    else
+        flush_batch(&w);
     int err = alog__files_close_all(&lg->files, !discard);
     if (err != 0)
         report(&w, err, "fsync", "files");

@@ -37,7 +37,7 @@ typedef struct cfg {
     int rollover_5sec;     /* 1: 5sec, 0: daily */
     int utc;               /* 1: utc, 0: local */
     unsigned queue_mb;     /* alog queue in MiB (range in the table: alog's own limit) */
-    cfg_compress compress; /* none | zstd (not yet used) */
+    cfg_compress compress; /* none | zstd */
     /* [binance] */
     cfg_market market;             /* spot | usdm | coinm */
     url_parts ws;                  /* ws_url, or the market's default when empty */

@@ -73,6 +73,7 @@ static const cfg_key keys[] = {
      .kind = CFG_CHOICE,
      .choices = compressions,
      FIELD(compress),
+     .used = 1,
      .doc = "`zstd`: files end in `.txt.zst`"},
 
     {.section = "binance",
