@@ -122,6 +122,7 @@ int main(int argc, char **argv)
                        .block_when_full = 1, /* a batch is acknowledged only when all of it is in */
                        .compress = conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD
                                                                       : ALOG_COMPRESS_NONE,
+                       .checksum = conf.checksum,
                        .on_error = on_alog_error};
     alog *lg = alog_open(&lo);
     if (lg == NULL) {

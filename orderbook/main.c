@@ -450,6 +450,7 @@ static int start(app *a)
                        .utc = a->conf.utc,
                        .queue_bytes = (size_t)a->conf.queue_mb << 20,
                        .compress = a->conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD : 0,
+                       .checksum = a->conf.checksum,
                        .on_error = on_alog_error};
     a->lg = alog_open(&lo);
     if (a->lg == NULL) {

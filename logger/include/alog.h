@@ -40,6 +40,18 @@
  * of that name that does not start like a zstd stream is left untouched: its lines are lost
  * and reported (EILSEQ).
  *
+ * Checksums (checksum = 1; off by default): whenever the writer closes a file (at stop,
+ * when room is needed for another one, when it was idle, and once lines stamped 2 s past
+ * the end of its period have come) it reads the whole file back and writes NAME.sha256 next
+ * to it in sha256sum's format ("<64 hex digits>  NAME
+", so `sha256sum -c NAME.sha256`
+ * checks a copy), through a temporary file renamed into place. Read back from the disk, it
+ * also covers what an earlier process wrote to that file. A late line reopens a closed
+ * file; its checksum is written again when the file is closed again. The reading happens on
+ * the writer thread (about a second per GB): lines wait in the queue meanwhile. A checksum
+ * that cannot be written is reported through on_error (what: "checksum DIR/NAME"), and no
+ * line is lost for it.
+ *
  * Typical use:
  *
  *     alog_options opt = {.dir = "logs", .rollover = ALOG_ROLL_DAILY};
@@ -114,6 +126,7 @@ typedef struct alog_options {
     alog_compress compress; /* ALOG_COMPRESS_NONE (0) or ALOG_COMPRESS_ZSTD */
     int compress_level;     /* zstd level: 0: default (3); 1..19; anything else is EINVAL;
                                ignored without compression */
+    int checksum;           /* 1: a checksum per closed file (see "Checksums" above); 0: none */
 } alog_options;
 
 /* Counters of a logger. After a stop: accepted == written + discarded + lost_io. */

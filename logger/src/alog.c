@@ -170,6 +170,7 @@ alog *alog_open(const alog_options *opt)
     if (alog__files_init(&lg->files, opt->dir, opt->rollover, opt->utc != 0,
                          zstd ? &lg->zc : NULL) != 0)
         goto no_files;
+    lg->files.checksum = opt->checksum != 0;
     lg->batch = malloc(ALOG__BATCH_BYTES);
     if (lg->batch == NULL)
         goto no_batch;

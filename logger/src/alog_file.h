@@ -30,15 +30,25 @@ typedef struct alog__files {
     int64_t failed_retry_ns; /* monotonic time after which it is tried again */
     int failed_errno;        /* why it failed */
     int closed_unsynced;     /* a file was closed without fsync since the last files_sync */
+    int checksum;            /* write NAME.sha256 next to each file the writer closes */
+    int checksum_err;        /* errno of the last checksum that could not be written, or 0 */
+    char checksum_name[24];  /* its file */
 } alog__files;
 
 /* Set up with no file open; `zc` NULL for plain files, else the compressor of the zstd
  * files. Returns 0, or -1 with errno ENOMEM. */
 int alog__files_init(alog__files *fs, const char *dir, alog_rollover r, int utc, alog__zc *zc);
 
-/* Close every file (fsync first when `sync`) and free. Returns 0, or the first errno of a
- * failed fsync/close. */
+/* Close every file (fsync first when `sync`). Returns 0, or the first errno of a failed
+ * fsync/close. With checksums, each file closed gets its NAME.sha256 (a failure is left in
+ * checksum_err). */
 int alog__files_close_all(alog__files *fs, int sync);
+
+/* With checksums: close the files whose period ended ALOG__CLOSE_AFTER_NS or more before
+ * `newest` (the latest stamp taken), writing their NAME.sha256. A late line reopens a file;
+ * its checksum is then written again when it is closed again. */
+#define ALOG__CLOSE_AFTER_NS (2LL * 1000000000LL)
+void alog__files_close_ended(alog__files *fs, int64_t newest);
 
 /* Make every line appended so far durable: fsync each open file, and syncfs the directory's
  * file system when a file was closed unsynced since the last call. Returns 0, or the first

@@ -56,6 +56,7 @@ typedef struct writer {
     alog__flusher *flushing;    /* alog_flush calls being served */
     uint64_t lost_seen;         /* lost_io when the last flush was answered */
     int64_t idle_since;         /* monotonic ns of the last pass that found lines */
+    int64_t newest;             /* the latest stamp taken: which periods are over */
     int flush_err;              /* errno of a write lost since then */
 } writer;
 
@@ -92,6 +93,16 @@ static void report(writer *w, int err, const char *action, const char *name)
     w->unreported = 0;
     w->last_report = w->now;
     lg->on_error(lg->error_ctx, err, what);
+}
+
+/* A checksum that could not be written since the last look: reported (not a line lost). */
+static void report_checksum(writer *w)
+{
+    alog__files *fs = &w->lg->files;
+    if (fs->checksum_err != 0) {
+        report(w, fs->checksum_err, "checksum", fs->checksum_name);
+        fs->checksum_err = 0;
+    }
 }
 
 static void flush_batch(writer *w)
@@ -141,6 +152,8 @@ static void take_line(writer *w, const alog__rec *r, int64_t stamp)
     size_t bytes = (size_t)(r->len & ALOG__REC_LEN) + 1;
     const unsigned char *line = (const unsigned char *)(r + 1);
     w->bytes_in += bytes;
+    if (stamp > w->newest)
+        w->newest = stamp;
 
     /* The common case: one more line for the file the batch is already for. */
     if (w->n != 0 && w->n < BATCH_LINES && w->len + bytes <= ALOG__BATCH_BYTES &&
@@ -428,6 +441,9 @@ void *alog__writer_main(void *arg)
             flush_batch(&w); /* a zstd batch waits at most a second, and its file stays open */
             uint64_t tick = lg->files.tick;
             alog__files_check(&lg->files, tick > IDLE_FILE_TICKS ? tick - IDLE_FILE_TICKS : 0);
+            if (lg->files.checksum)
+                alog__files_close_ended(&lg->files, w.newest);
+            report_checksum(&w);
         }
         if (stopping) {
             /* Writes are refused and every producer still inside one is visible in
@@ -449,6 +465,7 @@ void *alog__writer_main(void *arg)
     int err = alog__files_close_all(&lg->files, !discard);
     if (err != 0)
         report(&w, err, "fsync", "files");
+    report_checksum(&w);
     /* Flushers still waiting: their lines were all written and synced, or discarded. */
     uint64_t lost = atomic_load_explicit(&lg->lost_io, memory_order_relaxed);
     if (err == 0 && lost != w.lost_seen)

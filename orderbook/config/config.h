@@ -38,6 +38,7 @@ typedef struct cfg {
     int utc;               /* 1: utc, 0: local */
     unsigned queue_mb;     /* alog queue in MiB (range in the table: alog's own limit) */
     cfg_compress compress; /* none | zstd */
+    int checksum;          /* 1: NAME.sha256 next to each closed file */
     /* [binance] */
     cfg_market market;             /* spot | usdm | coinm */
     url_parts ws;                  /* ws_url, or the market's default when empty */
