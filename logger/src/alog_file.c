@@ -246,7 +246,7 @@ int alog__files_get(alog__files *fs, int64_t stamp, int64_t now_mono_ns)
         return -1;
     }
     if (fs->zc != NULL)
-        strcat(p.name, ".zst"); /* the longest name, 17 characters, leaves room for it */
+        strcat(p.name, ".zst"); /* the longest name, 18 characters, leaves room for it */
     int victim = 0;
     for (int i = 0; i < ALOG__OPEN_FILES; i++) {
         if (fs->slot[i].fd < 0) {
