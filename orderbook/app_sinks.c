@@ -30,6 +30,8 @@ int app_sinks_open(app *a)
                        .rollover = a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
                        .utc = a->conf.utc,
                        .queue_bytes = (size_t)a->conf.queue_mb << 20,
+                       .compress = a->conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD : 0,
+                       .checksum = a->conf.checksum,
                        .on_error = on_alog_error};
     a->lg = alog_open(&lo);
     if (a->lg == NULL) {

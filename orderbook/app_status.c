@@ -11,7 +11,7 @@ static void current_file(const app *a, char *out, size_t len)
 {
     char name[64];
     alog_file_name(realtime_ns(), a->conf.rollover_5sec ? ALOG_ROLL_5SEC : ALOG_ROLL_DAILY,
-                   a->conf.utc, ALOG_COMPRESS_NONE, name, sizeof name);
+                   a->conf.utc, a->conf.compress == CFG_COMPRESS_ZSTD, name, sizeof name);
     snprintf(out, len, "%s/%s", a->conf.dir, name);
 }
 

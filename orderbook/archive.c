@@ -142,7 +142,7 @@ static void archive_batch(npull *in, alog *lg, counts *c)
 static void status_line(npull *in, const counts *c, const alog_options *lo, int tty)
 {
     char name[64];
-    alog_file_name(now_ns(), lo->rollover, lo->utc, ALOG_COMPRESS_NONE, name, sizeof name);
+    alog_file_name(now_ns(), lo->rollover, lo->utc, lo->compress, name, sizeof name);
     fprintf(stderr, "%sorderbook-archive: %llu records, %llu acknowledged, lag %llu | %s/%s%s",
             tty ? "\r\033[K" : "", (unsigned long long)c->records,
             (unsigned long long)npull_acked(in), (unsigned long long)npull_lag(in), lo->dir, name,
@@ -199,6 +199,9 @@ int main(int argc, char **argv)
                        .utc = conf.utc,
                        .queue_bytes = (size_t)conf.queue_mb << 20,
                        .block_when_full = 1, /* a batch is acknowledged only when all of it is in */
+                       .compress = conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD
+                                                                      : ALOG_COMPRESS_NONE,
+                       .checksum = conf.checksum,
                        .on_error = on_alog_error};
     alog *lg = alog_open(&lo);
     if (lg == NULL) {

@@ -162,7 +162,7 @@ int main(int argc, char **argv)
     }
     if (load_config(&a) != 0) {
         cli_free(&a.args);
-        return 2;
+        return errno == ENOMEM ? 1 : 2; /* no memory: "cannot start" (cfg_load), not bad input */
     }
     a.tty = isatty(STDERR_FILENO);
     con_init(a.tty, a.args.quiet);

@@ -136,6 +136,7 @@ static int open_out(tool *t, int utc)
                        .block_when_full = 1,
                        .compress = t->conf.compress == CFG_COMPRESS_ZSTD ? ALOG_COMPRESS_ZSTD
                                                                          : ALOG_COMPRESS_NONE,
+                       .checksum = t->conf.checksum,
                        .on_error = on_alog_error,
                        .error_ctx = t};
     t->out = alog_open(&lo);

@@ -207,7 +207,7 @@ static void test_config_errors_name_line_key_and_allowed_values(void **state)
     assert_error("[book]\nrecord = all\n", "2: [book] record = all: expected book, raw or both");
     assert_error("[log]\nrolover = 5sec\n",
                  "2: [log] rolover: unknown key (allowed: dir, rollover, clock, queue_mb, "
-                 "compress)");
+                 "compress, checksum)");
     assert_error("[logs]\ndir = x\n", "1: [logs]: unknown section (expected [log], [binance], "
                                       "[book], [nats] or [serve])");
     assert_error("[log]\n[extra]\n", "2: [extra]: unknown section (expected [log], [binance], "
@@ -301,7 +301,8 @@ static void test_config_nats_and_serve_values(void **state)
     (void)state;
     write_conf("[nats]\nurl = nats://127.0.0.1:4222,nats://h2:4223\nstream = DL_2\n"
                "subject_prefix = a.b-c\nreplicas = 3\ndurable = arch\n[serve]\n"
-               "listen = [::1]:8080\n[log]\ncompress = zstd\n[binance]\nlegs = 1\ntrades = on\n"
+               "listen = [::1]:8080\n[log]\ncompress = zstd\nchecksum = on\n[binance]\nlegs = "
+               "1\ntrades = on\n"
                "max_connection_age_s = 5\n");
     cfg c;
     char err[512] = "";
@@ -314,6 +315,7 @@ static void test_config_nats_and_serve_values(void **state)
     assert_string_equal(c.listen.host, "::1");
     assert_int_equal(c.listen.port, 8080);
     assert_int_equal(c.compress, CFG_COMPRESS_ZSTD);
+    assert_int_equal(c.checksum, 1);
     assert_int_equal(c.legs, 1);
     assert_int_equal(c.trades, 1);
     assert_int_equal(c.max_connection_age_s, 5);

@@ -25,6 +25,33 @@
  * Errors of the disk (directory missing or unwritable, ENOSPC, EFBIG, EIO) never reach the
  * caller: they are counted, reported through on_error and retried until the cause goes.
  *
+ * Compressed files (compress = ALOG_COMPRESS_ZSTD): the names end in .zst (YYYYMMDD.txt.zst)
+ * and each append is one complete zstd frame of whole lines, so a file is a valid zstd
+ * stream after every append (`zstdcat` reads it while it grows) and a crash loses at most
+ * the frames not yet written. Compression runs on the writer thread, never in a write call.
+ * To make frames worth compressing, the writer keeps a file's lines until it has 256 KiB of
+ * them, a line comes for another file, alog_flush is called or the logger stops, and at
+ * most about a second: a line reaches its file within about a second (plain files: within
+ * milliseconds). A write that fails part way (ENOSPC, EFBIG, EIO) cuts the file back to its
+ * last whole frame and counts all the frame's lines in lost_io. When the writer opens an
+ * existing .zst file (after a restart, say) it first reads it and cuts off a torn or
+ * unterminated last frame, or anything after the last whole frame (power loss can leave
+ * zeros), then appends; reading costs about a second per GB of file, once per open. A file
+ * of that name that does not start like a zstd stream is left untouched: its lines are lost
+ * and reported (EILSEQ).
+ *
+ * Checksums (checksum = 1; off by default): whenever the writer closes a file (at stop,
+ * when room is needed for another one, when it was idle, and once lines stamped 2 s past
+ * the end of its period have come) it reads the whole file back and writes NAME.sha256 next
+ * to it in sha256sum's format ("<64 hex digits>  NAME
+", so `sha256sum -c NAME.sha256`
+ * checks a copy), through a temporary file renamed into place. Read back from the disk, it
+ * also covers what an earlier process wrote to that file. A late line reopens a closed
+ * file; its checksum is written again when the file is closed again. The reading happens on
+ * the writer thread (about a second per GB): lines wait in the queue meanwhile. A checksum
+ * that cannot be written is reported through on_error (what: "checksum DIR/NAME"), and no
+ * line is lost for it.
+ *
  * Typical use:
  *
  *     alog_options opt = {.dir = "logs", .rollover = ALOG_ROLL_DAILY};
@@ -60,9 +87,8 @@ typedef enum alog_rollover {
 /* Whether files are compressed. */
 typedef enum alog_compress {
     ALOG_COMPRESS_NONE, /* plain text files: YYYYMMDD.txt */
-    ALOG_COMPRESS_ZSTD  /* zstd streams named YYYYMMDD.txt.zst: NOT YET SUPPORTED, alog_open
-                           returns NULL with errno EINVAL for it; alog_file_name already
-                           gives its names */
+    ALOG_COMPRESS_ZSTD  /* zstd streams of one frame per append: YYYYMMDD.txt.zst (see
+                           "Compressed files" above) */
 } alog_compress;
 
 /* How alog_stop treats the lines still queued. */
@@ -97,8 +123,10 @@ typedef struct alog_options {
                                 thread, rate-limited; may be NULL. `what` is valid only
                                 during the call. It must not call alog functions. */
     void *error_ctx;                                           /* passed to on_error */
-    alog_compress compress; /* ALOG_COMPRESS_NONE (0); ALOG_COMPRESS_ZSTD is not supported yet */
-    int compress_level;     /* 0: default (3); 1..19; anything else is EINVAL */
+    alog_compress compress; /* ALOG_COMPRESS_NONE (0) or ALOG_COMPRESS_ZSTD */
+    int compress_level;     /* zstd level: 0: default (3); 1..19; anything else is EINVAL;
+                               ignored without compression */
+    int checksum;           /* 1: a checksum per closed file (see "Checksums" above); 0: none */
 } alog_options;
 
 /* Counters of a logger. After a stop: accepted == written + discarded + lost_io. */
@@ -113,15 +141,17 @@ typedef struct alog_stats {
     uint64_t io_errors;       /* failed system calls on the writer thread */
     uint64_t bytes_in;        /* bytes of the lines taken to be written (not discarded), each
                                  with its '\n' */
-    uint64_t bytes_out;       /* bytes written to files (complete lines only) */
+    uint64_t bytes_out;       /* bytes written to files and kept there: complete lines, or
+                                 with zstd the complete frames (bytes_in / bytes_out is the
+                                 compression ratio) */
 } alog_stats;
 
 /*
  * Open a logger and start its writer thread. `opt` is read during the call only (dir is
  * copied). A directory that cannot be created yet is not a failure: the writer retries it.
  * Returns NULL with errno set on failure: EINVAL (opt or opt->dir NULL or empty, a bad
- * rollover, compress or compress_level, ALOG_COMPRESS_ZSTD for now, a queue_bytes over
- * 2 GiB), ENOMEM, or the error of pthread_create. Any thread may call it.
+ * rollover, compress or compress_level, a queue_bytes over 2 GiB), ENOMEM (with zstd also
+ * its compressor, a few MiB), or the error of pthread_create. Any thread may call it.
  */
 alog *alog_open(const alog_options *opt);
 
@@ -182,7 +212,8 @@ int alog_printf(alog *lg, const char *fmt, ...)
 /*
  * Stop the logger. ALOG_STOP_FLUSH returns once every accepted line is written and the
  * files are fsync'ed; ALOG_STOP_NOW returns within milliseconds (after at most the write()
- * in progress, at most 256 KiB), counting the queued lines as discarded. Afterwards every
+ * in progress, at most 256 KiB, and with zstd its compression), counting the queued lines,
+ * and those a zstd file's batch still holds, as discarded. Afterwards every
  * write returns ALOG_ESTOPPED. Returns 0, or -1 if the logger was already stopped or
  * stopping (or lg is NULL). Idempotent; any thread, also while other threads are writing.
  * An ALOG_STOP_NOW while another thread's ALOG_STOP_FLUSH is still draining turns that

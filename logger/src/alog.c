@@ -18,6 +18,7 @@
 #define MAX_LANE_BYTES      ((uint64_t)1 << 31) /* record sizes are 32-bit */
 #define ROOM_WAIT_NS        5000000L /* a blocked producer looks again at least every 5 ms */
 #define PRINTF_STACK_BYTES  512      /* longer printf lines are formatted into the lane */
+#define DEFAULT_LEVEL       3        /* zstd's own default level */
 
 /* The lanes of the calling thread, all loggers together. `lane` is the one used last, so a
  * thread writing to one logger finds its lane with one TLS load and one compare. */
@@ -80,11 +81,9 @@ static int lane_bytes_for(const alog_options *opt, uint64_t *cap)
 {
     if (opt == NULL || opt->dir == NULL || opt->dir[0] == '\0' ||
         (opt->rollover != ALOG_ROLL_DAILY && opt->rollover != ALOG_ROLL_5SEC) ||
-        opt->compress != ALOG_COMPRESS_NONE || opt->compress_level < 0 ||
-        opt->compress_level > 19) {
-        /* ALOG_COMPRESS_ZSTD is part of the API but not implemented yet: refused here. */
+        (opt->compress != ALOG_COMPRESS_NONE && opt->compress != ALOG_COMPRESS_ZSTD) ||
+        opt->compress_level < 0 || opt->compress_level > 19)
         return EINVAL;
-    }
     uint64_t want = opt->queue_bytes ? opt->queue_bytes : DEFAULT_QUEUE_BYTES;
     *cap = MIN_LANE_BYTES;
     while (*cap < want && *cap < MAX_LANE_BYTES)
@@ -164,8 +163,14 @@ alog *alog_open(const alog_options *opt)
     lg->fence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0;
 
     err = ENOMEM;
-    if (alog__files_init(&lg->files, opt->dir, opt->rollover, opt->utc != 0) != 0)
+    int zstd = opt->compress == ALOG_COMPRESS_ZSTD;
+    if (zstd && alog__zc_init(&lg->zc, opt->compress_level ? opt->compress_level : DEFAULT_LEVEL,
+                              ALOG__BATCH_BYTES) != 0)
         goto no_files;
+    if (alog__files_init(&lg->files, opt->dir, opt->rollover, opt->utc != 0,
+                         zstd ? &lg->zc : NULL) != 0)
+        goto no_files;
+    lg->files.checksum = opt->checksum != 0;
     lg->batch = malloc(ALOG__BATCH_BYTES);
     if (lg->batch == NULL)
         goto no_batch;
@@ -181,6 +186,7 @@ no_batch:
     free(lg->batch);
     alog__files_destroy(&lg->files);
 no_files:
+    alog__zc_destroy(&lg->zc);
     free(lg);
     errno = err;
     return NULL;
@@ -514,5 +520,6 @@ void alog_close(alog *lg)
     pthread_mutex_destroy(&lg->lock);
     free(lg->batch);
     alog__files_destroy(&lg->files);
+    alog__zc_destroy(&lg->zc);
     free(lg);
 }

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "alog.h"
+#include "alog_compress.h"
 #include "alog_file.h"
 #include "alog_lane.h"
 
@@ -63,6 +64,7 @@ struct alog {
 
     pthread_t writer;
     alog__files files;    /* writer thread only */
+    alog__zc zc;          /* writer thread only: ALOG_COMPRESS_ZSTD's compressor */
     unsigned char *batch; /* writer thread only: ALOG__BATCH_BYTES of lines for one write() */
 };
 

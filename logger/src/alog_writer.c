@@ -5,6 +5,12 @@
  * It also serves alog_flush, re-syncs the default clock, notices removed files and reports
  * errors, rate-limited. All signals are blocked on it (alog_open creates it so).
  *
+ * zstd files: each batch is one zstd frame, compressed here (never on a producer). A frame
+ * costs its header and starts with no history, so a batch for a compressed file is not
+ * written at the end of every pass but kept, growing across passes, until it is full (256
+ * KiB or BATCH_LINES), the next line is for another file, a second has passed (maintenance),
+ * an alog_flush is answered, or the logger stops.
+ *
  * Sleeping: while lines keep coming it naps 1 ms after a short pass (lines pile up, batches
  * grow, and it stays off the cache lines producers are filling). After DEEP_AFTER_NS with
  * nothing to do it sleeps until woken, at most DEEP_SLEEP_NS at a time: it announces that
@@ -50,6 +56,7 @@ typedef struct writer {
     alog__flusher *flushing;    /* alog_flush calls being served */
     uint64_t lost_seen;         /* lost_io when the last flush was answered */
     int64_t idle_since;         /* monotonic ns of the last pass that found lines */
+    int64_t newest;             /* the latest stamp taken: which periods are over */
     int flush_err;              /* errno of a write lost since then */
 } writer;
 
@@ -88,14 +95,25 @@ static void report(writer *w, int err, const char *action, const char *name)
     lg->on_error(lg->error_ctx, err, what);
 }
 
+/* A checksum that could not be written since the last look: reported (not a line lost). */
+static void report_checksum(writer *w)
+{
+    alog__files *fs = &w->lg->files;
+    if (fs->checksum_err != 0) {
+        report(w, fs->checksum_err, "checksum", fs->checksum_name);
+        fs->checksum_err = 0;
+    }
+}
+
 static void flush_batch(writer *w)
 {
     alog *lg = w->lg;
     if (w->n == 0)
         return;
-    size_t whole = alog__files_append(&lg->files, w->slot, w->buf, w->len, w->ends, w->n);
+    uint64_t out = 0;
+    size_t whole = alog__files_append(&lg->files, w->slot, w->buf, w->len, w->ends, w->n, &out);
     add(&lg->written, whole);
-    add(&lg->bytes_out, whole == w->n ? w->len : (whole == 0 ? 0 : w->ends[whole - 1]));
+    add(&lg->bytes_out, out);
     if (whole < w->n) {
         int err = errno;
         w->flush_err = err;
@@ -134,6 +152,8 @@ static void take_line(writer *w, const alog__rec *r, int64_t stamp)
     size_t bytes = (size_t)(r->len & ALOG__REC_LEN) + 1;
     const unsigned char *line = (const unsigned char *)(r + 1);
     w->bytes_in += bytes;
+    if (stamp > w->newest)
+        w->newest = stamp;
 
     /* The common case: one more line for the file the batch is already for. */
     if (w->n != 0 && w->n < BATCH_LINES && w->len + bytes <= ALOG__BATCH_BYTES &&
@@ -162,10 +182,11 @@ static void take_line(writer *w, const alog__rec *r, int64_t stamp)
     if (bytes > ALOG__BATCH_BYTES) {
         /* Longer than a batch: written straight from the lane, before it is released. */
         uint32_t end = (uint32_t)bytes;
-        size_t whole = alog__files_append(&lg->files, slot, line, bytes, &end, 1);
+        uint64_t out = 0;
+        size_t whole = alog__files_append(&lg->files, slot, line, bytes, &end, 1, &out);
+        add(&lg->bytes_out, out);
         if (whole == 1) {
             add(&lg->written, 1);
-            add(&lg->bytes_out, bytes);
         } else {
             w->flush_err = errno;
             add(&lg->lost_io, 1);
@@ -267,8 +288,8 @@ static uint64_t drain(writer *w, int discard)
     }
     if (discard)
         discard_batch(w);
-    else
-        flush_batch(w);
+    else if (lg->files.zc == NULL)
+        flush_batch(w); /* a zstd batch waits to grow (see the top of this file) */
     return consumed;
 }
 
@@ -358,6 +379,7 @@ static void finish_flush(writer *w)
         if (atomic_load_explicit(&ln->tail, memory_order_relaxed) < ln->flush_target)
             return;
     }
+    flush_batch(w);
     int err = alog__files_sync(&lg->files);
     if (err != 0)
         report(w, err, "fsync", "files");
@@ -416,8 +438,12 @@ void *alog__writer_main(void *arg)
             last_maintenance = w.now;
             if (lg->clock == NULL)
                 alog__clock_resync();
+            flush_batch(&w); /* a zstd batch waits at most a second, and its file stays open */
             uint64_t tick = lg->files.tick;
             alog__files_check(&lg->files, tick > IDLE_FILE_TICKS ? tick - IDLE_FILE_TICKS : 0);
+            if (lg->files.checksum)
+                alog__files_close_ended(&lg->files, w.newest);
+            report_checksum(&w);
         }
         if (stopping) {
             /* Writes are refused and every producer still inside one is visible in
@@ -432,9 +458,14 @@ void *alog__writer_main(void *arg)
     }
 
     discard = atomic_load_explicit(&lg->discard, memory_order_acquire);
+    if (discard)
+        discard_batch(&w);
+    else
+        flush_batch(&w);
     int err = alog__files_close_all(&lg->files, !discard);
     if (err != 0)
         report(&w, err, "fsync", "files");
+    report_checksum(&w);
     /* Flushers still waiting: their lines were all written and synced, or discarded. */
     uint64_t lost = atomic_load_explicit(&lg->lost_io, memory_order_relaxed);
     if (err == 0 && lost != w.lost_seen)

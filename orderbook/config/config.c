@@ -42,6 +42,7 @@ typedef struct loader {
     char value[MAX_KEYS][INI_MAX_LINE]; /* and to what */
     int err_line;                       /* the earliest error's line; 0: none yet */
     int has_err;
+    int oom;       /* memory ran out: not the file's fault */
     char msg[640]; /* that error, without its file:line */
 } loader;
 
@@ -231,7 +232,9 @@ static void fill_key(loader *l, cfg *c, size_t k, cfg_market market)
     const cfg_key *key = &l->keys[k];
     char why[400];
     const char *v = value_of(l, k);
-    if (cfg__set(key, v, market, (char *)c + key->offset, why, sizeof why) != 0)
+    int rc = cfg__set(key, v, market, (char *)c + key->offset, why, sizeof why);
+    l->oom |= rc == CFG__ENOMEM;
+    if (rc != 0)
         blame(l, l->set_line[k], "[%s] %s = %.200s: %s", key->section, key->name, v, why);
 }
 
@@ -284,12 +287,14 @@ void cfg_defaults(cfg *c)
 
 /* ---- the file ---- */
 
-/* The whole file into *text (malloc'ed). Returns 0, or -1 with the error in err. */
+/* The whole file into *text (malloc'ed). Returns 0, or -1 with the error in err and errno
+ * ENOMEM (no memory for it) or EINVAL (any other reason). */
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        errno = EINVAL;
         return -1;
     }
     struct stat st;
@@ -308,8 +313,10 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
     }
     buf = malloc(FILE_MAX + 1);
     if (buf == NULL) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto fail;
+        snprintf(err, errlen, "cannot start: out of memory reading %s", path);
+        close(fd);
+        errno = ENOMEM;
+        return -1;
     }
     for (;;) {
         ssize_t n = read(fd, buf + used, FILE_MAX + 1 - used);
@@ -335,6 +342,7 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 fail:
     free(buf);
     close(fd);
+    errno = EINVAL;
     return -1;
 }
 
@@ -347,7 +355,8 @@ int cfg_load(cfg *c, const char *path, char *err, size_t errlen)
     loader *l = calloc(1, sizeof *l);
     if (l == NULL) {
         free(text);
-        snprintf(err, errlen, "%s: out of memory", path);
+        snprintf(err, errlen, "cannot start: out of memory reading %s", path);
+        errno = ENOMEM;
         return -1;
     }
     l->keys = cfg_keys(&l->n_keys);
@@ -356,12 +365,17 @@ int cfg_load(cfg *c, const char *path, char *err, size_t errlen)
     check_lines(l);
     int line = ini_parse_stream(next_line, l, on_value, l);
     if (line == -2)
-        blame(l, 0, "out of memory");
+        l->oom = 1;
     else if (line > 0)
         blame(l, line, "not a [section] or key = value line");
     fill(l, c);
     int rc = 0;
-    if (l->has_err) {
+    errno = EINVAL;
+    if (l->oom) {
+        snprintf(err, errlen, "cannot start: out of memory reading %s", path);
+        errno = ENOMEM;
+        rc = -1;
+    } else if (l->has_err) {
         if (l->err_line > 0)
             snprintf(err, errlen, "%s:%d: %s", path, l->err_line, l->msg);
         else

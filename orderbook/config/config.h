@@ -37,7 +37,8 @@ typedef struct cfg {
     int rollover_5sec;     /* 1: 5sec, 0: daily */
     int utc;               /* 1: utc, 0: local */
     unsigned queue_mb;     /* alog queue in MiB (range in the table: alog's own limit) */
-    cfg_compress compress; /* none | zstd (not yet used) */
+    cfg_compress compress; /* none | zstd */
+    int checksum;          /* 1: NAME.sha256 next to each closed file */
     /* [binance] */
     cfg_market market;             /* spot | usdm | coinm */
     url_parts ws;                  /* ws_url, or the market's default when empty */
@@ -130,7 +131,9 @@ void cfg_defaults(cfg *c);
  * unknown sections and keys, repeated keys, a line of more than 198 characters (what libinih
  * reads at once), a bad value, values that disagree (speed_ms for the market, ping_s not
  * under hangup_s), a ca_file that holds no PEM certificate. When there are several, the one
- * on the earliest line. Returns 0, or -1 with the error in err; *c is then unspecified.
+ * on the earliest line. Returns 0, or -1 with the error in err and errno EINVAL; *c is then
+ * unspecified. Memory that runs out (libinih, reading ca_file) is not the file's fault: -1
+ * with errno ENOMEM and err "cannot start: out of memory reading PATH".
  */
 int cfg_load(cfg *c, const char *path, char *err, size_t errlen);
 

@@ -164,8 +164,15 @@ static int check_pem(const char *path, char *why, size_t whylen)
         sk_X509_INFO_pop_free(infos, X509_INFO_free);
     }
     BIO_free(b);
-    /* Leave nothing in this thread's OpenSSL error queue for the TLS code to misreport. */
-    ERR_clear_error();
+    /* Leave nothing in this thread's OpenSSL error queue for the TLS code to misreport; but
+     * a file that could not be read for lack of memory is not a bad file. */
+    int oom = 0;
+    for (unsigned long e; (e = ERR_get_error()) != 0;)
+        oom |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+    if (infos == NULL && oom) {
+        snprintf(why, whylen, "out of memory");
+        return CFG__ENOMEM;
+    }
     if (infos == NULL) {
         snprintf(why, whylen, "%s (a PEM block in it cannot be read)", allowed);
         return -1;
@@ -195,8 +202,11 @@ int cfg__set(const cfg_key *k, const char *v, cfg_market m, void *field, char *w
             return expected(k, m, why, whylen);
         return 0;
     case CFG_PEM_FILE:
-        if (*v != '\0' && check_pem(v, why, whylen) != 0)
-            return -1;
+        if (*v != '\0') {
+            int rc = check_pem(v, why, whylen);
+            if (rc != 0)
+                return rc;
+        }
         if (set_string(v, field, k->size) != 0)
             return expected(k, m, why, whylen);
         return 0;

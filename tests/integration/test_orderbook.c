@@ -420,6 +420,45 @@ static void test_orderbook_5sec_file_names(void **state)
     assert_true(files >= 1);
 }
 
+/* [log] compress = zstd, checksum = on: the status line names a .txt.zst file; every file is
+ * one that zstd reads whole, with a .sha256 that sha256sum accepts; together they hold every
+ * record the summary says was written. */
+static void test_orderbook_zstd_files_with_checksums(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost", "symbols BTCUSDT\nrate 50\nevents 200\n");
+    ob_write_config(r, "log.compress = zstd", "log.checksum = on", NULL);
+    char *args[] = {"-c", r->conf, "BTCUSDT", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_for_text(r, r->err, ".txt.zst | ", 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    ob_summary sum;
+    ob_read_summary(r, &sum);
+    assert_true(sum.written > 0);
+    DIR *d = opendir(r->logs);
+    struct dirent *e;
+    int zst = 0, sums = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        int is_zst = n > 8 && strcmp(e->d_name + n - 8, ".txt.zst") == 0;
+        int is_sum = n > 15 && strcmp(e->d_name + n - 15, ".txt.zst.sha256") == 0;
+        assert_true(is_zst || is_sum);
+        zst += is_zst;
+        sums += is_sum;
+    }
+    closedir(d);
+    assert_true(zst >= 1);
+    assert_int_equal(sums, zst);
+    char cmd[PATH_MAX + 256];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && sha256sum -c --quiet *.sha256 && zstd -tq *.txt.zst && "
+             "test \"$(zstdcat *.txt.zst | wc -l)\" -eq %llu",
+             r->logs, sum.written);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_orderbook_bad_config_exits_2_naming_the_line(void **state)
 {
     run *r = *state;
@@ -503,6 +542,7 @@ int main(void)
         T(test_orderbook_quiet_prints_no_status_line),
         T(test_orderbook_daily_utc_file_names_from_config),
         T(test_orderbook_5sec_file_names),
+        T(test_orderbook_zstd_files_with_checksums),
         T(test_orderbook_bad_config_exits_2_naming_the_line),
         T(test_orderbook_unknown_symbol_exits_1_naming_it),
         T(test_orderbook_refuses_server_without_trusted_ca),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zstd.h>
 
 int af_setup(void **state)
 {
@@ -101,6 +102,62 @@ char *af_read(const af_fixture *f, const char *name, size_t *len)
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", f->dir, name);
     return tu_read_file(path, len);
+}
+
+/* Decode src[0..n) frame by frame into a growing buffer. */
+static char *decode(const unsigned char *src, size_t n, size_t *len, int *frames, int *whole)
+{
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    size_t cap = 1 << 16, out_len = 0, good_len = 0, r = 0;
+    char *out = malloc(cap + 1);
+    ZSTD_inBuffer in = {src, n, 0};
+    *frames = 0;
+    while (in.pos < in.size) {
+        if (cap - out_len < ZSTD_DStreamOutSize()) {
+            cap *= 2;
+            out = realloc(out, cap + 1);
+        }
+        ZSTD_outBuffer o = {out + out_len, cap - out_len, 0};
+        r = ZSTD_decompressStream(d, &o, &in);
+        if (ZSTD_isError(r))
+            break;
+        out_len += o.pos;
+        if (r == 0) {
+            good_len = out_len;
+            ++*frames;
+        } else if (in.pos == in.size && o.pos < o.size) {
+            break; /* the input ends inside a frame */
+        }
+    }
+    *whole = in.pos == in.size && !ZSTD_isError(r) && r == 0;
+    ZSTD_freeDCtx(d);
+    out[good_len] = '\0';
+    *len = good_len;
+    return out;
+}
+
+char *af_read_zst(const af_fixture *f, const char *name, size_t *len, int *frames, int *whole)
+{
+    size_t n;
+    char *src = af_read(f, name, &n);
+    if (src == NULL)
+        return NULL;
+    char *text = decode((const unsigned char *)src, n, len, frames, whole);
+    free(src);
+    return text;
+}
+
+void af_assert_zst(const af_fixture *f, const char *name, const char *want)
+{
+    size_t len;
+    int frames, whole;
+    char *text = af_read_zst(f, name, &len, &frames, &whole);
+    if (text == NULL)
+        fail_msg("%s is missing", name);
+    assert_true(whole);
+    assert_int_equal(len, strlen(want));
+    assert_string_equal(text, want);
+    free(text);
 }
 
 void af_assert_file(const af_fixture *f, const char *name, const char *want)

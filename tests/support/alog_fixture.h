@@ -55,6 +55,17 @@ void af_block_dir(af_fixture *f);
 /* The whole file `name` in the fixture's directory (malloc'ed), or NULL. */
 char *af_read(const af_fixture *f, const char *name, size_t *len);
 
+/*
+ * Decode the zstd file `name` in the fixture's directory: the text of its frames up to the
+ * first one that is torn or invalid (malloc'ed, NUL-terminated; its length in *len), how
+ * many frames that is, and whether the whole file is a valid zstd stream (*whole 1: nothing
+ * torn, nothing after the last frame). NULL when the file cannot be read.
+ */
+char *af_read_zst(const af_fixture *f, const char *name, size_t *len, int *frames, int *whole);
+
+/* Assert that zstd file `name` is a valid stream that decodes to exactly `want`. */
+void af_assert_zst(const af_fixture *f, const char *name, const char *want);
+
 /* Assert that file `name` holds exactly `want`. */
 void af_assert_file(const af_fixture *f, const char *name, const char *want);
 
