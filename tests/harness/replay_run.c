@@ -187,3 +187,37 @@ size_t rr_a_depth_record(ob_run *r, char *file, size_t cap, char **line)
     fail_msg("no depth record of BTCUSDT");
     return 0;
 }
+
+int rr_replay_logs(ob_run *r, char *const opts[], char *out, size_t cap)
+{
+    size_t n;
+    char **files = rr_files_of(r->logs, &n);
+    snprintf(out, cap, "%s/replay.out", r->dir);
+    int rc = rr_replay(out, opts, files, n);
+    rr_free_files(files, n);
+    return rc;
+}
+
+char *rr_replace_line(const char *path, size_t no, const char *with)
+{
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(text);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char *was = NULL;
+    size_t k = 0;
+    for (char *p = text, *nl; *p != '\0'; p = nl + 1) {
+        nl = strchr(p, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        if (++k == no)
+            was = strdup(p);
+        const char *keep = k == no ? with : p;
+        if (keep != NULL)
+            fprintf(f, "%s\n", keep);
+    }
+    fclose(f);
+    free(text);
+    assert_non_null(was);
+    return was;
+}

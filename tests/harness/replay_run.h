@@ -32,6 +32,14 @@ void rr_free_files(char **v, size_t n);
  * `out`. Returns its exit status. */
 int rr_replay(const char *out, char *const opts[], char **files, size_t n_files);
 
+/* rr_replay on every file of r->logs (in name order) into r->dir/replay.out, whose path goes
+ * to `out` (cap bytes). */
+int rr_replay_logs(ob_run *r, char *const opts[], char *out, size_t cap);
+
+/* Line `no` (from 1) of the file replaced by `with`, or removed when `with` is NULL; the line
+ * that was there (malloc'ed). */
+char *rr_replace_line(const char *path, size_t no, const char *with);
+
 /* Fail with the message and what orderbook-replay wrote to `out`. */
 void rr_fail_with(const char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -28,13 +28,10 @@ static void test_replay_out_at_depth_50_equals_the_truth(void **state)
     rr_capture(
         r, "symbols BTCUSDT ETHUSDT\nrate 40\nevents 150\nlevels 80\ndepth 50\ngap ETHUSDT 60\n",
         "record = raw", rr_two, 2);
-    size_t n;
-    char **files = rr_files_of(r->logs, &n);
     char out[PATH_MAX + 32], dir[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     snprintf(dir, sizeof dir, "%s/rebuilt", r->dir);
     char *opts[] = {"-q", "-c", r->conf, "--out", dir, "--depth", "50", NULL};
-    int rc = rr_replay(out, opts, files, n);
+    int rc = rr_replay_logs(r, opts, out, sizeof out);
     if (rc != 0)
         rr_fail_with(out, "exit %d", rc);
     tr_records rs = {NULL, 0};
@@ -68,7 +65,6 @@ static void test_replay_out_at_depth_50_equals_the_truth(void **state)
     assert_true(tr_count(&rs, "snapshot", NULL, NULL) >= 3);
     tr_records_free(&rs);
     tr_truth_free(&t);
-    rr_free_files(files, n);
 }
 
 /* The ts of a record line in ns (the helper parses with strptime-free arithmetic: UTC only). */

@@ -69,16 +69,12 @@ static void test_replay_verify_passes_on_a_capture_with_every_fault(void **state
  * says `text`. (How many resyncs a fault costs is test_orderbook's to say.) */
 static void assert_verifies(ob_run *r, long events, const char *text)
 {
-    size_t n;
-    char **files = rr_files_of(r->logs, &n);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "-c", r->conf, "--verify", NULL};
-    int rc = rr_replay(out, opts, files, n);
+    int rc = rr_replay_logs(r, opts, out, sizeof out);
     if (rc != 0 || checked(out) < events || !ob_file_contains(out, text))
         rr_fail_with(out, "exit %d; expected 0, %ld events checked at least, \"%s\"", rc, events,
                      text);
-    rr_free_files(files, n);
 }
 
 static void test_replay_verify_passes_through_a_stalled_connection(void **state)
@@ -108,29 +104,15 @@ static void test_replay_verify_fails_on_a_changed_quantity_naming_it(void **stat
     q = strchr(q + 10, '"') + 3;
     char old = *q;
     *q = old == '9' ? '8' : '9';
-    char *doctored_path = file;
-    char *text = tu_read_file(doctored_path, NULL);
-    FILE *f = fopen(doctored_path, "w");
-    size_t k = 0;
-    for (char *p = text, *nl; p && *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        *nl = '\0';
-        fprintf(f, "%s\n", ++k == no ? line : p);
-    }
-    fclose(f);
-    free(text);
-    size_t n;
-    char **files = rr_files_of(r->logs, &n);
+    free(rr_replace_line(file, no, line));
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "--verify", NULL};
-    int rc = rr_replay(out, opts, files, n);
+    int rc = rr_replay_logs(r, opts, out, sizeof out);
     char where[PATH_MAX + 64];
     snprintf(where, sizeof where, "%s:%zu: BTCUSDT u=", file, no);
     if (rc != 1 || !ob_file_contains(out, where) || !ob_file_contains(out, "bids[0] quantity"))
         rr_fail_with(out, "exit %d; expected 1 and a divergence at %s", rc, where);
     free(line);
-    rr_free_files(files, n);
 }
 
 static void test_replay_verify_fails_on_a_removed_frame_naming_the_place(void **state)
@@ -140,32 +122,18 @@ static void test_replay_verify_fails_on_a_removed_frame_naming_the_place(void **
     char file[PATH_MAX], *line;
     size_t no = rr_a_depth_record(r, file, sizeof file, &line);
     /* Remove the frame right before that depth record (the one it was made of). */
-    char *text = tu_read_file(file, NULL);
-    FILE *f = fopen(file, "w");
-    size_t k = 0;
-    for (char *p = text, *nl; p && *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        *nl = '\0';
-        if (++k == no - 1)
-            assert_non_null(strstr(p, "\"event\":\"frame\""));
-        else
-            fprintf(f, "%s\n", p);
-    }
-    fclose(f);
-    free(text);
-    size_t n;
-    char **files = rr_files_of(r->logs, &n);
+    char *gone = rr_replace_line(file, no - 1, NULL);
+    assert_non_null(strstr(gone, "\"event\":\"frame\""));
+    free(gone);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "--verify", NULL};
-    int rc = rr_replay(out, opts, files, n);
+    int rc = rr_replay_logs(r, opts, out, sizeof out);
     /* The depth record is now the line before where it was. */
     char where[PATH_MAX + 64];
     snprintf(where, sizeof where, "%s:%zu: BTCUSDT u=", file, no - 1);
     if (rc != 1 || !ob_file_contains(out, where) || !ob_file_contains(out, "was not rebuilt"))
         rr_fail_with(out, "exit %d; expected 1 and a divergence at %s", rc, where);
     free(line);
-    rr_free_files(files, n);
 }
 
 static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
@@ -176,15 +144,11 @@ static void test_replay_verify_passes_on_the_real_binance_capture(void **state)
     rr_capture(r,
                "symbols NKNUSDT BLZETH LRCBTC RUNEEUR\nrate 200\nreplay " DEPTHLOG_CAPTURE_DIR "\n",
                "record = both", four, 4);
-    size_t n;
-    char **files = rr_files_of(r->logs, &n);
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof out, "%s/replay.out", r->dir);
     char *opts[] = {"-q", "--verify", NULL};
-    int rc = rr_replay(out, opts, files, n);
+    int rc = rr_replay_logs(r, opts, out, sizeof out);
     if (rc != 0 || checked(out) < 100 || !ob_file_contains(out, "0 resyncs seen, 4 books"))
         rr_fail_with(out, "exit %d; expected 0, over 100 events checked, no resync, 4 books", rc);
-    rr_free_files(files, n);
 }
 
 int main(void)
