@@ -41,13 +41,13 @@ static void test_record_depth_line_is_exact(void **state)
                        "\"bids\":[[\"37000.01000000\",\"1.50000000\"],[\"36999.00000000\","
                        "\"2.00000000\"]],\"asks\":[[\"37001.00000000\",\"0.10000000\"]]}";
     assert_int_equal(n, strlen(want));
-    assert_memory_equal(w.buf, want, n);
+    assert_memory_equal(w.line.p, want, n);
     n = rec_snapshot(&w, T, "BTCUSDT", 1000, &b);
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"snapshot\","
-                               "\"s\":\"BTCUSDT\",\"lastUpdateId\":1000,\"bids\":[[\"37000."
-                               "01000000\",\"1.50000000\"],[\"36999.00000000\",\"2.00000000\"]"
-                               "],\"asks\":[[\"37001.00000000\",\"0.10000000\"]]}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"snapshot\","
+                                  "\"s\":\"BTCUSDT\",\"lastUpdateId\":1000,\"bids\":[[\"37000."
+                                  "01000000\",\"1.50000000\"],[\"36999.00000000\",\"2.00000000\"]"
+                                  "],\"asks\":[[\"37001.00000000\",\"0.10000000\"]]}");
     book_free(&b);
     rec_free(&w);
 }
@@ -58,26 +58,27 @@ static void test_record_event_lines_are_exact(void **state)
     rec_writer w;
     rec_init(&w, 5, 1);
     size_t n = rec_resync(&w, T, "ETHUSDT", "gap");
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"resync\","
-                               "\"s\":\"ETHUSDT\",\"reason\":\"gap\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"resync\","
+                                  "\"s\":\"ETHUSDT\",\"reason\":\"gap\"}");
     n = rec_connected(&w, T);
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"connected\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p,
+                        "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"connected\"}");
     n = rec_connected_on(&w, T, "usdm", "a", "wss://fstream.binance.com/public/stream");
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"connected\","
-                               "\"market\":\"usdm\",\"leg\":\"a\",\"url\":"
-                               "\"wss://fstream.binance.com/public/stream\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"connected\","
+                                  "\"market\":\"usdm\",\"leg\":\"a\",\"url\":"
+                                  "\"wss://fstream.binance.com/public/stream\"}");
     n = rec_disconnected_on(&w, T, "coinm", "b", "gone");
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":"
-                               "\"disconnected\",\"market\":\"coinm\",\"leg\":\"b\",\"reason\":"
-                               "\"gone\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":"
+                                  "\"disconnected\",\"market\":\"coinm\",\"leg\":\"b\",\"reason\":"
+                                  "\"gone\"}");
     n = rec_disconnected(&w, T, "closed \"abruptly\"\n");
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":"
-                               "\"disconnected\",\"reason\":\"closed \\\"abruptly\\\"\\n\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":"
+                                  "\"disconnected\",\"reason\":\"closed \\\"abruptly\\\"\\n\"}");
     rec_free(&w);
 }
 
@@ -88,17 +89,17 @@ static void test_record_raw_data_verbatim_or_as_string(void **state)
     rec_init(&w, 5, 1);
     const char *frame = "{\"stream\":\"x\",\"data\":{\"a\":[1, 2]}}";
     size_t n = rec_frame(&w, T, frame, strlen(frame), 1);
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
-                               "\"data\":{\"stream\":\"x\",\"data\":{\"a\":[1, 2]}}}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
+                                  "\"data\":{\"stream\":\"x\",\"data\":{\"a\":[1, 2]}}}");
     n = rec_frame(&w, T, "{broken", 7, 0);
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
-                               "\"data\":\"{broken\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
+                                  "\"data\":\"{broken\"}");
     n = rec_rest(&w, T, "BTCUSDT", "{\"a\":\n1}", 8, 1);
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"rest\","
-                               "\"s\":\"BTCUSDT\",\"data\":\"{\\\"a\\\":\\n1}\"}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"rest\","
+                                  "\"s\":\"BTCUSDT\",\"data\":\"{\\\"a\\\":\\n1}\"}");
     rec_free(&w);
 }
 
@@ -135,18 +136,18 @@ static void test_record_raw_data_that_cjson_tolerates_is_kept_as_a_string(void *
                  "\"data\":%s}",
                  cases[i].want);
         assert_int_equal(n, strlen(want));
-        assert_memory_equal(w.buf, want, n);
+        assert_memory_equal(w.line.p, want, n);
     }
     /* Strict JSON with every kind of token and white space stays as it is. */
     const char *strict = "{\"a\": [true,\tfalse, null, -0.5e-3, 10, 0, 1E+2, \"\\u0001\\\"\"]}";
     size_t n = rec_frame(&w, T, strict, strlen(strict), 1);
-    w.buf[n] = '\0';
+    w.line.p[n] = '\0';
     char want[256];
     snprintf(want, sizeof want,
              "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"frame\","
              "\"data\":%s}",
              strict);
-    assert_string_equal(w.buf, want);
+    assert_string_equal(w.line.p, want);
     rec_free(&w);
 }
 
@@ -185,14 +186,15 @@ static void test_record_trade_line_is_exact(void **state)
                      .qty_len = 3,
                      .buyer_maker = 1};
     size_t n = rec_trade(&w, T, &t);
-    w.buf[n] = '\0';
-    assert_string_equal(w.buf, "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"trade\",\"s\":"
-                               "\"BTCUSDT\",\"E\":1763938799123,\"T\":1763938799120,\"t\":12345,"
-                               "\"p\":\"37000.01\",\"q\":\"0.5\",\"m\":true}");
+    w.line.p[n] = '\0';
+    assert_string_equal(w.line.p,
+                        "{\"ts\":\"2025-11-23T22:59:59.123456Z\",\"event\":\"trade\",\"s\":"
+                        "\"BTCUSDT\",\"E\":1763938799123,\"T\":1763938799120,\"t\":12345,"
+                        "\"p\":\"37000.01\",\"q\":\"0.5\",\"m\":true}");
     t.buyer_maker = 0;
     n = rec_trade(&w, T, &t);
-    w.buf[n] = '\0';
-    assert_non_null(strstr(w.buf, "\"m\":false}"));
+    w.line.p[n] = '\0';
+    assert_non_null(strstr(w.line.p, "\"m\":false}"));
     rec_free(&w);
 }
 

@@ -36,7 +36,7 @@ static void emit(cap *c, int64_t ns, size_t len)
     if (len == 0)
         return; /* out of memory while formatting: the record is lost, the book is not */
     c->count.records++;
-    c->sink.emit(c->sink.ctx, ns, c->rec.buf, len);
+    c->sink.emit(c->sink.ctx, ns, c->rec.line.p, len);
 }
 
 static int records_book(const cap *c)

@@ -15,35 +15,16 @@ void rec_init(rec_writer *w, size_t depth, int utc)
 
 void rec_free(rec_writer *w)
 {
-    free(w->buf);
-    w->buf = NULL;
-}
-
-/* Room for n more bytes (and a NUL) at the end of the line, or NULL when memory ran out. */
-static char *room(rec_writer *w, size_t n)
-{
-    if (w->len + n + 1 > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n + 1)
-            cap *= 2;
-        char *b = realloc(w->buf, cap);
-        if (b == NULL) {
-            w->failed = 1;
-            return NULL;
-        }
-        w->buf = b;
-        w->cap = cap;
-    }
-    return w->buf + w->len;
+    sbuf_free(&w->line);
 }
 
 static void put(rec_writer *w, const char *s, size_t n)
 {
-    char *p = room(w, n);
+    char *p = sbuf_room(&w->line, n);
     if (p == NULL)
         return;
     memcpy(p, s, n);
-    w->len += n;
+    w->line.len += n;
 }
 
 static void puts_(rec_writer *w, const char *s)
@@ -136,8 +117,7 @@ void rec_timestamp(rec_writer *w, int64_t ns, char *out)
 static void begin(rec_writer *w, int64_t ns, const char *event)
 {
     char ts[REC_TS_MAX];
-    w->len = 0;
-    w->failed = 0;
+    sbuf_reset(&w->line);
     size_t n = format_ts(w, ns, ts);
     puts_(w, "{\"ts\":\"");
     put(w, ts, n);
@@ -149,7 +129,7 @@ static void begin(rec_writer *w, int64_t ns, const char *event)
 static size_t end(rec_writer *w)
 {
     put(w, "}", 1);
-    return w->failed ? 0 : w->len;
+    return w->line.oom ? 0 : w->line.len;
 }
 
 static void put_symbol(rec_writer *w, const char *symbol)
@@ -168,7 +148,7 @@ static char *copy(char *p, const char *s, size_t n)
  * before each piece was two thirds of this function's instructions (callgrind). */
 static void put_side(rec_writer *w, const book *b, book_side_id side)
 {
-    char *start = room(w, w->depth * (2 * DEC_MAX_CHARS + 8) + 2);
+    char *start = sbuf_room(&w->line, w->depth * (2 * DEC_MAX_CHARS + 8) + 2);
     if (start == NULL)
         return;
     char *p = start;
@@ -187,7 +167,7 @@ static void put_side(rec_writer *w, const book *b, book_side_id side)
         p = copy(p, "\"]", 2);
     }
     *p++ = ']';
-    w->len += (size_t)(p - start);
+    w->line.len += (size_t)(p - start);
 }
 
 static void put_book(rec_writer *w, const book *b)

@@ -8,12 +8,10 @@
 
 #include "book.h"
 #include "depth.h"
+#include "sbuf.h"
 
 typedef struct rec_writer {
-    char *buf;         /* the line being built */
-    size_t len;        /* its length */
-    size_t cap;        /* allocated */
-    int failed;        /* memory ran out while building this line */
+    sbuf line;         /* the line being built (line.oom: memory ran out for it) */
     int utc;           /* ts in UTC ("Z") rather than local time with its offset */
     size_t depth;      /* levels per side in depth and snapshot records */
     time_t cached_sec; /* the second whose ts prefix is cached */
@@ -26,7 +24,7 @@ void rec_init(rec_writer *w, size_t depth, int utc);
 void rec_free(rec_writer *w);
 
 /*
- * Each builds one record (without '\n') and returns its length, the line being w->buf, or
+ * Each builds one record (without '\n') and returns its length, the line being w->line.p, or
  * 0 when memory ran out. `ns` is the receive time in ns since the Unix epoch.
  */
 size_t rec_depth(rec_writer *w, int64_t ns, const char *symbol, const depth_event *ev,

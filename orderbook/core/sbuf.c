@@ -36,6 +36,11 @@ static int reserve(sbuf *b, size_t n)
     return 0;
 }
 
+char *sbuf__grow(sbuf *b, size_t n)
+{
+    return reserve(b, n) == 0 ? b->p + b->len : NULL;
+}
+
 void sbuf_add(sbuf *b, const char *s, size_t n)
 {
     if (reserve(b, n) != 0)
