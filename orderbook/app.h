@@ -23,6 +23,7 @@
 #include "relist.h"
 #include "serve.h"
 #include "status.h"
+#include "streams.h"
 
 typedef struct app {
     cfg conf;
@@ -43,7 +44,7 @@ typedef struct app {
     pthread_t main_thread;
     npub *pub;           /* [nats] url: records also go to JetStream; NULL: off */
     serve *web;          /* the live page, /metrics and /api ([serve] listen), or NULL */
-    int64_t legs_up;     /* connections up (network thread) */
+    int64_t legs_up;     /* depth connections up (network thread) */
     int64_t snapshot_us; /* least time between two snapshots: the sync progress estimate */
     relist *relist;      /* --all: exchangeInfo read again every exchange_info_s; or NULL */
     size_t joined_said;  /* new listings already said (network thread) */
@@ -55,6 +56,14 @@ static inline int64_t realtime_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Depth connections wanted: a connection per STREAMS_PER_CONN symbols, on each leg. */
+static inline int64_t app_legs_wanted(const app *a)
+{
+    size_t n = cap_symbols(a->pipeline);
+    return (int64_t)(a->conf.legs == 2 ? 2 : 1) *
+           (int64_t)((n + STREAMS_PER_CONN - 1) / STREAMS_PER_CONN);
 }
 
 /* Why a start-up step failed: errno's text, and the likely cause when memory or threads ran

@@ -12,7 +12,8 @@ void app_page_publish(app *a)
         return;
     alog_stats st;
     alog_get_stats(a->lg, &st);
-    serve_publish(a->web, serve_take_view(a->pipeline, &st, a->legs_up, realtime_ns()));
+    serve_net net = {a->legs_up, app_legs_wanted(a), feed_rest_weight(a->net)};
+    serve_publish(a->web, serve_take_view(a->pipeline, &st, &net, realtime_ns()));
 }
 
 int app_page_start(app *a)

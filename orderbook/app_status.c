@@ -34,8 +34,7 @@ static void look(app *a, status_io *io, char *file, size_t file_len)
                       .files = st.files_opened,
                       .snapshot_us = a->snapshot_us,
                       .legs_up = a->legs_up,
-                      .legs_total = (int64_t)(a->conf.legs == 2 ? 2 : 1) *
-                                    (int64_t)((n + STREAMS_PER_CONN - 1) / STREAMS_PER_CONN)};
+                      .legs_total = app_legs_wanted(a)};
 }
 
 void app_status_draw(app *a)

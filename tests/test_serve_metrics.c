@@ -129,15 +129,18 @@ static void test_metrics_leave_out_what_is_unknown(void **state)
     sbuf_init(&b);
     serve_metrics(&b, v);
     assert_null(strstr(b.p, "orderbook_legs_up"));
+    assert_null(strstr(b.p, "orderbook_legs_wanted"));
     assert_null(strstr(b.p, "orderbook_rest_weight_used"));
     assert_null(strstr(b.p, "orderbook_bytes_written_total"));
     sbuf_free(&b);
     v->legs_up = 2;
+    v->legs_wanted = 4;
     v->rest_weight = 25;
     v->bytes_written = 123456789012LL;
     serve_metrics(&b, v);
     assert_well_formed(b.p);
     assert_true(sample(b.p, "orderbook_legs_up") == 2);
+    assert_true(sample(b.p, "orderbook_legs_wanted") == 4);
     assert_true(sample(b.p, "orderbook_rest_weight_used") == 25);
     assert_true(sample(b.p, "orderbook_bytes_written_total") == 123456789012.0);
     sbuf_free(&b);

@@ -75,6 +75,11 @@ void feed_request_snapshot(feed *f, const char *symbol)
     rest_client_request(f->rest, symbol);
 }
 
+int64_t feed_rest_weight(const feed *f)
+{
+    return rest_client_used_weight(f->rest);
+}
+
 /* ---- the context's first protocol: trust, and what lws hands only to it ---- */
 
 static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

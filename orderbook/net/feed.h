@@ -72,6 +72,10 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h);
  * and retried; a symbol already queued or in flight is not asked twice. Feed thread only. */
 void feed_request_snapshot(feed *f, const char *symbol);
 
+/* REST weight used in the current minute as Binance last reported it, or -1 before any
+ * snapshot response (rest_client_used_weight). Feed thread only. */
+int64_t feed_rest_weight(const feed *f);
+
 /* Run the connections on this thread until feed_stop; then close each websocket with a
  * close frame (1000), waiting for that at most about two seconds. Returns 0. */
 int feed_run(feed *f);

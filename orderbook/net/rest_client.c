@@ -53,6 +53,8 @@ struct rest_client {
     request *connecting;         /* the request inside lws_client_connect_via_info */
     int64_t next_us;             /* no new request before this: spacing, Retry-After, weight */
     unsigned transport_failures; /* requests in a row that got no HTTP response */
+    int64_t weight;              /* X-MBX-USED-WEIGHT-1M of the last response, or -1 */
+    int64_t weight_at_us;        /* when it came */
     int stopped;
     uint32_t rand;
     lws_sorted_usec_list_t timer;
@@ -330,7 +332,10 @@ static void headers(request *r, struct lws *wsi)
         r->retry_after[0] = '\0';
     char v[32];
     if (lws_hdr_custom_copy(wsi, v, sizeof v, "x-mbx-used-weight-1m:", 21) > 0) {
-        uint32_t ms = brest_weight_pause_ms(rc->ep.market, (unsigned)strtoul(v, NULL, 10));
+        unsigned used = (unsigned)strtoul(v, NULL, 10);
+        rc->weight = used;
+        rc->weight_at_us = now_us();
+        uint32_t ms = brest_weight_pause_ms(rc->ep.market, used);
         if (ms > 0)
             hold_until(rc, now_us() + (int64_t)ms * 1000);
     }
@@ -412,6 +417,7 @@ rest_client *rest_client_create(const rest_client_endpoint *ep, const char *cons
     rc->ev = *ev;
     rc->n = n;
     rc->rand = seed ? seed : 1;
+    rc->weight = -1;
     rc->syms = calloc(n ? n : 1, sizeof *rc->syms);
     rc->queue = calloc(n ? n : 1, sizeof *rc->queue);
     if (rc->syms == NULL || rc->queue == NULL) {
@@ -421,6 +427,13 @@ rest_client *rest_client_create(const rest_client_endpoint *ep, const char *cons
     for (size_t i = 0; i < n; i++)
         rc->syms[i].symbol = symbols[i];
     return rc;
+}
+
+int64_t rest_client_used_weight(const rest_client *rc)
+{
+    if (rc->weight < 0)
+        return -1;
+    return now_us() - rc->weight_at_us >= 60 * 1000000 ? 0 : rc->weight;
 }
 
 void rest_client_stop(rest_client *rc)

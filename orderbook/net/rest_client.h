@@ -50,6 +50,11 @@ rest_client *rest_client_create(const rest_client_endpoint *ep, const char *cons
  * flight. */
 void rest_client_request(rest_client *rc, const char *symbol);
 
+/* The REST weight this IP used in the current minute, as Binance last reported it
+ * (X-MBX-USED-WEIGHT-1M); 0 once that report is a minute old (the window has passed), -1
+ * before any report. */
+int64_t rest_client_used_weight(const rest_client *rc);
+
 /* No more requests and no more events. */
 void rest_client_stop(rest_client *rc);
 

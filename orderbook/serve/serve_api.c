@@ -105,6 +105,8 @@ void serve_api_live(sbuf *o, const serve_view *v, const char *dir, const serve_f
                 v->n, synced, events, resyncs);
     figure(o, "legsUp", v->legs_up);
     SBUF_LIT(o, ",");
+    figure(o, "legsWanted", v->legs_wanted);
+    SBUF_LIT(o, ",");
     figure(o, "restWeight", v->rest_weight);
     SBUF_LIT(o, ",");
     figure(o, "bytesWritten", v->bytes_written);

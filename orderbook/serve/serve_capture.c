@@ -28,7 +28,8 @@ static void copy_side(const cap *c, size_t i, book_side_id side, serve_symbol *o
     out->n[side] = n;
 }
 
-serve_view *serve_take_view(const cap *c, const alog_stats *st, int64_t legs_up, int64_t now_ns)
+serve_view *serve_take_view(const cap *c, const alog_stats *st, const serve_net *net,
+                            int64_t now_ns)
 {
     size_t n = cap_symbols(c);
     serve_view *v = serve_view_new(n);
@@ -57,7 +58,9 @@ serve_view *serve_take_view(const cap *c, const alog_stats *st, int64_t legs_up,
     v->messages = k->messages;
     v->malformed = k->malformed;
     v->records = k->records;
-    v->legs_up = legs_up;
+    v->legs_up = net->legs_up < 0 ? SERVE_UNKNOWN : net->legs_up;
+    v->legs_wanted = net->legs_wanted < 0 ? SERVE_UNKNOWN : net->legs_wanted;
+    v->rest_weight = net->rest_weight < 0 ? SERVE_UNKNOWN : net->rest_weight;
     v->lines_written = st->written;
     v->dropped_full = st->dropped_full;
     v->lost_io = st->lost_io;

@@ -9,9 +9,16 @@
 #include "capture.h"
 #include "serve_view.h"
 
-/* A new view of `c` (symbols, books' top SERVE_LEVELS levels, counters) and the logger's
- * stats `st`; `legs_up` connections up, or SERVE_UNKNOWN. NULL when memory runs out.
- * Publish it with serve_publish. */
-serve_view *serve_take_view(const cap *c, const alog_stats *st, int64_t legs_up, int64_t now_ns);
+/* What the network knows; each figure may be SERVE_UNKNOWN (below 0). */
+typedef struct serve_net {
+    int64_t legs_up;     /* depth connections up */
+    int64_t legs_wanted; /* depth connections wanted (legs x connection groups) */
+    int64_t rest_weight; /* REST weight used in the current minute */
+} serve_net;
+
+/* A new view of `c` (symbols, books' top SERVE_LEVELS levels, counters), the logger's stats
+ * `st` and the network's figures. NULL when memory runs out. Publish it with serve_publish. */
+serve_view *serve_take_view(const cap *c, const alog_stats *st, const serve_net *net,
+                            int64_t now_ns);
 
 #endif

@@ -82,7 +82,12 @@ void serve_metrics(sbuf *o, const serve_view *v)
         "Messages skipped whole: not JSON, or a field of the wrong type.", v->malformed);
     one(o, "orderbook_records_total", "counter", "Records handed to the logger.", v->records);
     if (v->legs_up != SERVE_UNKNOWN)
-        one(o, "orderbook_legs_up", "gauge", "Stream connections up.", (uint64_t)v->legs_up);
+        one(o, "orderbook_legs_up", "gauge",
+            "Depth connections up (more than wanted while one is being replaced).",
+            (uint64_t)v->legs_up);
+    if (v->legs_wanted != SERVE_UNKNOWN)
+        one(o, "orderbook_legs_wanted", "gauge",
+            "Depth connections wanted: legs times connection groups.", (uint64_t)v->legs_wanted);
     if (v->rest_weight != SERVE_UNKNOWN)
         one(o, "orderbook_rest_weight_used", "gauge",
             "REST weight used in the current minute (X-MBX-USED-WEIGHT-1M).",

@@ -14,6 +14,7 @@ serve_view *serve_view_new(size_t n)
     }
     v->n = n;
     v->legs_up = SERVE_UNKNOWN;
+    v->legs_wanted = SERVE_UNKNOWN;
     v->rest_weight = SERVE_UNKNOWN;
     v->bytes_written = SERVE_UNKNOWN;
     return v;

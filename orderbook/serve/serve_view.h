@@ -44,7 +44,8 @@ typedef struct serve_view {
     uint64_t messages;      /* websocket messages in */
     uint64_t malformed;     /* messages skipped as malformed */
     uint64_t records;       /* records emitted */
-    int64_t legs_up;        /* connections up, or SERVE_UNKNOWN */
+    int64_t legs_up;        /* depth connections up, or SERVE_UNKNOWN */
+    int64_t legs_wanted;    /* depth connections wanted (legs x groups), or SERVE_UNKNOWN */
     int64_t rest_weight;    /* REST weight used in the last minute, or SERVE_UNKNOWN */
     uint64_t lines_written; /* alog: lines complete in a file */
     uint64_t dropped_full;  /* alog: refused, queue full */

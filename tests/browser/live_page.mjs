@@ -90,6 +90,11 @@ try {
   check('the file being written changes within 5 s or so (5sec rollover)',
         /^\d{13,14}\.txt$/.test(file0) && /^\d{13,14}\.txt$/.test(file1) && file0 !== file1,
         `${file0} -> ${file1} in ${Date.now() - t0} ms`);
+  const legs = await page.locator('#h-legs').textContent();
+  const weight = await page.locator('#h-weight').textContent();
+  check('capture health shows legs up of wanted and the REST weight used',
+        /^\d+ of \d+$/.test(legs) && /^\d+$/.test(weight) && Number(weight) > 0,
+        `legs "${legs}", weight "${weight}"`);
   const rows = await page.locator('#file-list tbody tr').allTextContents();
   check('the previous file is listed with its size', rows.some((r) => r.startsWith(file0) && /\d+$/.test(r)),
         rows.slice(0, 3).join(' '));

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server.h"
 
@@ -57,7 +58,7 @@ int fb_http_request(struct lws *wsi, fb_session *s, const char *uri)
     int status = 200;
     char *body = NULL;
     char retry[16] = "";
-    char weight[16] = "5";
+    int weight = 5;
     if (strcmp(uri, exchange_info_path()) == 0) {
         char st[32] = "";
         url_arg(wsi, "symbolStatus=", st, sizeof st);
@@ -75,7 +76,7 @@ int fb_http_request(struct lws *wsi, fb_session *s, const char *uri)
         fb_log_line("rest %ld %s %d\n", fb_ms_since_start(), symbol, status);
     } else {
         if (fb.sc.market != SC_SPOT)
-            snprintf(weight, sizeof weight, "%d", futures_weight(atoi(limit_s)));
+            weight = futures_weight(atoi(limit_s));
         url_arg(wsi, "symbol=", symbol, sizeof symbol);
         url_arg(wsi, "limit=", limit_s, sizeof limit_s);
         fb.rest_requests++;
@@ -96,6 +97,15 @@ int fb_http_request(struct lws *wsi, fb_session *s, const char *uri)
         }
         fb_log_line("rest %ld %s %d\n", fb_ms_since_start(), symbol, status);
     }
+    /* Like Binance, the header is the weight used in the current minute, this request's too. */
+    long minute = (long)(time(NULL) / 60);
+    if (minute != fb.weight_minute) {
+        fb.weight_minute = minute;
+        fb.weight_used = 0;
+    }
+    fb.weight_used += weight;
+    char used[16];
+    snprintf(used, sizeof used, "%d", fb.weight_used);
     size_t len = strlen(body);
     s->body = malloc(LWS_PRE + len);
     memcpy(s->body + LWS_PRE, body, len);
@@ -112,7 +122,7 @@ int fb_http_request(struct lws *wsi, fb_session *s, const char *uri)
                                      (int)strlen(retry), &p, end))
         return 1;
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-mbx-used-weight-1m:",
-                                    (const unsigned char *)weight, (int)strlen(weight), &p, end))
+                                    (const unsigned char *)used, (int)strlen(used), &p, end))
         return 1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;

@@ -300,6 +300,10 @@ static void test_serve_metrics_parse_and_agree_with_the_summary(void **state)
     }
     assert_int_equal(seen, 2);
     assert_true(metric(&m, "orderbook_legs_up") == 1);
+    assert_true(metric(&m, "orderbook_legs_wanted") == 1);
+    /* The fake reports 5 per request in the current minute, as X-MBX-USED-WEIGHT-1M does. */
+    double weight = metric(&m, "orderbook_rest_weight_used");
+    assert_true(weight >= 5 && weight <= 6000);
     assert_true(metric(&m, "orderbook_bytes_written_total") > 0);
     cJSON_Delete(j);
     metrics_free(&m);

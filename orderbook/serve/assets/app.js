@@ -151,7 +151,7 @@ function update(u) {
   $('h-synced').textContent = `${h.synced} of ${h.symbols}`;
   $('more').textContent = h.symbols > u.symbols.length
     ? `The first ${u.symbols.length} of ${h.symbols} symbols; every book is at /api/book?symbol=S.` : '';
-  $('h-legs').textContent = figure(h.legsUp);
+  $('h-legs').textContent = h.legsWanted == null ? figure(h.legsUp) : `${figure(h.legsUp)} of ${h.legsWanted}`;
   $('h-weight').textContent = figure(h.restWeight);
   $('h-drops').textContent = h.drops;
   $('h-lost').textContent = h.lostIO;
