@@ -297,62 +297,71 @@ static inline int enter(alog *lg, alog__lane *ln)
     return ALOG_OK;
 }
 
-/* Leave a write: the writer may now treat the lane as quiet; wake it if it sleeps. */
-static inline void leave(alog *lg, alog__lane *ln)
+/* The writer sleeps until woken (it announced so in writer_sleeping): wake it, once. Out of
+ * line: a system call, and rare (only after the logger was idle for a while). */
+static __attribute__((noinline, cold)) int wake_writer(alog *lg)
+{
+    if (atomic_exchange_explicit(&lg->writer_sleeping, 0, memory_order_relaxed))
+        alog__writer_wake(lg);
+    return ALOG_OK;
+}
+
+/* Leave a write: the writer may now treat the lane as quiet; wake it if it sleeps. Returns
+ * ALOG_OK, so that callers end with `return leave(...)` and the wake is a tail call. */
+static inline int leave(alog *lg, alog__lane *ln)
 {
     if (lg->fence)
         atomic_exchange(&ln->in_write, 0); /* a full barrier before looking at the writer */
     else
         atomic_store_explicit(&ln->in_write, 0, memory_order_release);
-    if (atomic_load_explicit(&lg->writer_sleeping, memory_order_relaxed) &&
-        atomic_exchange_explicit(&lg->writer_sleeping, 0, memory_order_relaxed))
-        alog__writer_wake(lg);
+    if (__builtin_expect(atomic_load_explicit(&lg->writer_sleeping, memory_order_relaxed), 0))
+        return wake_writer(lg);
+    return ALOG_OK;
 }
 
-/* The lane is full (inside enter()): refuse, or wait for room when block_when_full. Out of
- * line, so the common path keeps its registers. */
-static __attribute__((noinline, cold)) int reserve_full(alog *lg, alog__lane *ln, size_t len,
-                                                        int64_t stamp, uint32_t flags,
-                                                        alog__lane **lnp, alog__rec **rp)
+/* Reserve a record of `len` bytes in this thread's lane for `lg` whatever it takes: finding
+ * or making the lane, and waiting for room when the lane is full and block_when_full. On
+ * ALOG_OK the caller is inside enter(): it fills the record, commits it and calls leave(). */
+static __attribute__((noinline)) int reserve_any(alog *lg, size_t len, int64_t stamp,
+                                                 uint32_t flags, alog__lane **lnp, alog__rec **rp)
 {
+    int rc;
+    alog__lane *ln = tls.id == lg->id ? tls.lane : NULL;
+    if (ln == NULL && (ln = lane_slow(lg, &rc)) == NULL)
+        return refused(lg, rc);
+    if ((rc = enter(lg, ln)) != ALOG_OK)
+        return rc;
     alog__rec *r;
-    do {
-        if (!lg->block_when_full) {
-            atomic_store_explicit(&ln->in_write, 0, memory_order_release);
-            return refused(lg, ALOG_EFULL);
-        }
+    while ((r = alog__lane_reserve(ln, len, stamp, flags)) == NULL) {
         /* Out of the write while waiting, so a stop never waits for this thread. */
         atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+        if (!lg->block_when_full)
+            return refused(lg, ALOG_EFULL);
         wait_for_room(lg);
-        int rc = enter(lg, ln);
-        if (rc != ALOG_OK)
+        if ((rc = enter(lg, ln)) != ALOG_OK)
             return rc;
-    } while ((r = alog__lane_reserve(ln, len, stamp, flags)) == NULL);
+    }
     *lnp = ln;
     *rp = r;
     return ALOG_OK;
 }
 
-/* Reserve a record of `len` bytes in this thread's lane, inside enter(): on ALOG_OK the
- * caller fills it, commits it and calls leave(). */
-static inline int reserve(alog *lg, size_t len, int64_t stamp, uint32_t flags, alog__lane **lnp,
-                          alog__rec **rp)
+/* A write the fast path below does not do: no lane for `lg` on this thread yet, a full lane,
+ * a line longer than ALOG__SHORT_LINE, or a stamp that is not a TSC reading taken inline. */
+static __attribute__((noinline, cold)) int put_slow(alog *lg, int64_t stamp, uint32_t flags,
+                                                    const char *line, size_t len)
 {
-    alog__lane *ln = tls.id == lg->id ? tls.lane : NULL;
-    if (ln == NULL) {
-        int rc;
-        if ((ln = lane_slow(lg, &rc)) == NULL)
-            return refused(lg, rc);
-    }
-    int rc = enter(lg, ln);
+    alog__lane *ln;
+    alog__rec *r;
+    int rc = reserve_any(lg, len, stamp, flags, &ln, &r);
     if (rc != ALOG_OK)
         return rc;
-    alog__rec *r = alog__lane_reserve(ln, len, stamp, flags);
-    if (__builtin_expect(r == NULL, 0))
-        return reserve_full(lg, ln, len, stamp, flags, lnp, rp);
-    *lnp = ln;
-    *rp = r;
-    return ALOG_OK;
+    if (len <= ALOG__SHORT_LINE)
+        alog__copy_short(alog__rec_payload(r), line, len);
+    else
+        memcpy(alog__rec_payload(r), line, len);
+    alog__lane_commit(ln, r, len);
+    return leave(lg, ln);
 }
 
 /* With the default clock the stamp is a raw reading that the writer converts to ns: the
@@ -362,24 +371,45 @@ static inline int64_t stamp_now(alog *lg)
     return lg->clock != NULL ? lg->clock(lg->clock_ctx) : (int64_t)alog__clock_ticks();
 }
 
+/* The write path. Every way off it is a tail call to an out-of-line function, so the path
+ * itself makes no call and keeps no register across one. */
 static inline int put(alog *lg, int64_t stamp, uint32_t flags, const char *line, size_t len)
 {
-    alog__lane *ln = NULL; /* set on ALOG_OK (the compiler cannot see it) */
-    alog__rec *r = NULL;
-    int rc = reserve(lg, len, stamp, flags, &ln, &r);
+    if (__builtin_expect(tls.id != lg->id || len > ALOG__SHORT_LINE, 0))
+        return put_slow(lg, stamp, flags, line, len);
+    alog__lane *ln = tls.lane;
+    int rc = enter(lg, ln);
     if (rc != ALOG_OK)
         return rc;
-    alog__copy_line(alog__rec_payload(r), line, len);
-    alog__lane_commit(ln, r);
-    leave(lg, ln);
-    return ALOG_OK;
+    alog__rec *r = alog__lane_reserve(ln, len, stamp, flags);
+    if (__builtin_expect(r == NULL, 0)) {
+        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+        return put_slow(lg, stamp, flags, line, len);
+    }
+    alog__copy_short(alog__rec_payload(r), line, len);
+    alog__lane_commit(ln, r, len);
+    return leave(lg, ln);
+}
+
+/* alog_write stamped by a clock of the caller's, or by the default clock without a TSC: a
+ * call, kept off the default path. */
+static __attribute__((noinline, cold)) int write_called_clock(alog *lg, const char *line,
+                                                              size_t len)
+{
+    return put_slow(lg, stamp_now(lg), 0, line, len);
 }
 
 int alog_write(alog *lg, const char *line, size_t len)
 {
     if (lg == NULL || line == NULL || len > lg->max_len)
         return ALOG_EINVAL;
-    return put(lg, stamp_now(lg), 0, line, len);
+#if defined(__x86_64__)
+    if (__builtin_expect(lg->clock == NULL &&
+                             atomic_load_explicit(&alog__clock_tsc, memory_order_relaxed),
+                         1))
+        return put(lg, (int64_t)__rdtsc(), 0, line, len);
+#endif
+    return write_called_clock(lg, line, len);
 }
 
 int alog_write_at(alog *lg, int64_t stamp_ns, const char *line, size_t len)
@@ -408,15 +438,14 @@ int alog_printf(alog *lg, const char *fmt, ...)
      * terminating NUL lands on the byte that the commit turns into '\n'. */
     alog__lane *ln = NULL; /* set on ALOG_OK (the compiler cannot see it) */
     alog__rec *r = NULL;
-    int rc = reserve(lg, (size_t)n, stamp_now(lg), 0, &ln, &r);
+    int rc = reserve_any(lg, (size_t)n, stamp_now(lg), 0, &ln, &r);
     if (rc != ALOG_OK)
         return rc;
     va_start(ap, fmt);
     vsnprintf((char *)alog__rec_payload(r), (size_t)n + 1, fmt, ap);
     va_end(ap);
-    alog__lane_commit(ln, r);
-    leave(lg, ln);
-    return ALOG_OK;
+    alog__lane_commit(ln, r, (size_t)n);
+    return leave(lg, ln);
 }
 
 int alog_stop(alog *lg, alog_stop_mode mode)

@@ -79,30 +79,31 @@ static inline uint64_t alog__rec_size(size_t len)
     return ALOG__REC_HEADER + (((uint64_t)len + 1u + 7u) & ~(uint64_t)7u);
 }
 
-/* Copy a short line with a few overlapping fixed-size moves instead of a call: lines of a
- * logger are mostly short, and the compiler turns each memcpy below into loads and stores. */
-static inline void alog__copy_line(unsigned char *d, const char *s, size_t n)
+#define ALOG__SHORT_LINE 128 /* the longest line alog__copy_short takes */
+
+/* Copy a line of at most ALOG__SHORT_LINE bytes with a few overlapping fixed-size moves
+ * instead of a call: lines of a logger are mostly short, the compiler turns each memcpy below
+ * into loads and stores, and a write path without a call keeps no registers across one. */
+static inline void alog__copy_short(unsigned char *d, const char *s, size_t n)
 {
-    if (n >= 16 && n <= 32) {
-        memcpy(d, s, 16);
-        memcpy(d + n - 16, s + n - 16, 16);
-    } else if (n > 32 && n <= 64) {
-        memcpy(d, s, 32);
-        memcpy(d + n - 32, s + n - 32, 32);
-    } else if (n > 64 && n <= 128) {
+    if (n > 64) {
         memcpy(d, s, 64);
         memcpy(d + n - 64, s + n - 64, 64);
-    } else if (n >= 8 && n < 16) {
+    } else if (n > 32) {
+        memcpy(d, s, 32);
+        memcpy(d + n - 32, s + n - 32, 32);
+    } else if (n >= 16) {
+        memcpy(d, s, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
         memcpy(d, s, 8);
         memcpy(d + n - 8, s + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
+    } else if (n >= 4) {
         memcpy(d, s, 4);
         memcpy(d + n - 4, s + n - 4, 4);
-    } else if (n < 4) {
+    } else {
         for (size_t i = 0; i < n; i++)
             d[i] = (unsigned char)s[i];
-    } else {
-        memcpy(d, s, n);
     }
 }
 
@@ -150,10 +151,11 @@ static inline unsigned char *alog__rec_payload(alog__rec *r)
     return (unsigned char *)(r + 1);
 }
 
-/* Owner side: publish the record reserved last, its payload filled. */
-static inline void alog__lane_commit(alog__lane *ln, alog__rec *r)
+/* Owner side: publish the record reserved last for a line of `len` bytes, its payload
+ * filled (`len` passed again: re-reading it from the record would wait for the copy). */
+static inline void alog__lane_commit(alog__lane *ln, alog__rec *r, size_t len)
 {
-    alog__rec_payload(r)[r->len & ALOG__REC_LEN] = '\n';
+    alog__rec_payload(r)[len] = '\n';
     atomic_store_explicit(&ln->head, ln->next_head, memory_order_release);
 }
 
