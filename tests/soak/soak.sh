@@ -5,14 +5,20 @@
 # minute (max_connection_age_s = 60).
 #
 #   tests/soak/soak.sh BUILD_DIR MINUTES
+#   SOAK_MARKET=usdm SOAK_SYMBOLS=500 tests/soak/soak.sh BUILD_DIR MINUTES
+#
+# SOAK_MARKET picks the market (spot, the default; usdm; coinm, whose symbols are named like
+# SOAK001USD_PERP), with the fake's futures events (pu, gaps in u); SOAK_SYMBOLS the number
+# of symbols (1 to 1000, default 200).
 #
 # Every 10 s it samples orderbook's resident memory (VmRSS), its open descriptors
 # (/proc/PID/fd) and the depth records per symbol in the files it wrote, and prints a row.
 # When the server has sent its last event and orderbook has recorded it, orderbook gets
 # SIGTERM, and the run passes only if:
 #   - orderbook exits 0;
-#   - RSS is flat: the last sample is within 10% of the sample at the one-minute mark;
-#   - descriptors are flat: the last sample is at most 3 above the one-minute mark;
+#   - RSS is flat: the last sample is within 10% of the first sample from the one-minute
+#     mark on with every symbol synced;
+#   - descriptors are flat: the last sample is at most 3 above that sample;
 #   - no resync: the replacements cost nothing;
 #   - nothing is lost unaccounted: for every symbol, every event in the server's truth is a
 #     depth record equal to the truth (top 5 levels), or is folded into a snapshot that
@@ -35,7 +41,11 @@ usage() {
 [[ $2 =~ ^[1-9][0-9]*$ ]] || usage
 build=$(cd "$1" && pwd)
 minutes=$2
-n_symbols=200
+market=${SOAK_MARKET:-spot}
+n_symbols=${SOAK_SYMBOLS:-200}
+[[ $market =~ ^(spot|usdm|coinm)$ ]] || { echo "soak: SOAK_MARKET is spot, usdm or coinm, not '$market'" >&2; exit 2; }
+[[ $n_symbols =~ ^[1-9][0-9]*$ ]] && ((n_symbols <= 1000)) ||
+    { echo "soak: SOAK_SYMBOLS is a number of symbols from 1 to 1000, not '$n_symbols'" >&2; exit 2; }
 rate=10
 events=$((rate * 60 * minutes))
 for exe in orderbook fake_binance; do
@@ -56,11 +66,14 @@ cleanup() {
 trap cleanup EXIT
 
 symbols=()
+quote=USDT
+[[ $market == coinm ]] && quote=USD_PERP
 for i in $(seq -f %03g "$n_symbols"); do
-    symbols+=("SOAK${i}USDT")
+    symbols+=("SOAK${i}${quote}")
 done
 
 cat >"$work/scenario.txt" <<EOF
+market $market
 symbols ${symbols[*]}
 rate $rate
 events $events
@@ -71,7 +84,7 @@ logs=$work/logs
 fake_binance_config "$work/soak.conf" "$logs" "$work"
 legs=2
 # [binance] is the config's last section.
-printf 'legs = %d\nmax_connection_age_s = 60\n' "$legs" >>"$work/soak.conf"
+printf 'legs = %d\nmax_connection_age_s = 60\nmarket = %s\n' "$legs" "$market" >>"$work/soak.conf"
 "$build/bin/orderbook" -q -c "$work/soak.conf" "${symbols[@]}" 2>"$work/orderbook.err" &
 ob=$!
 start=$SECONDS
@@ -135,7 +148,7 @@ sample() {
     read -r total min max synced <<<"$stats"
     printf '%-7s %-10s %-5s %-10s %-9s %-9s %-7s\n' "$t" "$rss" "$fds" "$total" "$min" "$max" \
         "$synced/$n_symbols"
-    echo "$t $rss $fds $total" >>"$work/table"
+    echo "$t $rss $fds $total $synced" >>"$work/table"
 }
 
 # The last u of every symbol in the truth (complete once the server logs "done").
@@ -229,11 +242,12 @@ check() { # description, then the test as arguments
 }
 check "orderbook exited 0, or 3 for lost records, on SIGTERM (got $rc)" test "$rc" -eq 0 -o "$rc" -eq 3
 
-# Flat: the sample at the one-minute mark against the last one.
-read -r t1 rss1 fds1 _ < <(awk '$1 >= 60 { print; exit }' "$work/table")
+# Flat: the first sample from the one-minute mark on with every book synced (each book's
+# memory is taken once it loads) against the last one.
+read -r t1 rss1 fds1 _ < <(awk -v n="$n_symbols" '$1 >= 60 && $5 == n { print; exit }' "$work/table")
 read -r tn rssn fdsn _ < <(tail -n 1 "$work/table")
 if [[ -z ${t1:-} ]]; then
-    echo "soak: FAILED: no sample at the one-minute mark"
+    echo "soak: FAILED: no sample from the one-minute mark on with every symbol synced"
     failed=1
 else
     check "RSS flat: ${rssn} kB at ${tn} s, ${rss1} kB at ${t1} s (limit +10%)" \
@@ -361,8 +375,8 @@ if ((refused + lost_io + discarded > 0)); then
 fi
 
 if ((failed)); then
-    echo "soak: FAILED ($minutes min, $n_symbols symbols at $rate events/s)"
+    echo "soak: FAILED ($minutes min, $market, $n_symbols symbols at $rate events/s)"
     exit 1
 fi
 ok=1
-echo "soak: passed ($minutes min, $n_symbols symbols at $rate events/s)"
+echo "soak: passed ($minutes min, $market, $n_symbols symbols at $rate events/s)"
