@@ -94,12 +94,12 @@ static void on_tick(void *ctx)
     app_status_draw(a);
 }
 
-static void on_trades_conn(void *ctx, int up, const char *path, const char *why)
+static void on_trades_conn(void *ctx, int leg, int up, const char *path, const char *why)
 {
     app *a = ctx;
     char url[CAP_URL_MAX];
-    app_ws_url(&a->conf.ws, path, url, sizeof url);
-    cap_on_trades_conn(a->pipeline, up, url, why, realtime_ns());
+    app_ws_url(leg ? &a->conf.ws_b : &a->conf.ws, path, url, sizeof url);
+    cap_on_trades_conn(a->pipeline, leg ? 'b' : 'a', up, url, why, realtime_ns());
 }
 
 feed_handlers app_feed_handlers(app *a)

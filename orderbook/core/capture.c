@@ -167,13 +167,15 @@ int cap_remove(cap *c, const char *symbol, const char *reason, int64_t now_ns)
     return 0;
 }
 
-void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int64_t now_ns)
+void cap_on_trades_conn(cap *c, char leg, int up, const char *url, const char *reason,
+                        int64_t now_ns)
 {
     const char *market = c->market[0] != '\0' ? c->market : NULL;
+    char name[2] = {leg, '\0'};
     if (up)
-        emit(c, now_ns, rec_connected_on(&c->rec, now_ns, market, "a", url));
+        emit(c, now_ns, rec_connected_on(&c->rec, now_ns, market, name, url));
     else
-        emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, market, "a", reason));
+        emit(c, now_ns, rec_disconnected_on(&c->rec, now_ns, market, name, reason));
 }
 
 /* Gaps are held only while two connections carry the symbol: with one, nobody can bring the

@@ -57,9 +57,10 @@ void cap_destroy(cap *c);
  */
 void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url);
 
-/* A connection of trade streams (on `url`) came up (up = 1) or went down (`reason`): a
- * connected or disconnected record naming it; no book depends on it. */
-void cap_on_trades_conn(cap *c, int up, const char *url, const char *reason, int64_t now_ns);
+/* A connection of trade streams of leg `leg` ('a' or 'b', on `url`) came up (up = 1) or went
+ * down (`reason`): a connected or disconnected record naming it; no book depends on it. */
+void cap_on_trades_conn(cap *c, char leg, int up, const char *url, const char *reason,
+                        int64_t now_ns);
 
 /*
  * A connection of leg `leg` ('a' or 'b', on `url`) carrying `symbols` came up / went down

@@ -22,18 +22,24 @@
 #define MBB_GRACE_US  1000000  /* a replacement delivers this long before the old one closes */
 #define MBB_QUIET_US  10000000 /* subscribed this long without a message (quiet streams): done */
 
-/* What a depth connection's events need: its feed and its leg. */
+/* What a connection's events need: its feed and its leg. */
 typedef struct feed_leg {
     struct feed *f;
     int leg;    /* 0: ws, 1: ws_b */
     char *path; /* the path its connections open (owned) */
 } feed_leg;
 
+/* The connections of one kind on one leg: conns[first..first + n). */
+typedef struct feed_group {
+    size_t first, n;
+} feed_group;
+
 struct feed {
     feed_config cfg;
     char ws_host[HOST_MAX], ws_path[PATH_MAX_LEN];
     char wsb_host[HOST_MAX], wsb_path[PATH_MAX_LEN]; /* the second leg's */
-    feed_leg legs[2];
+    feed_leg legs[2];       /* the depth connections' events, per leg */
+    feed_leg trade_legs[2]; /* the trade connections' */
     char rest_host[HOST_MAX], rest_path[PATH_MAX_LEN];
     char ca_file[4096];
     feed_handlers h;
@@ -46,9 +52,9 @@ struct feed {
     int stopping; /* feed_run is ending: no more handler calls */
     ws_conn **conns;
     size_t n_conns;
-    size_t first_trades; /* conns[first_trades..] carry trade streams (cfg.trades) */
-    size_t first_b;      /* conns[first_b..] are the second leg's depth connections */
-    char *trades_path;   /* their path, for on_trades_conn */
+    /* conns: leg a's depth connections, its trade connections (cfg.trades), then leg b's
+     * (legs = 2) in the same order: every stream is on both legs. */
+    feed_group depth[2], trades[2];
     rest_client *rest;
     lws_sorted_usec_list_t tick;
     struct lws_protocols protocols[4]; /* lws keeps a pointer to the list */
@@ -232,60 +238,61 @@ static void set_idle_policy(feed *f)
     f->idle.secs_since_valid_hangup = (uint16_t)(hangup > 65535 ? 65535 : hangup);
 }
 
-/* Split the symbols over connections: STREAMS_PER_CONN each. The paths are made before the
- * context, which must be sized for the longest. */
+/* The connections for every symbol's streams of one kind (depth, or trades) under `prefix`:
+ * STREAMS_PER_CONN each, appended to paths/counts. */
+static int add_group(const feed_config *cfg, const char *prefix, int trades, char **paths,
+                     size_t *counts, size_t *n_paths, size_t *longest, feed_group *g)
+{
+    g->first = *n_paths;
+    for (size_t done = 0; done < cfg->n_symbols;) {
+        size_t n = streams_for_conn(cfg->n_symbols - done);
+        streams_spec spec = {cfg->market, cfg->speed_ms, trades};
+        size_t len = streams_conn_path(&spec, prefix, NULL, 0);
+        char *path = malloc(len + 1);
+        if (path == NULL)
+            return -1;
+        streams_conn_path(&spec, prefix, path, len + 1);
+        if (strlen(path) > *longest)
+            *longest = strlen(path);
+        paths[*n_paths] = path;
+        counts[(*n_paths)++] = n;
+        done += n;
+    }
+    g->n = *n_paths - g->first;
+    return 0;
+}
+
+/* The path a connection of this kind on this leg opens, for its records. */
+static int leg_path(feed *f, int leg, int trades, feed_leg *out)
+{
+    streams_spec spec = {f->cfg.market, f->cfg.speed_ms, trades};
+    const char *prefix = leg ? f->wsb_path : f->ws_path;
+    size_t len = streams_conn_path(&spec, prefix, NULL, 0);
+    *out = (feed_leg){f, leg, malloc(len + 1)};
+    if (out->path == NULL)
+        return -1;
+    streams_conn_path(&spec, prefix, out->path, len + 1);
+    return 0;
+}
+
+/* Split the symbols over connections, per leg and kind (feed.conns). The paths are made
+ * before the context, which must be sized for the longest. */
 static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, size_t *longest)
 {
     const feed_config *cfg = &f->cfg;
     *n_paths = 0;
     *longest = 0;
-    /* Depth connections first, then (cfg->trades) as many for the trade streams. */
-    size_t total = cfg->trades ? 2 * cfg->n_symbols : cfg->n_symbols;
-    f->first_trades = (cfg->n_symbols + STREAMS_PER_CONN - 1) / STREAMS_PER_CONN;
-    for (size_t done = 0; done < total;) {
-        size_t left = done < cfg->n_symbols ? cfg->n_symbols - done : total - done;
-        size_t n = streams_for_conn(left);
-        streams_spec spec = {cfg->market, cfg->speed_ms, done >= cfg->n_symbols};
-        size_t len = streams_conn_path(&spec, f->ws_path, NULL, 0);
-        char *path = malloc(len + 1);
-        if (path == NULL)
-            return -1;
-        streams_conn_path(&spec, f->ws_path, path, len + 1);
-        if (spec.trades && f->trades_path == NULL && (f->trades_path = strdup(path)) == NULL) {
-            free(path);
-            return -1;
-        }
-        if (strlen(path) > *longest)
-            *longest = strlen(path);
-        paths[*n_paths] = path;
-        counts[(*n_paths)++] = n;
-        done += n;
-    }
-    /* legs = 2: the depth connections again, on the second leg's path. */
-    f->first_b = *n_paths;
-    for (size_t done = 0; cfg->legs == 2 && done < cfg->n_symbols;) {
-        size_t n = streams_for_conn(cfg->n_symbols - done);
-        streams_spec spec = {cfg->market, cfg->speed_ms, 0};
-        size_t len = streams_conn_path(&spec, f->wsb_path, NULL, 0);
-        char *path = malloc(len + 1);
-        if (path == NULL)
-            return -1;
-        streams_conn_path(&spec, f->wsb_path, path, len + 1);
-        if (strlen(path) > *longest)
-            *longest = strlen(path);
-        paths[*n_paths] = path;
-        counts[(*n_paths)++] = n;
-        done += n;
-    }
-    for (int leg = 0; leg < 2; leg++) {
-        streams_spec spec = {cfg->market, cfg->speed_ms, 0};
+    for (int leg = 0; leg < (cfg->legs == 2 ? 2 : 1); leg++) {
         const char *prefix = leg ? f->wsb_path : f->ws_path;
-        size_t len = streams_conn_path(&spec, prefix, NULL, 0);
-        f->legs[leg] = (feed_leg){f, leg, malloc(len + 1)};
-        if (f->legs[leg].path == NULL)
+        if (add_group(cfg, prefix, 0, paths, counts, n_paths, longest, &f->depth[leg]) != 0 ||
+            (cfg->trades &&
+             add_group(cfg, prefix, 1, paths, counts, n_paths, longest, &f->trades[leg]) != 0))
             return -1;
-        streams_conn_path(&spec, prefix, f->legs[leg].path, len + 1);
     }
+    for (int leg = 0; leg < 2; leg++)
+        if (leg_path(f, leg, 0, &f->legs[leg]) != 0 ||
+            leg_path(f, leg, 1, &f->trade_legs[leg]) != 0)
+            return -1;
     return 0;
 }
 
@@ -315,30 +322,18 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
 /* The trade streams' connections: their ups and downs touch no book. */
 static void trades_up(void *ctx, const char *const *symbols, size_t n)
 {
-    feed *f = ctx;
+    feed_leg *l = ctx;
     (void)symbols, (void)n;
-    if (f->h.on_trades_conn != NULL)
-        f->h.on_trades_conn(f->h.ctx, 1, f->trades_path, NULL);
+    if (l->f->h.on_trades_conn != NULL)
+        l->f->h.on_trades_conn(l->f->h.ctx, l->leg, 1, l->path, NULL);
 }
 
 static void trades_down(void *ctx, const char *const *symbols, size_t n, const char *why)
 {
-    feed *f = ctx;
+    feed_leg *l = ctx;
     (void)symbols, (void)n;
-    if (f->h.on_trades_conn != NULL)
-        f->h.on_trades_conn(f->h.ctx, 0, f->trades_path, why);
-}
-
-static void trades_message(void *ctx, const char *msg, size_t len)
-{
-    feed *f = ctx;
-    f->h.on_message(f->h.ctx, msg, len);
-}
-
-static void trades_problem(void *ctx, const char *what)
-{
-    feed *f = ctx;
-    f->h.on_problem(f->h.ctx, what);
+    if (l->f->h.on_trades_conn != NULL)
+        l->f->h.on_trades_conn(l->f->h.ctx, l->leg, 0, l->path, why);
 }
 
 /* The depth connections: their ups and downs name their leg when the handlers want it. */
@@ -372,28 +367,34 @@ static void leg_problem(void *ctx, const char *what)
     l->f->h.on_problem(l->f->h.ctx, what);
 }
 
+/* Whether conns[i] belongs to group g. */
+static int in_group(const feed_group *g, size_t i)
+{
+    return i >= g->first && i < g->first + g->n;
+}
+
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
-    ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
-    ws_conn_endpoint ep_b = {f->ctx,        f->wsb_host, cfg->ws_b.port,
-                             cfg->ws_b.tls, &f->idle,    &f->budget};
-    ws_conn_events ev = {&f->legs[0], leg_up, leg_down, leg_message, leg_problem};
-    ws_conn_events ev_b = {&f->legs[1], leg_up, leg_down, leg_message, leg_problem};
-    ws_conn_events tev = {f, trades_up, trades_down, trades_message, trades_problem};
+    ws_conn_endpoint ep[2] = {
+        {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget},
+        {f->ctx, f->wsb_host, cfg->ws_b.port, cfg->ws_b.tls, &f->idle, &f->budget}};
+    ws_conn_events ev[2][2]; /* [leg][trades] */
+    for (int leg = 0; leg < 2; leg++) {
+        ev[leg][0] = (ws_conn_events){&f->legs[leg], leg_up, leg_down, leg_message, leg_problem};
+        ev[leg][1] = (ws_conn_events){&f->trade_legs[leg], trades_up, trades_down, leg_message,
+                                      leg_problem};
+    }
     const char *const *syms = cfg->symbols;
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
-        int leg_b = i >= f->first_b;
-        int trades = i >= f->first_trades && !leg_b;
+        int leg = i >= f->depth[1].first && cfg->legs == 2;
+        int trades = in_group(&f->trades[leg], i);
         streams_spec spec = {cfg->market, cfg->speed_ms, trades};
-        if (i == f->first_trades || i == f->first_b)
-            syms = cfg->symbols; /* the same symbols again, for their trades or leg b */
-        f->conns[i] = ws_conn_create(leg_b ? &ep_b : &ep, paths[i], syms, counts[i], &spec,
-                                     leg_b    ? &ev_b
-                                     : trades ? &tev
-                                              : &ev,
-                                     seed);
+        if (i == f->depth[leg].first || i == f->trades[leg].first)
+            syms = cfg->symbols; /* every group carries all the symbols */
+        f->conns[i] = ws_conn_create(&ep[leg], paths[i], syms, counts[i], &spec,
+                                     &ev[leg][trades], seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;
@@ -426,7 +427,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
     set_idle_policy(f);
     conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
-    size_t most = (cfg->trades ? 2 : 1) * cfg->n_symbols + (cfg->legs == 2 ? cfg->n_symbols : 0);
+    size_t most = (cfg->trades ? 2u : 1u) * (cfg->legs == 2 ? 2u : 1u) * cfg->n_symbols;
     char **paths = calloc(most, sizeof *paths);
     size_t *counts = calloc(most, sizeof *counts);
     f->conns = calloc(most, sizeof *f->conns);
@@ -526,8 +527,9 @@ void feed_destroy(feed *f)
     free(f->spares);
     rest_client_destroy(f->rest);
     free(f->conns);
-    free(f->trades_path);
-    free(f->legs[0].path);
-    free(f->legs[1].path);
+    for (int leg = 0; leg < 2; leg++) {
+        free(f->legs[leg].path);
+        free(f->trade_legs[leg].path);
+    }
     free(f);
 }

@@ -52,9 +52,10 @@ typedef struct feed_handlers {
     void (*on_problem)(void *ctx, const char *what);
     /* Once a second, on the feed's thread (for a status line). May be NULL. */
     void (*on_tick)(void *ctx);
-    /* A trade streams' connection (feed_config.trades) came up on `path` (up = 1) or went
-     * down (`why`); no book depends on it. May be NULL. Its messages go to on_message. */
-    void (*on_trades_conn)(void *ctx, int up, const char *path, const char *why);
+    /* A trade streams' connection (feed_config.trades) of leg `leg` (0: ws, 1: ws_b; with
+     * legs = 2 every trade stream is on both) came up on `path` (up = 1) or went down
+     * (`why`); no book depends on it. May be NULL. Its messages go to on_message. */
+    void (*on_trades_conn)(void *ctx, int leg, int up, const char *path, const char *why);
     /* A depth connection of leg `leg` (0: ws, 1: ws_b) on `path` came up / went down. When
      * these are set they are called instead of on_connected and on_disconnected. */
     void (*on_leg_up)(void *ctx, int leg, const char *path, const char *const *symbols, size_t n);

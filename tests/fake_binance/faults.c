@@ -27,6 +27,11 @@ static void cut_cb(lws_sorted_usec_list_t *sul)
 static void leg_faults(struct lws *wsi, fb_session *s)
 {
     const sc_leg_faults *lf = &fb.sc.legs;
+    if (s->trades && !fb.trade_cut_done[s->leg] && s->frames_sent == lf->trade_cut_after[s->leg]) {
+        fb.trade_cut_done[s->leg] = 1;
+        s->kill = 1;
+        fb_log_line("tradecut %ld %d\n", fb_ms_since_start(), s->conn_no);
+    }
     if (s->leg_no != 1)
         return;
     if (s->frames_sent == lf->cut_after[s->leg])

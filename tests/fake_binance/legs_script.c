@@ -36,7 +36,7 @@ int sc_leg_directive(scenario *sc, const char *line)
         return 1;
     }
     if (strcmp(word, "leg-cut") != 0 && strcmp(word, "leg-stall") != 0 &&
-        strcmp(word, "leg-shutdown") != 0)
+        strcmp(word, "leg-shutdown") != 0 && strcmp(word, "trade-cut") != 0)
         return 0;
     int want = strcmp(word, "leg-shutdown") == 0 ? 3 : 2;
     if (sscanf(line, "%*s %7s %ld %ld", leg, &n, &m) != want || leg_of(leg) < 0 || n <= 0)
@@ -44,6 +44,8 @@ int sc_leg_directive(scenario *sc, const char *line)
     int i = leg_of(leg);
     if (strcmp(word, "leg-cut") == 0) {
         lf->cut_after[i] = n;
+    } else if (strcmp(word, "trade-cut") == 0) {
+        lf->trade_cut_after[i] = n;
     } else if (strcmp(word, "leg-stall") == 0) {
         lf->stall_after[i] = n;
     } else {

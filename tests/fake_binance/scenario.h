@@ -64,6 +64,8 @@
  *   legs                      also listen on a second port, leg b (the first is leg a); the
  *                             port file gets a second line "b <port>"
  *   leg-cut LEG N             the first connection of LEG is cut (no close frame) after N frames
+ *   trade-cut LEG N           the first connection of LEG carrying trade streams is cut after
+ *                             N frames
  *   leg-withhold LEG SYMBOL N the N-th depth frame of SYMBOL is not sent on LEG's connections
  *                             (the other leg gets it)
  *   leg-stall LEG N           after N frames the first connection of LEG gets no more frames
@@ -121,6 +123,7 @@ typedef struct sc_fault {
 typedef struct sc_leg_faults {
     int on;                 /* `legs`: listen for leg b too */
     long cut_after[2];      /* per leg (0 a, 1 b): frames before the first connection is cut */
+    long trade_cut_after[2]; /* frames before the first trade connection is cut */
     long stall_after[2];    /* frames before the first connection stalls for good */
     long shutdown_after[2]; /* frames before serverShutdown on the first connection */
     int shutdown_ms[2];     /* then cut this much later */

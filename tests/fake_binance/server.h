@@ -49,6 +49,7 @@ typedef struct fb_session {
     int leg_no;                    /* 1 for the first connection of its leg */
     int leg_stalled;               /* leg-stall: no frames, nothing read, for good */
     int kill;                      /* cut at the next chance to write (no close frame) */
+    int trades;                    /* it has subscribed a trade stream */
     lws_sorted_usec_list_t cut_at; /* leg-shutdown: the cut after serverShutdown */
     lws_sorted_usec_list_t due;    /* leg-jitter: wakes the writer when the head is due */
     long last_due;                 /* leg-jitter: the latest due time queued (order kept) */
@@ -73,6 +74,7 @@ typedef struct fb_server {
     int rest_requests;
     long weight_minute; /* the wall-clock minute weight_used counts */
     int weight_used;    /* REST weight of the requests in that minute (X-MBX-USED-WEIGHT-1M) */
+    int trade_cut_done[2]; /* trade-cut: the leg's first trade connection was cut */
     int done_logged;
     int ticking;     /* the market runs from the first connection that asks for streams on */
     long ticking_ms; /* when it started */

@@ -43,8 +43,10 @@ void fb_subscribe_url(fb_session *s, const char *args)
         snprintf(name, sizeof name, "%.*s", (int)(len < 127 ? len : 127), p);
         int kind = 0;
         int sym = stream_symbol(name, &kind);
-        if (sym >= 0)
+        if (sym >= 0) {
             s->subscribed[sym] |= kind;
+            s->trades |= kind == SUB_TRADE;
+        }
         p += len;
         if (*p != '/')
             break;
@@ -126,6 +128,7 @@ static int control_message(fb_session *s, const char *text, size_t len)
             int sym = cJSON_IsString(p) ? stream_symbol(p->valuestring, &kind) : -1;
             if (sym >= 0 && !(s->subscribed[sym] & kind)) {
                 s->subscribed[sym] |= kind;
+                s->trades |= kind == SUB_TRADE;
                 added++;
             }
         }

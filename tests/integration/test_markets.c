@@ -173,6 +173,30 @@ static void test_markets_trade_connection_replaced_records_each_trade_once(void 
     assert_false(ob_file_contains(r->err, " 0 received twice"));
 }
 
+/* legs = 2: every trade stream is on both legs, so when leg a's trade connection is cut (no
+ * close frame, no replacement ready), leg b still brings every trade, and each is recorded
+ * once. With trades on one leg only, the trades sent while it reconnected were lost. */
+static void test_markets_trade_connection_cut_on_one_leg_loses_no_trade(void **state)
+{
+    run *r = *state;
+    char *sym[2] = {"BTCUSDT", "ETHUSDT"};
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT\nrate 40\nevents 400\ntrades 2\nlegs\n"
+                    "trade-cut a 40\n");
+    ob_write_config(r, "binance.legs = 2", "binance.trades = on", NULL);
+    ob_start(r, NULL, 2, sym);
+    ob_wait_captured(r, sym, 2, 60);
+    int sent = fake_log_count(&r->fs, "trade");
+    assert_int_equal(sent, 400);
+    ob_wait_for_records(r, "trade", NULL, (size_t)sent, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_int_equal(fake_log_count(&r->fs, "tradecut"), 1);
+    assert_trades_recorded_once(r, sent);
+    assert_true(ob_file_contains(r->err, " 0 ids never received"));
+    /* Both legs carried trades: a trade connection came up on each, leg a's twice. */
+    assert_int_equal(ob_log_count(r, "\"leg\":\"a\",\"url\":\"wss://localhost"), 3);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -328,6 +352,7 @@ int main(void)
         T(test_markets_spot_trades_equal_what_was_sent),
         T(test_markets_usdm_trades_equal_what_was_sent),
         T(test_markets_trade_connection_replaced_records_each_trade_once),
+        T(test_markets_trade_connection_cut_on_one_leg_loses_no_trade),
         T(test_markets_all_captures_exactly_the_trading_symbols),
         T(test_markets_all_quote_keeps_that_quote_only),
         T(test_markets_all_shards_are_disjoint_and_complete),
