@@ -1,6 +1,6 @@
 /*
- * The orderbook executable's state for one run. The feed, the pipeline, the logger and the
- * --all re-reader each call back with one context pointer, so main and the app_*.c files
+ * The orderbook executable's state for one run. The feed, the pipeline and the logger each
+ * call back with one context pointer, so main and the app_*.c files
  * that wire them together share this one struct rather than each keeping a piece.
  */
 #ifndef APP_H
@@ -18,9 +18,9 @@
 #include "capture.h"
 #include "cli.h"
 #include "config.h"
+#include "exinfo.h"
 #include "feed.h"
 #include "nats.h"
-#include "relist.h"
 #include "serve.h"
 #include "status.h"
 #include "streams.h"
@@ -46,8 +46,12 @@ typedef struct app {
     serve *web;          /* the live page, /metrics and /api ([serve] listen), or NULL */
     int64_t legs_up;     /* depth connections up (network thread) */
     int64_t snapshot_us; /* least time between two snapshots: the sync progress estimate */
-    relist *relist;      /* --all: exchangeInfo read again every exchange_info_s; or NULL */
-    size_t joined_said;  /* new listings already said (network thread) */
+    /* --all: exchangeInfo read again every exchange_info_s (network thread, app_listing.h) */
+    int relisting;           /* the listing is being read again */
+    exinfo_list listed;      /* the last reading, what the next is compared with */
+    int64_t listing_asked_s; /* when it was last asked for (monotonic seconds) */
+    size_t joined;           /* symbols listed since the start (not captured) */
+    size_t joined_said;      /* of them, already said */
 } app;
 
 /* Wall-clock time: records, files and connection events are stamped with it. */

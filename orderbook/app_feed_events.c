@@ -82,7 +82,7 @@ static void on_tick(void *ctx)
     app *a = ctx;
     /* An event held for the other leg is given up after about a second (at most two). */
     cap_tick(a->pipeline, realtime_ns());
-    app_relist_take(a);
+    app_relist_tick(a);
     app_page_publish(a);
     if (a->args.quiet)
         return;
@@ -114,6 +114,7 @@ feed_handlers app_feed_handlers(app *a)
                         on_tick,
                         on_trades_conn,
                         on_leg_up,
-                        on_leg_down};
+                        on_leg_down,
+                        app_on_listing};
     return fh;
 }

@@ -2,37 +2,46 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "console.h"
 #include "exinfo.h"
 #include "exinfo_fetch.h"
 
-/* The market's TRADING symbols (in --all's QUOTE, in this shard) from exchangeInfo into
- * *out, and how many it lists before the shard in *listed. 0, or -1 with why in err. */
-static int read_listing(app *a, exinfo_list *out, size_t *listed, char *err, size_t errlen)
+/* An exchangeInfo body's TRADING symbols (in --all's QUOTE, in this shard) into *out, and how
+ * many it lists before the shard in *listed. 0, or -1 with why in err. */
+static int parse_listing(app *a, const char *body, size_t len, exinfo_list *out, size_t *listed,
+                         char *err, size_t errlen)
 {
-    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
-                                          [CFG_MARKET_USDM] = BREST_USDM,
-                                          [CFG_MARKET_COINM] = BREST_COINM};
     static const exinfo_market ex[] = {[CFG_MARKET_SPOT] = EXINFO_SPOT,
                                        [CFG_MARKET_USDM] = EXINFO_USDM,
                                        [CFG_MARKET_COINM] = EXINFO_COINM};
-    feed_endpoint rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1};
-    char *body;
     const char *why = NULL;
-    size_t len;
-    if (exinfo_fetch(&rest, market[a->conf.market], a->conf.ca_file, 30, &body, &len, err,
-                     errlen) != 0)
-        return -1;
-    int rc = exinfo_parse(ex[a->conf.market], body, len, a->args.quote, out, &why);
-    free(body);
-    if (rc != 0) {
+    if (exinfo_parse(ex[a->conf.market], body, len, a->args.quote, out, &why) != 0) {
         snprintf(err, errlen, "exchangeInfo from %s: %s", a->conf.rest.host, why);
         return -1;
     }
     *listed = out->n;
     exinfo_shard(out, a->args.shard_i, a->args.shard_n);
     return 0;
+}
+
+/* The listing at start, before the feed (and its context) exists: fetched on its own. */
+static int read_listing(app *a, exinfo_list *out, size_t *listed, char *err, size_t errlen)
+{
+    static const brest_market market[] = {[CFG_MARKET_SPOT] = BREST_SPOT,
+                                          [CFG_MARKET_USDM] = BREST_USDM,
+                                          [CFG_MARKET_COINM] = BREST_COINM};
+    feed_endpoint rest = {a->conf.rest.host, a->conf.rest.port, a->conf.rest.path, 1};
+    char *body;
+    size_t len;
+    if (exinfo_fetch(&rest, market[a->conf.market], a->conf.ca_file, 30, &body, &len, err,
+                     errlen) != 0)
+        return -1;
+    int rc = parse_listing(a, body, len, out, listed, err, errlen);
+    free(body);
+    return rc;
 }
 
 int app_all_symbols(app *a)
@@ -59,42 +68,80 @@ int app_all_symbols(app *a)
     return 0;
 }
 
-/* The re-reading thread's reading (relist.h); a failure is said and the last listing kept. */
-static int relist_read(void *ctx, exinfo_list *out)
+static int64_t monotonic_s(void)
 {
-    app *a = ctx;
-    size_t listed;
-    char err[512];
-    if (read_listing(a, out, &listed, err, sizeof err) != 0) {
-        con_say("--all: reading exchangeInfo again: %s (kept the last listing)", err);
-        return -1;
-    }
-    return 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
 }
 
 void app_relist_start(app *a)
 {
-    exinfo_list now = {a->args.symbols, a->args.n_symbols};
-    a->relist = relist_start(&now, a->conf.exchange_info_s, relist_read, a);
-    if (a->relist == NULL)
-        con_say("--all: no thread to read exchangeInfo again: the listing stays as at start");
+    exinfo_list *l = &a->listed;
+    l->n = a->args.n_symbols;
+    l->sym = malloc((l->n ? l->n : 1) * sizeof *l->sym);
+    if (l->sym == NULL) {
+        l->n = 0;
+        con_say("--all: no memory to read exchangeInfo again: the listing stays as at start");
+        return;
+    }
+    memcpy(l->sym, a->args.symbols, l->n * sizeof *l->sym);
+    a->relisting = 1;
+    a->listing_asked_s = monotonic_s();
 }
 
-void app_relist_take(app *a)
+void app_relist_tick(app *a)
 {
-    if (a->relist == NULL)
+    if (!a->relisting)
         return;
-    exinfo_list gone;
-    size_t joined;
-    relist_take_gone(a->relist, &gone, &joined);
-    for (size_t i = 0; i < gone.n; i++)
-        if (cap_remove(a->pipeline, gone.sym[i], "no longer TRADING", realtime_ns()) == 0)
-            con_say("%s: no longer TRADING on %s: removed", gone.sym[i],
+    int64_t now = monotonic_s();
+    if (now - a->listing_asked_s < (int64_t)a->conf.exchange_info_s)
+        return;
+    a->listing_asked_s = now;
+    feed_request_listing(a->net); /* none asked twice: one still under way stays the one */
+}
+
+/* The symbols that left end with a removed record; new ones are said once per reading that
+ * finds more (the capture cannot add a symbol while it runs). */
+static void apply(app *a, const exinfo_list *added, const exinfo_list *removed)
+{
+    for (size_t i = 0; i < removed->n; i++)
+        if (cap_remove(a->pipeline, removed->sym[i], "no longer TRADING", realtime_ns()) == 0)
+            con_say("%s: no longer TRADING on %s: removed", removed->sym[i],
                     cfg_market_name(a->conf.market));
-    exinfo_free(&gone);
-    if (joined > a->joined_said) {
-        con_say("--all: %zu new symbol%s listed since the start: captured after a restart", joined,
-                joined == 1 ? "" : "s");
-        a->joined_said = joined;
+    a->joined += added->n;
+    if (a->joined > a->joined_said) {
+        con_say("--all: %zu new symbol%s listed since the start: captured after a restart",
+                a->joined, a->joined == 1 ? "" : "s");
+        a->joined_said = a->joined;
     }
+}
+
+void app_on_listing(void *ctx, const char *body, size_t len)
+{
+    app *a = ctx;
+    exinfo_list now, added, removed;
+    size_t listed;
+    char err[512];
+    if (!a->relisting)
+        return;
+    if (parse_listing(a, body, len, &now, &listed, err, sizeof err) != 0) {
+        con_say("--all: reading exchangeInfo again: %s (kept the last listing)", err);
+        return;
+    }
+    if (exinfo_diff(&a->listed, &now, &added, &removed) != 0) {
+        exinfo_free(&now); /* out of memory: compared again at the next reading */
+        return;
+    }
+    apply(a, &added, &removed);
+    exinfo_free(&added);
+    exinfo_free(&removed);
+    exinfo_free(&a->listed);
+    a->listed = now;
+}
+
+void app_relist_stop(app *a)
+{
+    exinfo_free(&a->listed);
+    a->relisting = 0;
 }

@@ -1,10 +1,13 @@
 /*
  * --all[=QUOTE]: the symbols are the market's TRADING listing (in this shard), read from
- * exchangeInfo at start; while the capture runs the listing is read again (relist.h) so that
- * a symbol that leaves the exchange ends with a removed record rather than going silent.
+ * exchangeInfo at start; while the capture runs the listing is read again every [binance]
+ * exchange_info_s through the feed (its REST queue, on its thread) so that a symbol that
+ * leaves the exchange ends with a removed record rather than going silent.
  */
 #ifndef APP_LISTING_H
 #define APP_LISTING_H
+
+#include <stddef.h>
 
 #include "app.h"
 
@@ -12,12 +15,20 @@
  * to capture then). */
 int app_all_symbols(app *a);
 
-/* Start re-reading the listing every [binance] exchange_info_s into a->relist; when no thread
- * can be had, says so and the listing stays as at start (a->relist NULL). */
+/* Keep the listing at start to compare the next readings with; when no memory can be had,
+ * says so and the listing stays as at start. Before the feed runs. */
 void app_relist_start(app *a);
 
-/* On the feed's thread: the symbols that left the exchange end with a removed record; new
- * ones are said once per reading that finds more. No-op without a re-reader. */
-void app_relist_take(app *a);
+/* On the feed's thread, once a second: ask the feed for exchangeInfo when exchange_info_s
+ * has passed since the last ask. No-op without app_relist_start. */
+void app_relist_tick(app *a);
+
+/* The feed's on_listing: compare with the last reading; the symbols that left end with a
+ * removed record, new ones are said. A body that is not an exchangeInfo is said and the last
+ * listing kept. */
+void app_on_listing(void *ctx, const char *body, size_t len);
+
+/* Free the listing. After the feed thread has returned. */
+void app_relist_stop(app *a);
 
 #endif

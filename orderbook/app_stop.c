@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_listing.h"
 #include "app_status.h"
 #include "console.h"
 
@@ -70,8 +71,7 @@ int app_stop(app *a, pthread_t net, int sig, const sigset_t *set)
     /* Everything received so far is in the pipeline once the feed thread has returned. */
     feed_stop(a->net);
     pthread_join(net, NULL);
-    relist_stop(a->relist);
-    a->relist = NULL;
+    app_relist_stop(a);
     serve_stop(a->web);
     if (sig != 0 && !a->args.quiet)
         con_say("stopping: writing what was received (Ctrl-C again to stop at once)");

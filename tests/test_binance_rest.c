@@ -157,6 +157,31 @@ static void test_brest_spacing_spreads_our_share_over_the_minute(void **state)
     assert_int_equal(brest_weight_budget(BREST_USDM), 2400);
 }
 
+/* exchangeInfo weighs 20 on spot and 1 on futures (Binance's docs), and holds the next request
+ * for its own weight's share: spot 4800 / 20 = 240 a minute, USD-M 1920 a minute. */
+static void test_brest_exchange_info_weight_and_spacing(void **state)
+{
+    (void)state;
+    assert_int_equal(brest_exchange_info_weight(BREST_SPOT), 20);
+    assert_int_equal(brest_exchange_info_weight(BREST_USDM), 1);
+    assert_int_equal(brest_exchange_info_weight(BREST_COINM), 1);
+    assert_int_equal(brest_weight_spacing_us(BREST_SPOT, brest_exchange_info_weight(BREST_SPOT)),
+                     250000);
+    assert_int_equal(brest_weight_spacing_us(BREST_USDM, brest_exchange_info_weight(BREST_USDM)),
+                     60000000 / 1920);
+}
+
+/* A response to exchangeInfo (no symbol) is named as exchangeInfo's, never a snapshot's. */
+static void test_brest_explain_names_exchange_info(void **state)
+{
+    (void)state;
+    char out[700];
+    brest_explain(judge(503, NULL, NULL), 503, "busy", 4, "h", NULL, out, sizeof out);
+    assert_string_equal(out, "exchangeInfo: HTTP 503 from h: busy; retrying");
+    brest_explain(judge(200, NULL, NULL), 200, "{}", 2, "h", NULL, out, sizeof out);
+    assert_string_equal(out, "exchangeInfo from h");
+}
+
 static void test_brest_weight_pause_only_near_the_budget(void **state)
 {
     (void)state;
@@ -239,6 +264,8 @@ int main(void)
         cmocka_unit_test(test_brest_explain_cuts_long_bodies_and_small_buffers),
         cmocka_unit_test(test_brest_depth_weight_follows_binance_tables),
         cmocka_unit_test(test_brest_spacing_spreads_our_share_over_the_minute),
+        cmocka_unit_test(test_brest_exchange_info_weight_and_spacing),
+        cmocka_unit_test(test_brest_explain_names_exchange_info),
         cmocka_unit_test(test_brest_weight_pause_only_near_the_budget),
         cmocka_unit_test(test_brest_depth_path_per_market),
         cmocka_unit_test(test_brest_default_endpoints_per_market),

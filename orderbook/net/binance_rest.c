@@ -54,10 +54,15 @@ size_t brest_explain(brest_verdict v, int status, const char *body, size_t len, 
     const char *b = body != NULL ? body : "";
     if (body == NULL)
         shown = 0;
+    char what[64];
+    if (symbol != NULL)
+        snprintf(what, sizeof what, "snapshot of %s", symbol);
+    else
+        snprintf(what, sizeof what, "exchangeInfo");
     int n = 0;
     switch (v.kind) {
     case BREST_OK:
-        n = snprintf(out, cap, "snapshot of %s from %s", symbol, host);
+        n = snprintf(out, cap, "%s from %s", what, host);
         break;
     case BREST_RETRY_AFTER:
         n = snprintf(out, cap, "HTTP %d from %s: %s; no snapshot request for %u s (Retry-After)",
@@ -74,12 +79,11 @@ size_t brest_explain(brest_verdict v, int status, const char *body, size_t len, 
                      host, (unsigned)(v.delay_ms / 1000));
         break;
     case BREST_UNKNOWN_SYMBOL:
-        n = snprintf(out, cap, "Binance does not know the symbol %s (HTTP 400: %.*s)", symbol,
-                     shown, b);
+        n = snprintf(out, cap, "Binance does not know the symbol %s (HTTP 400: %.*s)",
+                     symbol != NULL ? symbol : "", shown, b);
         break;
     case BREST_BACK_OFF:
-        n = snprintf(out, cap, "snapshot of %s: HTTP %d from %s: %.*s; retrying", symbol, status,
-                     host, shown, b);
+        n = snprintf(out, cap, "%s: HTTP %d from %s: %.*s; retrying", what, status, host, shown, b);
         break;
     }
     return n < 0 ? 0 : (size_t)n;
@@ -110,11 +114,20 @@ unsigned brest_weight_budget(brest_market m)
     return m == BREST_SPOT ? 6000u : 2400u;
 }
 
+unsigned brest_exchange_info_weight(brest_market m)
+{
+    return m == BREST_SPOT ? 20u : 1u;
+}
+
+int64_t brest_weight_spacing_us(brest_market m, unsigned weight)
+{
+    uint64_t per_min = (uint64_t)brest_weight_budget(m) * BREST_WEIGHT_SHARE / 100 / weight;
+    return (int64_t)(60000000u / (per_min ? per_min : 1));
+}
+
 int64_t brest_spacing_us(brest_market m, int limit)
 {
-    uint64_t per_min =
-        (uint64_t)brest_weight_budget(m) * BREST_WEIGHT_SHARE / 100 / brest_depth_weight(m, limit);
-    return (int64_t)(60000000u / (per_min ? per_min : 1));
+    return brest_weight_spacing_us(m, brest_depth_weight(m, limit));
 }
 
 uint32_t brest_weight_pause_ms(brest_market m, unsigned used)

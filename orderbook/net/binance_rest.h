@@ -40,8 +40,8 @@ brest_verdict brest_judge(int status, const char *body, size_t len, const char *
 
 /* One line for a person about a response that was not BREST_OK: the cause and what to change
  * or what happens next, e.g. "HTTP 451 from api.binance.com: Binance blocks this region. ...".
- * `symbol` is the snapshot's, `host` the REST host. Returns the length written to out
- * (always NUL-terminated when cap > 0). */
+ * `symbol` is the snapshot's (NULL: the response was exchangeInfo's), `host` the REST host.
+ * Returns the length written to out (always NUL-terminated when cap > 0). */
 size_t brest_explain(brest_verdict v, int status, const char *body, size_t len, const char *host,
                      const char *symbol, char *out, size_t cap);
 
@@ -49,12 +49,18 @@ size_t brest_explain(brest_verdict v, int status, const char *body, size_t len, 
  * (spot: 5/25/50/250; futures: 2/5/10/20). */
 unsigned brest_depth_weight(brest_market m, int limit);
 
+/* The weight of one exchangeInfo request, as Binance documents it (spot 20, futures 1). */
+unsigned brest_exchange_info_weight(brest_market m);
+
 /* The market's REST weight budget per minute (spot 6000, futures 2400). */
 unsigned brest_weight_budget(brest_market m);
 
 /* The least time between two snapshot requests: our share of the budget spread evenly over
  * the minute (at limit 1000 on spot: 96 a minute, 625 ms apart). */
 int64_t brest_spacing_us(brest_market m, int limit);
+
+/* The same for a request of this weight: how long it holds the next one. */
+int64_t brest_weight_spacing_us(brest_market m, unsigned weight);
 
 /* After a response saying X-MBX-USED-WEIGHT-1M: `used`: how long to hold every request
  * (0 when under our share of the budget). */

@@ -81,6 +81,11 @@ void feed_request_snapshot(feed *f, const char *symbol)
     rest_client_request(f->rest, symbol);
 }
 
+void feed_request_listing(feed *f)
+{
+    rest_client_request_listing(f->rest);
+}
+
 int64_t feed_rest_weight(const feed *f)
 {
     return rest_client_used_weight(f->rest);
@@ -403,7 +408,8 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
     }
     rest_client_endpoint rep = {f->ctx,       f->rest_host, cfg->rest.port,     cfg->rest.tls,
                                 f->rest_path, cfg->market,  cfg->snapshot_limit};
-    rest_client_events rev = {f->h.ctx, f->h.on_snapshot, f->h.on_symbol_rejected, f->h.on_problem};
+    rest_client_events rev = {f->h.ctx, f->h.on_snapshot, f->h.on_symbol_rejected, f->h.on_problem,
+                              f->h.on_listing};
     f->rest = rest_client_create(&rep, cfg->symbols, cfg->n_symbols, &rev, (uint32_t)now_us() | 1u);
     return f->rest == NULL ? -1 : 0;
 }

@@ -60,6 +60,9 @@ typedef struct feed_handlers {
      * these are set they are called instead of on_connected and on_disconnected. */
     void (*on_leg_up)(void *ctx, int leg, const char *path, const char *const *symbols, size_t n);
     void (*on_leg_down)(void *ctx, int leg, const char *const *symbols, size_t n, const char *why);
+    /* The market's exchangeInfo body (HTTP 200) asked for with feed_request_listing. May be
+     * NULL when it is never asked for. */
+    void (*on_listing)(void *ctx, const char *body, size_t len);
 } feed_handlers;
 
 typedef struct feed feed;
@@ -72,6 +75,12 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h);
 /* Ask for a snapshot of `symbol`. Requests are queued, spaced under the REST weight budget
  * and retried; a symbol already queued or in flight is not asked twice. Feed thread only. */
 void feed_request_snapshot(feed *f, const char *symbol);
+
+/* Ask for the market's exchangeInfo again, through this feed's own context: one more REST
+ * request in the snapshots' queue, spaced by its weight and retried like them (what went wrong
+ * goes to on_problem); its body comes to on_listing. Not asked twice while one is queued or in
+ * flight. Feed thread only. */
+void feed_request_listing(feed *f);
 
 /* REST weight used in the current minute as Binance last reported it, or -1 before any
  * snapshot response (rest_client_used_weight). Feed thread only. */

@@ -1,4 +1,5 @@
-/* The snapshot client: a queue of symbols, spaced requests, and what each response means. */
+/* The snapshot client: a queue of symbols (and exchangeInfo), spaced requests, and what each
+ * response means. */
 #include "rest_client.h"
 
 #include <errno.h>
@@ -13,12 +14,13 @@
 #include "conn_why.h"
 
 #define MAX_BODY          (32u << 20) /* a bigger snapshot body is refused */
+#define MAX_LISTING_BODY  (64u << 20) /* spot's exchangeInfo is a few MB */
 #define PARALLEL          2           /* requests in flight at once */
 #define REFETCH_WINDOW_US 2000000     /* asked again this soon after its snapshot: a refetch */
 #define REFETCH_SAY_AFTER 3           /* refetches in a row before saying so (once) */
 
 typedef struct sym_state {
-    const char *symbol;
+    const char *symbol;    /* NULL: the client's exchangeInfo request */
     int queued;            /* waiting in the queue */
     int flying;            /* a request in flight */
     unsigned failures;     /* failed requests in a row (HTTP errors): its backoff */
@@ -46,7 +48,8 @@ struct rest_client {
     rest_client_events ev;
     sym_state *syms;
     size_t n;
-    sym_state **queue; /* waiting, in order; each symbol at most once */
+    sym_state listing; /* exchangeInfo: queued, spaced and retried like a symbol */
+    sym_state **queue; /* waiting, in order; each symbol (and the listing) at most once */
     size_t q_len;
     request *flying;             /* requests whose wsi lws still holds */
     size_t n_flying;             /* of them, those not finished */
@@ -85,6 +88,23 @@ static void hold_until(rest_client *rc, int64_t at_us)
 {
     if (at_us > rc->next_us)
         rc->next_us = at_us;
+}
+
+/* What a request is for, in messages: "snapshot of BTCUSDT" or "exchangeInfo". */
+static const char *what(const sym_state *s, char *buf, size_t len)
+{
+    if (s->symbol == NULL)
+        return "exchangeInfo";
+    snprintf(buf, len, "snapshot of %s", s->symbol);
+    return buf;
+}
+
+/* How long a request holds the next one: its own weight's share of the budget. */
+static int64_t spacing_us(const rest_client *rc, const sym_state *s)
+{
+    if (s->symbol == NULL)
+        return brest_weight_spacing_us(rc->ep.market, brest_exchange_info_weight(rc->ep.market));
+    return brest_spacing_us(rc->ep.market, rc->ep.limit);
 }
 
 /* ---- the queue ---- */
@@ -155,7 +175,7 @@ static void pump(rest_client *rc)
             wake_at(rc, earliest);
             return;
         }
-        rc->next_us = now + brest_spacing_us(rc->ep.market, rc->ep.limit);
+        rc->next_us = now + spacing_us(rc, s);
         start(rc, s);
     }
 }
@@ -197,6 +217,14 @@ void rest_client_request(rest_client *rc, const char *symbol)
     pump(rc);
 }
 
+void rest_client_request_listing(rest_client *rc)
+{
+    if (rc->stopped)
+        return;
+    enqueue(rc, &rc->listing, 0);
+    pump(rc);
+}
+
 /* ---- one request ---- */
 
 static void unlink_request(rest_client *rc, request *r)
@@ -227,7 +255,7 @@ static void transport_failed(request *r, const char *lws_text, int err)
     finish(r);
     if (rc->stopped)
         return;
-    char why[300];
+    char why[300], label[64];
     if (lws_text == NULL)
         why_start_failed(rc->ep.host, err, why, sizeof why);
     else
@@ -239,8 +267,8 @@ static void transport_failed(request *r, const char *lws_text, int err)
         problem(rc, "TLS handshake with %s:%d failed: %s; retrying in %.1f s", rc->ep.host,
                 rc->ep.port, why, ms / 1000.0);
     else
-        problem(rc, "snapshot of %s from %s:%d: %s; retrying in %.1f s", s->symbol, rc->ep.host,
-                rc->ep.port, why, ms / 1000.0);
+        problem(rc, "%s from %s:%d: %s; retrying in %.1f s", what(s, label, sizeof label),
+                rc->ep.host, rc->ep.port, why, ms / 1000.0);
     enqueue(rc, s, 1);
 }
 
@@ -255,6 +283,8 @@ static void answered(request *r)
     rc->transport_failures = 0;
     brest_verdict v =
         brest_judge(r->status, r->body, r->len, r->retry_after[0] ? r->retry_after : NULL);
+    if (v.kind == BREST_UNKNOWN_SYMBOL && s->symbol == NULL)
+        v.kind = BREST_BACK_OFF; /* exchangeInfo names no symbol: -1121 is not about one */
     char msg[640];
     brest_explain(v, r->status, r->body, r->len, rc->ep.host, s->symbol, msg, sizeof msg);
     int64_t now = now_us();
@@ -262,7 +292,12 @@ static void answered(request *r)
     case BREST_OK:
         s->failures = 0;
         s->delivered_us = now;
-        rc->ev.snapshot(rc->ev.ctx, s->symbol, r->body ? r->body : "", r->len);
+        if (s->symbol == NULL) {
+            if (rc->ev.listing != NULL)
+                rc->ev.listing(rc->ev.ctx, r->body ? r->body : "", r->len);
+        } else {
+            rc->ev.snapshot(rc->ev.ctx, s->symbol, r->body ? r->body : "", r->len);
+        }
         return;
     case BREST_UNKNOWN_SYMBOL:
         rc->ev.rejected(rc->ev.ctx, s->symbol, msg);
@@ -298,7 +333,10 @@ static void start(rest_client *rc, sym_state *s)
     rc->n_flying++;
     s->flying = 1;
     char path[1024];
-    brest_depth_path(rc->ep.market, rc->ep.path, s->symbol, rc->ep.limit, path, sizeof path);
+    if (s->symbol == NULL)
+        brest_exchange_info_path(rc->ep.market, rc->ep.path, path, sizeof path);
+    else
+        brest_depth_path(rc->ep.market, rc->ep.path, s->symbol, rc->ep.limit, path, sizeof path);
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof i);
     i.context = rc->ep.lws;
@@ -380,9 +418,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return lws_http_client_read(wsi, &p, &n) < 0 ? -1 : 0;
     }
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-        if (body_append(&r->body, &r->len, &r->cap, MAX_BODY, in, len) != 0) {
+        if (body_append(&r->body, &r->len, &r->cap,
+                        r->sym->symbol != NULL ? MAX_BODY : MAX_LISTING_BODY, in, len) != 0) {
             if (!r->finished)
-                transport_failed(r, "snapshot body too large or out of memory", 0);
+                transport_failed(r, "body too large or out of memory", 0);
             return -1;
         }
         return 0;
@@ -419,7 +458,7 @@ rest_client *rest_client_create(const rest_client_endpoint *ep, const char *cons
     rc->rand = seed ? seed : 1;
     rc->weight = -1;
     rc->syms = calloc(n ? n : 1, sizeof *rc->syms);
-    rc->queue = calloc(n ? n : 1, sizeof *rc->queue);
+    rc->queue = calloc(n + 1, sizeof *rc->queue); /* the symbols and the listing */
     if (rc->syms == NULL || rc->queue == NULL) {
         rest_client_destroy(rc);
         return NULL;

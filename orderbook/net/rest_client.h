@@ -1,7 +1,8 @@
 /*
  * The snapshot client: GET <rest_url>/api/v3/depth over HTTPS, one short connection per
- * request. Requests are queued (a symbol at most once), spaced under the market's weight
- * budget, at most two in flight, and retried as binance_rest judges each response; a symbol
+ * request, and the market's exchangeInfo the same way. Requests are queued (a symbol, and
+ * exchangeInfo, at most once), spaced under the market's weight budget (each by its own
+ * weight), at most two in flight, and retried as binance_rest judges each response; a symbol
  * asked for again right after its snapshot came (a stale snapshot) is refetched with its own
  * capped backoff. Its own lws protocol and callback; every function runs on the thread that
  * services the lws context.
@@ -26,6 +27,8 @@ typedef struct rest_client_events {
     void (*rejected)(void *ctx, const char *symbol, const char *why);
     /* Something a person should read (the client retries). */
     void (*problem)(void *ctx, const char *what);
+    /* The exchangeInfo body (HTTP 200), NUL-terminated at body[len]. May be NULL. */
+    void (*listing)(void *ctx, const char *body, size_t len);
 } rest_client_events;
 
 typedef struct rest_client_endpoint {
@@ -49,6 +52,10 @@ rest_client *rest_client_create(const rest_client_endpoint *ep, const char *cons
 /* Ask for a snapshot of `symbol` (one of the client's). Not asked twice while queued or in
  * flight. */
 void rest_client_request(rest_client *rc, const char *symbol);
+
+/* Ask for the market's exchangeInfo (brest_exchange_info_path). Not asked twice while queued
+ * or in flight. */
+void rest_client_request_listing(rest_client *rc);
 
 /* The REST weight this IP used in the current minute, as Binance last reported it
  * (X-MBX-USED-WEIGHT-1M); 0 once that report is a minute old (the window has passed), -1

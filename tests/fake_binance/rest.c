@@ -52,6 +52,23 @@ static int futures_weight(int limit)
     }
 }
 
+/* exchangeInfo's body (the scenario's exinfo503 answered instead), its status in *status. */
+static char *exchange_info(struct lws *wsi, int *status)
+{
+    char st[32] = "";
+    url_arg(wsi, "symbolStatus=", st, sizeof st);
+    long ms = fb.ticking ? fb_ms_since_start() - fb.ticking_ms : 0;
+    char *body;
+    if (++fb.exinfo_requests > 1 && fb.exinfo_requests <= 1 + fb.sc.exinfo503) {
+        *status = 503;
+        body = strdup("{\"code\":-1001,\"msg\":\"Internal error; unable to process.\"}");
+    } else {
+        body = mk_exchange_info(fb.mk, fb.sc.market == SC_SPOT && strcmp(st, "TRADING") == 0, ms);
+    }
+    fb_log_line("rest %ld exchangeInfo %d\n", fb_ms_since_start(), *status);
+    return body;
+}
+
 int fb_http_request(struct lws *wsi, fb_session *s, const char *uri)
 {
     char symbol[64] = "", limit_s[16] = "100";
@@ -60,11 +77,8 @@ int fb_http_request(struct lws *wsi, fb_session *s, const char *uri)
     char retry[16] = "";
     int weight = 5;
     if (strcmp(uri, exchange_info_path()) == 0) {
-        char st[32] = "";
-        url_arg(wsi, "symbolStatus=", st, sizeof st);
-        long ms = fb.ticking ? fb_ms_since_start() - fb.ticking_ms : 0;
-        body = mk_exchange_info(fb.mk, fb.sc.market == SC_SPOT && strcmp(st, "TRADING") == 0, ms);
-        fb_log_line("rest %ld exchangeInfo %d\n", fb_ms_since_start(), status);
+        weight = fb.sc.market == SC_SPOT ? 20 : 1; /* Binance's exchangeInfo weights */
+        body = exchange_info(wsi, &status);
     } else if (strcmp(uri, depth_path()) != 0) {
         status = 404;
         body = strdup("{\"code\":-1,\"msg\":\"not found\"}");

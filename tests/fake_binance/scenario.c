@@ -175,7 +175,7 @@ static int sc_word_connection_fault(scenario *sc, const sc_words *w)
     return ok ? 1 : -1;
 }
 
-/* REST and exchangeInfo: rest429, rest418, rest451, stale, status, delist. */
+/* REST and exchangeInfo: rest429, rest418, rest451, exinfo503, stale, status, delist. */
 static int sc_word_rest(scenario *sc, const sc_words *w)
 {
     const char *word = w->word, *a = w->a, *b = w->b;
@@ -186,6 +186,8 @@ static int sc_word_rest(scenario *sc, const sc_words *w)
         sc->rest_err_retry_s = atoi(b);
     } else if (strcmp(word, "rest451") == 0 && n == 1) {
         sc->rest451 = 1;
+    } else if (strcmp(word, "exinfo503") == 0 && n == 2) {
+        sc->exinfo503 = atoi(a);
     } else if (strcmp(word, "stale") == 0 && n == 3) {
         sc->stale_symbol = sc_symbol(sc, a);
         sc->stale_count = atoi(b);

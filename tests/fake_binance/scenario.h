@@ -19,6 +19,7 @@
  *   rest429 COUNT SECONDS     the first COUNT snapshot requests: 429, Retry-After: SECONDS
  *   rest418 COUNT SECONDS     the same with 418
  *   rest451                   every snapshot request: 451
+ *   exinfo503 COUNT           the COUNT exchangeInfo requests after the first: 503
  *   stale SYMBOL COUNT        the first COUNT snapshots of SYMBOL are the initial book
  *   replay DIR                serve DIR/frames.txt and DIR/snapshots.txt (a real capture)
  *                             instead of simulated books
@@ -153,6 +154,7 @@ typedef struct scenario {
     int rest_err_count;
     int rest_err_retry_s;
     int rest451;
+    int exinfo503;    /* exchangeInfo requests 2..exinfo503+1 answer 503 */
     int stale_symbol; /* -1: none */
     int stale_count;
     char replay_dir[512]; /* "" unless replaying */

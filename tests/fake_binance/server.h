@@ -72,8 +72,9 @@ typedef struct fb_server {
     fb_session *ws; /* open websocket sessions */
     int ws_connections;
     int rest_requests;
-    long weight_minute; /* the wall-clock minute weight_used counts */
-    int weight_used;    /* REST weight of the requests in that minute (X-MBX-USED-WEIGHT-1M) */
+    int exinfo_requests;   /* exchangeInfo requests so far */
+    long weight_minute;    /* the wall-clock minute weight_used counts */
+    int weight_used;       /* REST weight of the requests in that minute (X-MBX-USED-WEIGHT-1M) */
     int trade_cut_done[2]; /* trade-cut: the leg's first trade connection was cut */
     int done_logged;
     int ticking;     /* the market runs from the first connection that asks for streams on */

@@ -343,6 +343,29 @@ static void test_markets_all_delisted_symbol_ends_with_removed(void **state)
     tr_records_free(&rs);
 }
 
+/* The re-read goes through the snapshots' REST client: an exchangeInfo answered 503 is said
+ * as that client says a failed request, retried with backoff, and the reading that comes
+ * through still ends the delisted symbol; the re-reads kept coming (one a second here). */
+static void test_markets_all_reread_failure_is_retried(void **state)
+{
+    run *r = *state;
+    ob_start_server(
+        r, "localhost",
+        "symbols BTCUSDT ETHUSDT\ndelist ETHUSDT 2\nexinfo503 2\nrate 20\nevents 120\n");
+    ob_write_config(r, "binance.exchange_info_s = 1", NULL);
+    char *args[] = {"-q", "-c", r->conf, "--all", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_for_records(r, "removed", "ETHUSDT", 1, 30);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_int_equal(ob_file_count(r->fs.log, " exchangeInfo 503\n"), 2);
+    assert_true(ob_file_count(r->fs.log, " exchangeInfo 200\n") >= 2); /* the start, a re-read */
+    if (ob_file_count(r->err, "exchangeInfo: HTTP 503 from localhost: ") != 2)
+        ob_fail_with_logs(r, "the two 503s were not said as the REST client says them");
+    assert_true(ob_file_contains(r->err, "; retrying in "));
+    assert_false(ob_file_contains(r->err, "reading exchangeInfo again"));
+    assert_int_equal(ob_log_count(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\""), 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -357,6 +380,9 @@ int main(void)
         T(test_markets_all_quote_keeps_that_quote_only),
         T(test_markets_all_shards_are_disjoint_and_complete),
         T(test_markets_all_delisted_symbol_ends_with_removed),
+        T(test_markets_all_reread_failure_is_retried),
     };
+    if (getenv("DEPTHLOG_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("DEPTHLOG_TEST_FILTER"));
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
