@@ -377,15 +377,23 @@ static void leg_problem(void *ctx, const char *what)
     l->f->h.on_problem(l->f->h.ctx, what);
 }
 
+static void leg_joined(void *ctx, const char *const *symbols, size_t n)
+{
+    feed_leg *l = ctx;
+    if (l->f->h.on_joined != NULL)
+        l->f->h.on_joined(l->f->h.ctx, l->leg, symbols, n);
+}
+
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
     ws_conn_endpoint ep = {f->ctx, f->ws_host, cfg->ws.port, cfg->ws.tls, &f->idle, &f->budget};
     ws_conn_endpoint ep_b = {f->ctx,        f->wsb_host, cfg->ws_b.port,
                              cfg->ws_b.tls, &f->idle,    &f->budget};
-    ws_conn_events ev = {&f->legs[0], leg_up, leg_down, leg_message, leg_problem};
-    ws_conn_events ev_b = {&f->legs[1], leg_up, leg_down, leg_message, leg_problem};
-    ws_conn_events tev = {f, trades_up, trades_down, trades_message, trades_problem};
+    ws_conn_events ev = {&f->legs[0], leg_up, leg_down, leg_message, leg_problem, leg_joined};
+    ws_conn_events ev_b = {&f->legs[1], leg_up, leg_down, leg_message, leg_problem, leg_joined};
+    /* A trade stream added later starts nothing: its trades are recorded as they come. */
+    ws_conn_events tev = {f, trades_up, trades_down, trades_message, trades_problem, NULL};
     const char *const *syms = cfg->symbols;
     for (size_t i = 0; i < n_paths; i++) {
         uint32_t seed = ((uint32_t)now_us() ^ (uint32_t)(i * 2654435761u)) | 1u;
@@ -451,6 +459,51 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         return NULL;
     }
     return f;
+}
+
+/* The last connection of each kind (depth, trades, the second leg's depth) the feed has: the
+ * one new streams join. Returns how many, their indices in last[]. */
+static size_t last_conns(const feed *f, size_t last[3])
+{
+    size_t n = 0;
+    last[n++] = f->first_trades - 1;
+    if (f->cfg.trades)
+        last[n++] = f->first_b - 1;
+    if (f->cfg.legs == 2)
+        last[n++] = f->n_conns - 1;
+    return n;
+}
+
+size_t feed_room(const feed *f)
+{
+    size_t last[3], n = last_conns(f, last), room = STREAMS_PER_CONN;
+    for (size_t j = 0; j < n; j++)
+        if (STREAMS_PER_CONN - ws_conn_count(f->conns[last[j]]) < room)
+            room = STREAMS_PER_CONN - ws_conn_count(f->conns[last[j]]);
+    return room;
+}
+
+int feed_add_symbols(feed *f, const char *const *symbols, size_t k)
+{
+    size_t last[3], n = last_conns(f, last);
+    if (feed_room(f) < k) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (rest_client_add(f->rest, symbols, k) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t j = 0; j < n; j++) {
+        /* A replacement being brought up carries them too, or they would end with the old. */
+        int fresh = f->fresh != NULL && f->fresh_for == last[j];
+        if ((fresh && ws_conn_add(f->fresh, symbols, k) != 0) ||
+            ws_conn_add(f->conns[last[j]], symbols, k) != 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int all_closed(const feed *f)
