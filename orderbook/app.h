@@ -50,8 +50,8 @@ typedef struct app {
     int relisting;           /* the listing is being read again */
     exinfo_list listed;      /* the last reading, what the next is compared with */
     int64_t listing_asked_s; /* when it was last asked for (monotonic seconds) */
-    size_t joined;           /* symbols listed since the start (not captured) */
-    size_t joined_said;      /* of them, already said */
+    exinfo_list *kept;       /* the names of symbols that joined since the start (app_join.h) */
+    size_t n_kept;
 } app;
 
 /* Wall-clock time: records, files and connection events are stamped with it. */

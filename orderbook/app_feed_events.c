@@ -47,6 +47,14 @@ static void on_leg_down(void *ctx, int leg, const char *const *symbols, size_t n
     cap_on_leg_disconnected(a->pipeline, leg ? 'b' : 'a', why, symbols, n, realtime_ns());
 }
 
+/* --all: a newly listed symbol's streams joined a connection that is up. */
+static void on_joined(void *ctx, int leg, const char *const *symbols, size_t n)
+{
+    app *a = ctx;
+    (void)leg; /* each leg's connection adds to the count of those carrying it, as up does */
+    cap_on_joined(a->pipeline, symbols, n);
+}
+
 static void on_message(void *ctx, const char *msg, size_t len)
 {
     app *a = ctx;
@@ -64,7 +72,7 @@ static void on_symbol_rejected(void *ctx, const char *symbol, const char *why)
     app *a = ctx;
     con_say("%s: %s; not capturing it", symbol, why);
     cap_on_rejected(a->pipeline, symbol);
-    if ((size_t)atomic_fetch_add(&a->rejected, 1) + 1 == a->args.n_symbols) {
+    if ((size_t)atomic_fetch_add(&a->rejected, 1) + 1 == cap_symbols(a->pipeline)) {
         con_say("every symbol was rejected: nothing to capture");
         atomic_store(&a->fatal, 1);
         pthread_kill(a->main_thread, SIGUSR1);
@@ -115,6 +123,7 @@ feed_handlers app_feed_handlers(app *a)
                         on_trades_conn,
                         on_leg_up,
                         on_leg_down,
-                        app_on_listing};
+                        app_on_listing,
+                        on_joined};
     return fh;
 }

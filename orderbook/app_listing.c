@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_join.h"
 #include "console.h"
 #include "exinfo.h"
 #include "exinfo_fetch.h"
@@ -101,20 +102,14 @@ void app_relist_tick(app *a)
     feed_request_listing(a->net); /* none asked twice: one still under way stays the one */
 }
 
-/* The symbols that left end with a removed record; new ones are said once per reading that
- * finds more (the capture cannot add a symbol while it runs). */
-static void apply(app *a, const exinfo_list *added, const exinfo_list *removed)
+/* The symbols that left end with a removed record; new ones join the capture (app_join.h). */
+static void apply(app *a, exinfo_list *added, const exinfo_list *removed)
 {
     for (size_t i = 0; i < removed->n; i++)
         if (cap_remove(a->pipeline, removed->sym[i], "no longer TRADING", realtime_ns()) == 0)
             con_say("%s: no longer TRADING on %s: removed", removed->sym[i],
                     cfg_market_name(a->conf.market));
-    a->joined += added->n;
-    if (a->joined > a->joined_said) {
-        con_say("--all: %zu new symbol%s listed since the start: captured after a restart",
-                a->joined, a->joined == 1 ? "" : "s");
-        a->joined_said = a->joined;
-    }
+    app_join(a, added);
 }
 
 void app_on_listing(void *ctx, const char *body, size_t len)

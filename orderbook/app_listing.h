@@ -2,7 +2,8 @@
  * --all[=QUOTE]: the symbols are the market's TRADING listing (in this shard), read from
  * exchangeInfo at start; while the capture runs the listing is read again every [binance]
  * exchange_info_s through the feed (its REST queue, on its thread) so that a symbol that
- * leaves the exchange ends with a removed record rather than going silent.
+ * leaves the exchange ends with a removed record rather than going silent, and one newly
+ * listed joins the capture (app_join.h).
  */
 #ifndef APP_LISTING_H
 #define APP_LISTING_H
@@ -24,7 +25,7 @@ void app_relist_start(app *a);
 void app_relist_tick(app *a);
 
 /* The feed's on_listing: compare with the last reading; the symbols that left end with a
- * removed record, new ones are said. A body that is not an exchangeInfo is said and the last
+ * removed record, new ones join. A body that is not an exchangeInfo is said and the last
  * listing kept. */
 void app_on_listing(void *ctx, const char *body, size_t len);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_join.h"
 #include "app_listing.h"
 #include "app_status.h"
 #include "console.h"
@@ -82,6 +83,7 @@ int app_stop(app *a, pthread_t net, int sig, const sigset_t *set)
     npub_destroy(a->pub);
     feed_destroy(a->net);
     cap_destroy(a->pipeline);
+    app_join_free(a);
     alog_close(a->lg);
     if (atomic_load(&a->fatal))
         return 1;

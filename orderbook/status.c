@@ -30,6 +30,19 @@ void status_meter_free(status_meter *m)
     m->n = 0;
 }
 
+int status_meter_grow(status_meter *m, size_t n)
+{
+    if (n <= m->n)
+        return 0;
+    uint64_t *last = realloc(m->last, n * sizeof *last);
+    if (last == NULL)
+        return -1;
+    memset(last + m->n, 0, (n - m->n) * sizeof *last);
+    m->last = last;
+    m->n = n;
+    return 0;
+}
+
 void status_meter_update(status_meter *m, const cap_symbol_view *v, size_t n, int64_t now_ns,
                          double *rates)
 {

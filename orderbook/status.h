@@ -50,6 +50,10 @@ typedef struct status_meter {
 int status_meter_init(status_meter *m, size_t n, int64_t start_ns);
 void status_meter_free(status_meter *m);
 
+/* Room for n symbols (more than before: symbols that joined, counting from 0). Returns 0, or
+ * -1 when memory runs out (the meter unchanged). */
+int status_meter_grow(status_meter *m, size_t n);
+
 /* rates[i] (n of them, n at most the meter's) = events/s of views[i] since the last call (or
  * the start) at now_ns. */
 void status_meter_update(status_meter *m, const cap_symbol_view *v, size_t n, int64_t now_ns,

@@ -77,6 +77,26 @@ static void test_status_meter_rates_between_looks(void **state)
     status_meter_free(&m);
 }
 
+/* A symbol that joins later counts from 0 at its first look; the others keep counting. */
+static void test_status_meter_grows_for_symbols_that_join(void **state)
+{
+    (void)state;
+    status_meter m;
+    assert_int_equal(status_meter_init(&m, 1, 0), 0);
+    cap_symbol_view v[2] = {view("A", CAP_SYNCED, 10, 0), view("B", CAP_SYNCED, 4, 0)};
+    double r[2] = {-1, -1};
+    status_meter_update(&m, v, 2, 1000000000LL, r);
+    assert_true(r[0] == 10.0);
+    assert_true(r[1] == -1); /* not the meter's yet */
+    assert_int_equal(status_meter_grow(&m, 2), 0);
+    assert_int_equal(status_meter_grow(&m, 1), 0); /* never shrinks */
+    v[0].applied = 20;
+    status_meter_update(&m, v, 2, 2000000000LL, r);
+    assert_true(r[0] == 10.0);
+    assert_true(r[1] == 4.0);
+    status_meter_free(&m);
+}
+
 static void test_status_line_few_symbols_one_by_one(void **state)
 {
     (void)state;
@@ -321,6 +341,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_meter_rates_between_looks),
+        cmocka_unit_test(test_status_meter_grows_for_symbols_that_join),
         cmocka_unit_test(test_status_line_few_symbols_one_by_one),
         cmocka_unit_test(test_status_line_shows_legs_up_of_wanted),
         cmocka_unit_test(test_status_line_cut_to_width_keeps_file_and_drops),

@@ -26,6 +26,7 @@ struct cap {
     depth_parser parser;
     rec_writer rec;
     cap_counters count;
+    sync_rule rule;        /* cap_set_origin's, for symbols added later */
     char market[8];        /* "" until cap_set_origin: bare connection records */
     char url[CAP_URL_MAX]; /* the websocket URL connected records name */
 };
@@ -152,8 +153,59 @@ void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
         sync_set_rule(&c->sym[i], rule);
         legs_set_rule(&c->legs[i], rule);
     }
+    c->rule = rule;
     snprintf(c->market, sizeof c->market, "%s", market);
     snprintf(c->url, sizeof c->url, "%s", url);
+}
+
+/* Make room for `total` symbols in every per-symbol array. -1 when memory runs out (the
+ * arrays that did grow only have room to spare). */
+static int make_room(cap *c, size_t total)
+{
+    sync_symbol *sym = realloc(c->sym, total * sizeof *sym);
+    if (sym != NULL)
+        c->sym = sym;
+    legs_symbol *legs = realloc(c->legs, total * sizeof *legs);
+    if (legs != NULL)
+        c->legs = legs;
+    unsigned *up = realloc(c->up, total * sizeof *up);
+    if (up != NULL)
+        c->up = up;
+    trade_seen *trades = realloc(c->trades, total * sizeof *trades);
+    if (trades != NULL)
+        c->trades = trades;
+    cap_route *routes = realloc(c->by_name, total * sizeof *routes);
+    if (routes != NULL)
+        c->by_name = routes;
+    return sym && legs && up && trades && routes ? 0 : -1;
+}
+
+int cap_add(cap *c, const char *const *symbols, size_t k)
+{
+    if (k == 0)
+        return 0;
+    if (make_room(c, c->n + k) != 0)
+        return -1;
+    for (size_t j = 0; j < k; j++) {
+        size_t i = c->n + j;
+        sync_init(&c->sym[i], symbols[j]);
+        sync_set_rule(&c->sym[i], c->rule);
+        legs_init(&c->legs[i]);
+        legs_set_rule(&c->legs[i], c->rule);
+        c->up[i] = 0;
+        memset(&c->trades[i], 0, sizeof c->trades[i]);
+    }
+    c->n += k;
+    /* The routes name the symbols where they are now (sym may have moved). */
+    for (size_t i = 0; i < c->n; i++)
+        c->by_name[i] = (cap_route){sync_name(&c->sym[i]), i};
+    qsort(c->by_name, c->n, sizeof *c->by_name, by_name);
+    return 0;
+}
+
+int cap_has(cap *c, const char *symbol)
+{
+    return find(c, symbol) != NULL;
 }
 
 int cap_remove(cap *c, const char *symbol, const char *reason, int64_t now_ns)
@@ -194,6 +246,11 @@ void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *
         emit(c, now_ns, rec_connected_on(&c->rec, now_ns, c->market, name, url));
     else
         emit(c, now_ns, rec_connected(&c->rec, now_ns));
+    cap_on_joined(c, symbols, n);
+}
+
+void cap_on_joined(cap *c, const char *const *symbols, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         sync_symbol *s = find(c, symbols[i]);
         if (s == NULL)

@@ -74,6 +74,11 @@ void cap_on_leg_connected(cap *c, char leg, const char *url, const char *const *
 void cap_on_leg_disconnected(cap *c, char leg, const char *reason, const char *const *symbols,
                              size_t n, int64_t now_ns);
 
+/* Streams of `symbols` were added to a connection already up (cap_add's symbols, while the
+ * capture runs): their books start as on cap_on_leg_connected, with no connection record
+ * (the connection's own came when it came up, and no connection changed). */
+void cap_on_joined(cap *c, const char *const *symbols, size_t n);
+
 /* The same for leg "a" on the URL cap_set_origin gave. */
 void cap_on_connected(cap *c, const char *const *symbols, size_t n, int64_t now_ns);
 void cap_on_disconnected(cap *c, const char *const *symbols, size_t n, const char *reason,
@@ -88,6 +93,15 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns);
 
 /* A snapshot body of `symbol` (HTTP 200) received at recv_ns. */
 void cap_on_snapshot(cap *c, const char *symbol, const char *body, size_t len, int64_t recv_ns);
+
+/* Symbols that joined while the capture runs (upper case, validated, distinct, none of them
+ * already in it; copied), after the others: they wait for a connection as cap_create's do,
+ * under cap_set_origin's rule. Indices of the others stay; views taken before name moved
+ * memory (take them again). Returns 0, or -1 when memory runs out (none added). */
+int cap_add(cap *c, const char *const *symbols, size_t k);
+
+/* Is `symbol` one of the pipeline's (removed or rejected ones too)? */
+int cap_has(cap *c, const char *symbol);
 
 /* `symbol` leaves the capture (e.g. no longer TRADING on the exchange): a `removed` record
  * with `reason`, its book dropped, and from now on it is ignored and shown as CAP_REJECTED.

@@ -372,6 +372,13 @@ static void leg_problem(void *ctx, const char *what)
     l->f->h.on_problem(l->f->h.ctx, what);
 }
 
+static void leg_joined(void *ctx, const char *const *symbols, size_t n)
+{
+    feed_leg *l = ctx;
+    if (l->f->h.on_joined != NULL)
+        l->f->h.on_joined(l->f->h.ctx, l->leg, symbols, n);
+}
+
 /* Whether conns[i] belongs to group g. */
 static int in_group(const feed_group *g, size_t i)
 {
@@ -386,9 +393,11 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
         {f->ctx, f->wsb_host, cfg->ws_b.port, cfg->ws_b.tls, &f->idle, &f->budget}};
     ws_conn_events ev[2][2]; /* [leg][trades] */
     for (int leg = 0; leg < 2; leg++) {
-        ev[leg][0] = (ws_conn_events){&f->legs[leg], leg_up, leg_down, leg_message, leg_problem};
-        ev[leg][1] = (ws_conn_events){&f->trade_legs[leg], trades_up, trades_down, leg_message,
-                                      leg_problem};
+        ev[leg][0] = (ws_conn_events){&f->legs[leg], leg_up,      leg_down,
+                                      leg_message,   leg_problem, leg_joined};
+        /* A trade stream added later starts nothing: its trades are recorded as they come. */
+        ev[leg][1] = (ws_conn_events){&f->trade_legs[leg], trades_up,   trades_down,
+                                      leg_message,         leg_problem, NULL};
     }
     const char *const *syms = cfg->symbols;
     for (size_t i = 0; i < n_paths; i++) {
@@ -452,6 +461,52 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         return NULL;
     }
     return f;
+}
+
+/* The last connection of each group (depth and trades, on each leg): the ones new streams
+ * join. Returns how many, their indices in last[]. */
+static size_t last_conns(const feed *f, size_t last[4])
+{
+    size_t n = 0;
+    for (int leg = 0; leg < 2; leg++) {
+        if (f->depth[leg].n > 0)
+            last[n++] = f->depth[leg].first + f->depth[leg].n - 1;
+        if (f->trades[leg].n > 0)
+            last[n++] = f->trades[leg].first + f->trades[leg].n - 1;
+    }
+    return n;
+}
+
+size_t feed_room(const feed *f)
+{
+    size_t last[4], n = last_conns(f, last), room = STREAMS_PER_CONN;
+    for (size_t j = 0; j < n; j++)
+        if (STREAMS_PER_CONN - ws_conn_count(f->conns[last[j]]) < room)
+            room = STREAMS_PER_CONN - ws_conn_count(f->conns[last[j]]);
+    return room;
+}
+
+int feed_add_symbols(feed *f, const char *const *symbols, size_t k)
+{
+    size_t last[4], n = last_conns(f, last);
+    if (feed_room(f) < k) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (rest_client_add(f->rest, symbols, k) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t j = 0; j < n; j++) {
+        /* A replacement being brought up carries them too, or they would end with the old. */
+        int fresh = f->fresh != NULL && f->fresh_for == last[j];
+        if ((fresh && ws_conn_add(f->fresh, symbols, k) != 0) ||
+            ws_conn_add(f->conns[last[j]], symbols, k) != 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int all_closed(const feed *f)

@@ -63,6 +63,9 @@ typedef struct feed_handlers {
     /* The market's exchangeInfo body (HTTP 200) asked for with feed_request_listing. May be
      * NULL when it is never asked for. */
     void (*on_listing)(void *ctx, const char *body, size_t len);
+    /* feed_add_symbols' symbols joined a depth connection of leg `leg` that is up: their
+     * streams are being subscribed (the connection's own up event came before). May be NULL. */
+    void (*on_joined)(void *ctx, int leg, const char *const *symbols, size_t n);
 } feed_handlers;
 
 typedef struct feed feed;
@@ -81,6 +84,17 @@ void feed_request_snapshot(feed *f, const char *symbol);
  * goes to on_problem); its body comes to on_listing. Not asked twice while one is queued or in
  * flight. Feed thread only. */
 void feed_request_listing(feed *f);
+
+/* More symbols while the feed runs (upper case; the strings must outlive the feed, as
+ * feed_config's): their streams join the last connection of each kind (subscribed now on one
+ * that is up, reported by on_joined; else when it comes up, by its up event), and their
+ * snapshots the REST queue. Returns 0; or -1 with errno ENOSPC when a connection has no room
+ * for them (none added), ENOMEM when memory runs out (some connections may carry them).
+ * Feed thread only. */
+int feed_add_symbols(feed *f, const char *const *symbols, size_t k);
+
+/* How many more symbols feed_add_symbols takes: the room on the last connections. */
+size_t feed_room(const feed *f);
 
 /* REST weight used in the current minute as Binance last reported it, or -1 before any
  * snapshot response (rest_client_used_weight). Feed thread only. */

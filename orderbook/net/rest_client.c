@@ -46,7 +46,7 @@ typedef struct request {
 struct rest_client {
     rest_client_endpoint ep;
     rest_client_events ev;
-    sym_state *syms;
+    sym_state **syms; /* each its own: the queue and requests point at them as they grow */
     size_t n;
     sym_state listing; /* exchangeInfo: queued, spaced and retried like a symbol */
     sym_state **queue; /* waiting, in order; each symbol (and the listing) at most once */
@@ -183,8 +183,8 @@ static void pump(rest_client *rc)
 static sym_state *find(rest_client *rc, const char *symbol)
 {
     for (size_t i = 0; i < rc->n; i++)
-        if (strcmp(rc->syms[i].symbol, symbol) == 0)
-            return &rc->syms[i];
+        if (strcmp(rc->syms[i]->symbol, symbol) == 0)
+            return rc->syms[i];
     return NULL;
 }
 
@@ -454,18 +454,37 @@ rest_client *rest_client_create(const rest_client_endpoint *ep, const char *cons
         return NULL;
     rc->ep = *ep;
     rc->ev = *ev;
-    rc->n = n;
     rc->rand = seed ? seed : 1;
     rc->weight = -1;
-    rc->syms = calloc(n ? n : 1, sizeof *rc->syms);
-    rc->queue = calloc(n + 1, sizeof *rc->queue); /* the symbols and the listing */
-    if (rc->syms == NULL || rc->queue == NULL) {
+    if (rest_client_add(rc, symbols, n) != 0) {
         rest_client_destroy(rc);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        rc->syms[i].symbol = symbols[i];
     return rc;
+}
+
+int rest_client_add(rest_client *rc, const char *const *symbols, size_t k)
+{
+    sym_state **syms = realloc(rc->syms, (rc->n + k + 1) * sizeof *syms);
+    if (syms == NULL)
+        return -1;
+    rc->syms = syms;
+    /* The queue holds each symbol and the listing at most once. */
+    sym_state **queue = realloc(rc->queue, (rc->n + k + 1) * sizeof *queue);
+    if (queue == NULL)
+        return -1;
+    rc->queue = queue;
+    for (size_t i = 0; i < k; i++) {
+        syms[rc->n + i] = calloc(1, sizeof *syms[0]);
+        if (syms[rc->n + i] == NULL) {
+            while (i-- > 0)
+                free(syms[rc->n + i]);
+            return -1;
+        }
+        syms[rc->n + i]->symbol = symbols[i];
+    }
+    rc->n += k;
+    return 0;
 }
 
 int64_t rest_client_used_weight(const rest_client *rc)
@@ -487,6 +506,8 @@ void rest_client_destroy(rest_client *rc)
         return;
     while (rc->flying != NULL)
         unlink_request(rc, rc->flying);
+    for (size_t i = 0; i < rc->n; i++)
+        free(rc->syms[i]);
     free(rc->syms);
     free(rc->queue);
     free(rc);

@@ -49,6 +49,10 @@ extern const struct lws_protocols rest_client_protocol;
 rest_client *rest_client_create(const rest_client_endpoint *ep, const char *const *symbols,
                                 size_t n, const rest_client_events *ev, uint32_t seed);
 
+/* More symbols for the client (kept, not copied; none of them already its). Returns 0, or -1
+ * when memory runs out (none added). */
+int rest_client_add(rest_client *rc, const char *const *symbols, size_t k);
+
 /* Ask for a snapshot of `symbol` (one of the client's). Not asked twice while queued or in
  * flight. */
 void rest_client_request(rest_client *rc, const char *symbol);

@@ -13,11 +13,14 @@
 #include "streams.h"
 
 #define MAX_MESSAGE (8u << 20) /* a bigger websocket message drops the connection */
+/* SUBSCRIBEs remembered: more than can await their answers at once (a full connection's 4,
+ * and streams added since). */
+#define BATCHES 16
 
 struct ws_conn {
     ws_conn_endpoint ep;
     ws_conn_events ev;
-    const char *const *symbols; /* the slice of the feed's symbols it carries */
+    const char **symbols; /* the symbols it carries (the strings are the feed's) */
     size_t n;
     streams_spec spec; /* which streams: names per market and speed */
     char *path;        /* "<base>/stream" */
@@ -45,6 +48,8 @@ struct ws_conn {
     int64_t up_since_us;              /* monotonic: when it last came up (0: not up) */
     uint64_t messages;                /* market messages since it last came up */
     int shutdown_seen;                /* a serverShutdown came on it since it last came up */
+    size_t batch_from[BATCHES];       /* by SUBSCRIBE id % BATCHES: its first symbol, */
+    size_t batch_n[BATCHES];          /* and how many it names (to say which were refused) */
 };
 
 static int64_t now_us(void)
@@ -198,6 +203,8 @@ static int send_subscribe(ws_conn *c, struct lws *wsi)
         snprintf(c->why, sizeof c->why, "cannot send a SUBSCRIBE");
         return -1;
     }
+    c->batch_from[c->next_id % BATCHES] = c->sub_sent;
+    c->batch_n[c->next_id % BATCHES] = k;
     c->next_id++;
     c->sub_sent += k;
     c->answers_due++;
@@ -225,8 +232,8 @@ static int writeable(ws_conn *c, struct lws *wsi)
 /* Name the streams of a refused batch (the first few of them) and what the server said. */
 static void refused(ws_conn *c, unsigned id, const char *why)
 {
-    size_t from = (size_t)(id - c->first_id) * STREAMS_PER_SUBSCRIBE;
-    size_t to = from + STREAMS_PER_SUBSCRIBE < c->n ? from + STREAMS_PER_SUBSCRIBE : c->n;
+    size_t from = c->batch_from[id % BATCHES];
+    size_t to = from + c->batch_n[id % BATCHES] < c->n ? from + c->batch_n[id % BATCHES] : c->n;
     char names[600];
     size_t used = 0;
     for (size_t i = from; i < to && used < sizeof names - 64; i++) {
@@ -385,7 +392,13 @@ ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *cons
     c->ep = *ep;
     c->ev = *ev;
     c->path = path;
-    c->symbols = symbols;
+    c->symbols = malloc((n ? n : 1) * sizeof *c->symbols);
+    if (c->symbols == NULL) {
+        free(path);
+        free(c);
+        return NULL;
+    }
+    memcpy(c->symbols, symbols, n * sizeof *c->symbols);
     c->n = n;
     c->spec = *spec;
     c->rand = seed ? seed : 1;
@@ -398,6 +411,32 @@ ws_conn *ws_conn_clone(const ws_conn *c, uint32_t seed)
     if (path == NULL)
         return NULL;
     return ws_conn_create(&c->ep, path, c->symbols, c->n, &c->spec, &c->ev, seed);
+}
+
+int ws_conn_add(ws_conn *c, const char *const *symbols, size_t k)
+{
+    const char **s = realloc(c->symbols, (c->n + k + 1) * sizeof *s);
+    if (s == NULL)
+        return -1;
+    memcpy(s + c->n, symbols, k * sizeof *s);
+    c->symbols = s;
+    size_t old = c->n;
+    c->n += k;
+    if (c->closing || !c->established || c->wsi == NULL)
+        return 0; /* its next connection subscribes them with the rest */
+    if (c->up && c->ev.joined != NULL)
+        c->ev.joined(c->ev.ctx, c->symbols + old, k);
+    /* Still pacing its first batches: the new ones follow them; else they go now. */
+    if (c->sub_sent == old) {
+        c->send_due = 1;
+        lws_callback_on_writable(c->wsi);
+    }
+    return 0;
+}
+
+size_t ws_conn_count(const ws_conn *c)
+{
+    return c->n;
 }
 
 int ws_conn_is_up(const ws_conn *c)
@@ -453,5 +492,6 @@ void ws_conn_destroy(ws_conn *c)
         return;
     free(c->path);
     free(c->msg);
+    free(c->symbols);
     free(c);
 }

@@ -27,6 +27,9 @@ typedef struct ws_conn_events {
     void (*message)(void *ctx, const char *msg, size_t len);
     /* Something a person should read (a failed connect, a refused certificate). */
     void (*problem)(void *ctx, const char *what);
+    /* ws_conn_add's symbols, added while it is up: their streams are being subscribed. May be
+     * NULL. */
+    void (*joined)(void *ctx, const char *const *symbols, size_t n);
 } ws_conn_events;
 
 typedef struct ws_conn_endpoint {
@@ -41,12 +44,20 @@ typedef struct ws_conn_endpoint {
 /* The protocol the connections bind to; the context must list it. */
 extern const struct lws_protocols ws_conn_protocol;
 
-/* A connection carrying the streams (`spec`, copied) of `symbols` (kept, not copied; at most
- * STREAMS_PER_CONN), on `path` (malloc'ed; taken over). `seed` (non-zero) starts its jitter.
- * NULL when memory runs out (path is freed). */
+/* A connection carrying the streams (`spec`, copied) of `symbols` (the list copied, the
+ * strings kept; at most STREAMS_PER_CONN), on `path` (malloc'ed; taken over). `seed` (non-zero)
+ * starts its jitter. NULL when memory runs out (path is freed). */
 ws_conn *ws_conn_create(const ws_conn_endpoint *ep, char *path, const char *const *symbols,
                         size_t n, const streams_spec *spec, const ws_conn_events *ev,
                         uint32_t seed);
+
+/* The streams of `symbols` (the list copied, the strings kept; with those it has, at most
+ * STREAMS_PER_CONN) join the connection: subscribed now when it is up (reported by `joined`),
+ * else with the others when it comes up. Returns 0, or -1 when memory runs out (none added). */
+int ws_conn_add(ws_conn *c, const char *const *symbols, size_t k);
+
+/* The symbols it carries now. */
+size_t ws_conn_count(const ws_conn *c);
 
 /* Connect now; failures are retried with backoff until ws_conn_close. */
 void ws_conn_open(ws_conn *c);

@@ -175,7 +175,7 @@ static int sc_word_connection_fault(scenario *sc, const sc_words *w)
     return ok ? 1 : -1;
 }
 
-/* REST and exchangeInfo: rest429, rest418, rest451, exinfo503, stale, status, delist. */
+/* REST and exchangeInfo: rest429, rest418, rest451, exinfo503, stale, status, delist, list. */
 static int sc_word_rest(scenario *sc, const sc_words *w)
 {
     const char *word = w->word, *a = w->a, *b = w->b;
@@ -196,6 +196,9 @@ static int sc_word_rest(scenario *sc, const sc_words *w)
         ok = add_status(sc, a, b, 0) == 0;
     } else if (strcmp(word, "delist") == 0 && n == 3) {
         ok = add_status(sc, a, "BREAK", atol(b) * 1000) == 0;
+    } else if (strcmp(word, "list") == 0 && n == 3) {
+        ok = add_status(sc, a, "PRE_TRADING", 0) == 0 &&
+             add_status(sc, a, "TRADING", atol(b) * 1000) == 0;
     } else {
         return 0;
     }

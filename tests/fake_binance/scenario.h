@@ -50,6 +50,8 @@
  *   status SYMBOL STATUS      exchangeInfo lists SYMBOL with this status (e.g. BREAK)
  *   delist SYMBOL SECONDS     from SECONDS after the market starts, exchangeInfo lists SYMBOL
  *                             as BREAK (its streams keep going)
+ *   list SYMBOL SECONDS       exchangeInfo lists SYMBOL as PRE_TRADING until SECONDS after the
+ *                             market starts, then TRADING (its streams go all along)
  *   exchangeInfo answers /api/v3/exchangeInfo, /fapi/v1/exchangeInfo and /dapi/v1/exchangeInfo
  *   with every symbol of the script (quote asset: the symbol's known quote suffix; coinm:
  *   BTCUSD_PERP is base BTC, quote USD, "contractStatus" instead of "status").

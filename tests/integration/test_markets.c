@@ -366,6 +366,88 @@ static void test_markets_all_reread_failure_is_retried(void **state)
     assert_int_equal(ob_log_count(r, "\"event\":\"removed\",\"s\":\"ETHUSDT\""), 1);
 }
 
+/*
+ * With --all, a symbol listed while orderbook runs (NEWUSDT, 2 s in) joins the capture at the
+ * next reading of exchangeInfo (every second here, under `settings`): its streams are
+ * subscribed on the running connections, its snapshot fetched, its book equals the truth from
+ * there without a loss, and the summary names it.
+ */
+static void capture_new_listing(run *r, const char *scenario, const char *s1, const char *s2)
+{
+    ob_start_server(r, "localhost", scenario);
+    ob_write_config(r, "binance.exchange_info_s = 1", s1, s2, NULL);
+    char *args[] = {"-q", "-c", r->conf, "--all", NULL};
+    ob_spawn(r, args, NULL);
+    char *all[] = {"BTCUSDT", "ETHUSDT", "NEWUSDT"};
+    ob_wait_captured(r, all, 3, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_true(ob_file_contains(r->err, "--all: 2 of the 2 symbols TRADING on spot"));
+    assert_true(ob_file_contains(r->err, "NEWUSDT: listed TRADING on spot: capturing it"));
+    char names[256];
+    summary_names(r, names, sizeof names);
+    assert_string_equal(names, "BTCUSDT ETHUSDT NEWUSDT");
+    tr_records rs;
+    ob_read_records(r, &rs);
+    ob_check_depth(r, &rs);
+    tr_truth t;
+    ob_read_truth(r, &t);
+    for (int i = 0; i < 3; i++) {
+        tr_account acc = ob_check_symbol(r, &rs, &t, all[i]);
+        assert_int_equal(acc.lost, 0);
+        assert_int_equal(acc.mismatched, 0);
+    }
+    assert_true(tr_count(&rs, "snapshot", "NEWUSDT", NULL) >= 1);
+    assert_true(tr_count(&rs, "depth", "NEWUSDT", NULL) > 0);
+    tr_truth_free(&t);
+    tr_records_free(&rs);
+}
+
+/* One leg, no trades: the new stream joins the one connection (no second one opens). */
+static void test_markets_all_new_listing_joins_the_capture(void **state)
+{
+    run *r = *state;
+    capture_new_listing(r, "symbols BTCUSDT ETHUSDT NEWUSDT\nlist NEWUSDT 2\nrate 20\nevents 160\n",
+                        NULL, NULL);
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 1);
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_int_equal(tr_count(&rs, "snapshot", "NEWUSDT", NULL), 1);
+    assert_int_equal(tr_count(&rs, "resync", "NEWUSDT", NULL), 0);
+    tr_records_free(&rs);
+}
+
+/* Two legs and trade streams: the new symbol joins the depth connection of each leg and the
+ * trade connection, and its trades are recorded too. */
+static void test_markets_all_new_listing_joins_both_legs_and_trades(void **state)
+{
+    run *r = *state;
+    capture_new_listing(
+        r, "symbols BTCUSDT ETHUSDT NEWUSDT\nlist NEWUSDT 2\nrate 20\nevents 160\ntrades 4\n",
+        "binance.legs = 2", "binance.trades = on");
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 3); /* leg a, leg b, trades: no more */
+    tr_records rs;
+    ob_read_records(r, &rs);
+    assert_true(tr_count(&rs, "trade", "NEWUSDT", NULL) > 0);
+    tr_records_free(&rs);
+}
+
+/* A joining stream the server refuses is named alone (the SUBSCRIBE that carried it, not the
+ * connection's first); the others go on. */
+static void test_markets_all_new_listing_refused_is_named(void **state)
+{
+    run *r = *state;
+    ob_start_server(r, "localhost",
+                    "symbols BTCUSDT ETHUSDT NEWUSDT\nlist NEWUSDT 2\nrate 20\nevents 60\n"
+                    "refuse NEWUSDT\n");
+    ob_write_config(r, "binance.exchange_info_s = 1", NULL);
+    char *args[] = {"-q", "-c", r->conf, "--all", NULL};
+    ob_spawn(r, args, NULL);
+    ob_wait_for_text(r, r->err, "refused the streams", 30);
+    ob_wait_captured(r, (char *[]){"BTCUSDT", "ETHUSDT"}, 2, 60);
+    assert_int_equal(ob_stop(r, 30), 0);
+    assert_true(ob_file_contains(r->err, "refused the streams newusdt@depth@100ms: "));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ob_run_setup, ob_run_teardown)
@@ -381,6 +463,9 @@ int main(void)
         T(test_markets_all_shards_are_disjoint_and_complete),
         T(test_markets_all_delisted_symbol_ends_with_removed),
         T(test_markets_all_reread_failure_is_retried),
+        T(test_markets_all_new_listing_joins_the_capture),
+        T(test_markets_all_new_listing_joins_both_legs_and_trades),
+        T(test_markets_all_new_listing_refused_is_named),
     };
     if (getenv("DEPTHLOG_TEST_FILTER") != NULL)
         cmocka_set_test_filter(getenv("DEPTHLOG_TEST_FILTER"));
