@@ -416,15 +416,15 @@ static void test_markets_all_new_listing_joins_the_capture(void **state)
     tr_records_free(&rs);
 }
 
-/* Two legs and trade streams: the new symbol joins the depth connection of each leg and the
- * trade connection, and its trades are recorded too. */
+/* Two legs and trade streams: the new symbol joins the depth and the trade connection of
+ * each leg, and its trades are recorded too. */
 static void test_markets_all_new_listing_joins_both_legs_and_trades(void **state)
 {
     run *r = *state;
     capture_new_listing(
         r, "symbols BTCUSDT ETHUSDT NEWUSDT\nlist NEWUSDT 2\nrate 20\nevents 160\ntrades 4\n",
         "binance.legs = 2", "binance.trades = on");
-    assert_int_equal(fake_log_count(&r->fs, "ws"), 3); /* leg a, leg b, trades: no more */
+    assert_int_equal(fake_log_count(&r->fs, "ws"), 4); /* depth and trades on each leg: no more */
     tr_records rs;
     ob_read_records(r, &rs);
     assert_true(tr_count(&rs, "trade", "NEWUSDT", NULL) > 0);
