@@ -243,6 +243,8 @@ static cJSON *parse_whole(const char *text, size_t len, int *in_arena)
  * return 0 and the message goes through cJSON as before, which then decides and words the
  * error: so what is read here is exactly what the cJSON path would make of the message.
  */
+#define COPY_SLACK 32 /* > DEC_MAX_CHARS */
+
 typedef struct scan {
     const char *p, *end;
     char *out; /* the next free byte of the parser's text scratch */
@@ -285,8 +287,8 @@ static int str(scan *s, const char **v, size_t *n)
     return 1;
 }
 
-/* Such a string, copied NUL-terminated into the scratch (which has room: it is as long as
- * the message). */
+/* Such a string, copied NUL-terminated into the scratch (which has room: the message's
+ * length and COPY_SLACK more). */
 static int str_copy(scan *s, const char **v, size_t *n)
 {
     const char *in;
@@ -314,6 +316,33 @@ static int id(scan *s, uint64_t *v)
     return 1;
 }
 
+/*
+ * A string that dec_parse takes (so without a backslash, quote or NUL: nothing to check
+ * before): its value into *val, its text copied NUL-terminated into the scratch. Most are
+ * copied as a fixed COPY_SLACK bytes (two moves, where a copy of their own length is a call
+ * into libc): the scratch has that much room past the message's length.
+ */
+static int decimal(scan *s, const char **v, size_t *n, int64_t *val)
+{
+    if (!lit(s, '"'))
+        return 0;
+    const char *q = s->p;
+    size_t left = (size_t)(s->end - q);
+    size_t max = left < DEC_MAX_CHARS + 1 ? left : DEC_MAX_CHARS + 1;
+    size_t k = 0;
+    while (k < max && q[k] != '"')
+        k++;
+    if (k == max || dec_parse(q, k, val) != 0)
+        return 0; /* no end quote, too long, or not a decimal */
+    memcpy(s->out, q, left >= COPY_SLACK ? COPY_SLACK : k);
+    s->out[k] = '\0';
+    *v = s->out;
+    *n = k;
+    s->out += k + 1;
+    s->p = q + k + 1;
+    return 1;
+}
+
 /* [] or [[px,qty],...] of decimal strings, as get_levels would collect them. */
 static int levels(scan *s, depth_levels *out)
 {
@@ -332,10 +361,8 @@ static int levels(scan *s, depth_levels *out)
             }
             depth_level *d = &out->v[n++];
             int64_t q;
-            if (!lit(s, '[') || !str_copy(s, &d->px, &d->px_len) || !lit(s, ',') ||
-                !str_copy(s, &d->qty, &d->qty_len) || !lit(s, ']') ||
-                dec_parse(d->px, d->px_len, &d->price) != 0 ||
-                dec_parse(d->qty, d->qty_len, &q) != 0)
+            if (!lit(s, '[') || !decimal(s, &d->px, &d->px_len, &d->price) || !lit(s, ',') ||
+                !decimal(s, &d->qty, &d->qty_len, &q) || !lit(s, ']'))
                 return 0;
             d->qty_is_zero = q == 0;
         } while (lit(s, ','));
@@ -364,9 +391,9 @@ static int scan_update(depth_parser *p, const char *msg, size_t len, depth_msg *
     static const char stream_key[] = "{\"stream\":", data_key[] = ",\"data\":";
     if (len < sizeof stream_key || memcmp(msg, stream_key, sizeof stream_key - 1) != 0)
         return 0;
-    if (len + 1 > p->text_cap) {
+    if (len + COPY_SLACK > p->text_cap) {
         size_t cap = p->text_cap ? p->text_cap : 4096;
-        while (cap < len + 1)
+        while (cap < len + COPY_SLACK)
             cap *= 2;
         char *t = realloc(p->text, cap);
         if (t == NULL)
