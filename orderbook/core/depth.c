@@ -244,6 +244,8 @@ static cJSON *parse_whole(const char *text, size_t len, int *in_arena)
  * error: so what is read here is exactly what the cJSON path would make of the message.
  */
 #define COPY_SLACK 32 /* > DEC_MAX_CHARS */
+/* Longer messages go through cJSON: the scratch stays small. */
+#define PLAIN_MAX ((size_t)1 << 20)
 
 typedef struct scan {
     const char *p, *end;
@@ -419,7 +421,8 @@ enum {
 static int scan_update(depth_parser *p, const char *msg, size_t len, depth_msg *out)
 {
     static const char stream_key[] = "{\"stream\":", data_key[] = ",\"data\":";
-    if (len < sizeof stream_key || memcmp(msg, stream_key, sizeof stream_key - 1) != 0)
+    if (len < sizeof stream_key || len > PLAIN_MAX ||
+        memcmp(msg, stream_key, sizeof stream_key - 1) != 0)
         return 0;
     if (len + COPY_SLACK > p->text_cap) {
         size_t cap = p->text_cap ? p->text_cap : 4096;

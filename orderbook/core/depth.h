@@ -1,5 +1,6 @@
 /*
- * Parsing and validating Binance depth messages and snapshots (cJSON). Pure.
+ * Parsing and validating Binance depth messages and snapshots (cJSON; depth updates in
+ * Binance's plain layout read straight from the text). Pure.
  *
  * A message's or snapshot's cJSON tree is built in the calling thread's json_arena (see
  * json_arena.h): it is read-only, must be freed on the thread that parsed it, and nothing in
