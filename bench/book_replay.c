@@ -4,8 +4,9 @@
  *
  * Each round times, in an order that rotates from round to round:
  *   parse   cJSON_ParseWithLength + cJSON_Delete of every frame: the floor
- *   parse_arena  the same parse into the thread's json_arena, as the pipeline parses: the floor
- *           of a parser that does not malloc every node
+ *   parse_arena  the same parse into the thread's json_arena: the floor of a cJSON parser that
+ *           does not malloc every node (the pipeline parses snapshots and other messages so;
+ *           depth updates in Binance's plain layout, as this feed's, it reads without a tree)
  *   core    the capture pipeline (parse, sync, book, record) into a sink that drops the lines
  *   alog    the same pipeline with the lines alog_write()n into a real logger (5sec files in a
  *           temporary directory), timed before and after alog_stop(ALOG_STOP_FLUSH)

@@ -20,8 +20,9 @@
  * counters, sizes and the levels at both ends of each side are compared. A live book's id
  * never goes back; a duplicate changes nothing; an applied event leaves each of its prices
  * at its last quantity (or removed); a snapshot loaded alone becomes the book. Every record
- * emitted is one line of strict JSON. At the end every book is checked whole again. Any
- * violation aborts.
+ * emitted is one line of strict JSON. Each frame parses as it does with a space in front (the
+ * same JSON, which always goes through cJSON, where a depth update in Binance's plain layout
+ * is read without it). At the end every book is checked whole again. Any violation aborts.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,7 +48,10 @@ typedef struct run {
     uint64_t records;  /* lines the sink took */
     uint64_t messages; /* frames fed */
     depth_parser mine; /* the harness's own parse of each frame and snapshot */
-    size_t *order;     /* scratch for last_of */
+    depth_parser tree; /* each frame again with a space in front: always through cJSON */
+    char *spaced;
+    size_t spaced_cap;
+    size_t *order; /* scratch for last_of */
     size_t order_cap;
 } run;
 
@@ -333,6 +337,56 @@ FUZZ_UNTRACED static void check_all(const run *r, const print before[NSYM], int 
                (unsigned long long)cap_counts(r->c)->messages, (unsigned long long)r->messages);
 }
 
+static int same_level(const depth_level *a, const depth_level *b)
+{
+    return a->price == b->price && a->qty_is_zero == b->qty_is_zero && a->px_len == b->px_len &&
+           a->qty_len == b->qty_len && memcmp(a->px, b->px, a->px_len) == 0 &&
+           memcmp(a->qty, b->qty, a->qty_len) == 0 && a->px[a->px_len] == '\0' &&
+           a->qty[a->qty_len] == '\0';
+}
+
+/* The frame as parsed (a depth update in Binance's plain layout is read without cJSON) and
+ * with a space in front (the same JSON, through cJSON): the same outcome in every field. */
+static void same_as_cjson(run *r, const char *msg, size_t len, const depth_msg *m)
+{
+    if (len >= 3 && memcmp(msg, "\xEF\xBB\xBF", 3) == 0)
+        return; /* cJSON skips a UTF-8 byte order mark only at the very start */
+    if (len + 1 > r->spaced_cap) {
+        char *b = realloc(r->spaced, len + 1);
+        FUZZ_CHECK(b != NULL, "out of memory");
+        r->spaced = b;
+        r->spaced_cap = len + 1;
+    }
+    r->spaced[0] = ' ';
+    memcpy(r->spaced + 1, msg, len);
+    depth_msg t;
+    depth_kind kind = depth_parse_message(&r->tree, r->spaced, len + 1, &t);
+    FUZZ_CHECK(kind == m->kind && t.json == m->json, "kind %d json %d, through cJSON %d %d",
+               (int)m->kind, m->json, (int)kind, t.json);
+    FUZZ_CHECK((t.error == NULL) == (m->error == NULL) &&
+                   (t.error == NULL || strcmp(t.error, m->error) == 0),
+               "error \"%s\", through cJSON \"%s\"", m->error ? m->error : "",
+               t.error ? t.error : "");
+    FUZZ_CHECK((t.stream == NULL) == (m->stream == NULL) &&
+                   (t.stream == NULL || strcmp(t.stream, m->stream) == 0),
+               "stream \"%s\", through cJSON \"%s\"", m->stream ? m->stream : "",
+               t.stream ? t.stream : "");
+    if (kind == DEPTH_UPDATE) {
+        const depth_event *a = &m->ev, *b = &t.ev;
+        FUZZ_CHECK(strcmp(a->symbol, b->symbol) == 0 && a->event_ms == b->event_ms &&
+                       a->first_id == b->first_id && a->last_id == b->last_id &&
+                       a->has_prev == b->has_prev && a->prev_id == b->prev_id &&
+                       a->n_bids == b->n_bids && a->n_asks == b->n_asks,
+                   "%s u=%llu: the event differs from cJSON's", a->symbol,
+                   (unsigned long long)a->last_id);
+        for (size_t i = 0; i < a->n_bids; i++)
+            FUZZ_CHECK(same_level(&a->bids[i], &b->bids[i]), "bid %zu differs from cJSON's", i);
+        for (size_t i = 0; i < a->n_asks; i++)
+            FUZZ_CHECK(same_level(&a->asks[i], &b->asks[i]), "ask %zu differs from cJSON's", i);
+    }
+    depth_msg_free(&t);
+}
+
 static void frame_line(run *r, const char *msg, size_t len, int64_t ns)
 {
     print before[NSYM];
@@ -340,6 +394,7 @@ static void frame_line(run *r, const char *msg, size_t len, int64_t ns)
         before[i] = fingerprint(cap_symbol_sync(r->c, (size_t)i));
     depth_msg m;
     depth_kind kind = depth_parse_message(&r->mine, msg, len, &m);
+    same_as_cjson(r, msg, len, &m);
     int who = kind == DEPTH_UPDATE ? symbol_index(m.ev.symbol) : -1;
     r->messages++;
     cap_on_message(r->c, msg, len, ns);
@@ -472,6 +527,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.c = cap_create(symbols, NSYM, 5, CAP_RECORD_BOTH, 1, &sink);
     FUZZ_CHECK(r.c != NULL, "cap_create failed");
     depth_parser_init(&r.mine);
+    depth_parser_init(&r.tree);
 
     int64_t ns = 1633998512LL * 1000000000LL;
     cap_on_connected(r.c, symbols, NSYM, ns);
@@ -495,6 +551,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < NSYM; i++)
         check_symbol(cap_symbol_sync(r.c, (size_t)i), 1);
     depth_parser_free(&r.mine);
+    depth_parser_free(&r.tree);
+    free(r.spaced);
     free(r.order);
     cap_destroy(r.c);
     return 0;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -234,6 +235,89 @@ static void test_depth_trades_parse_with_their_exact_strings(void **state)
     }
 }
 
+/* ---- the plain layout read without a tree agrees with cJSON ---- */
+
+/* One message's outcome, everything a caller may read, as text. */
+static void outcome(depth_parser *p, const char *text, size_t len, char *out, size_t cap)
+{
+    depth_msg m;
+    depth_kind k = depth_parse_message(p, text, len, &m);
+    int n = snprintf(out, cap, "kind=%d json=%d error=%s stream=%s", (int)k, m.json,
+                     m.error ? m.error : "-", m.stream ? m.stream : "-");
+    if (k == DEPTH_UPDATE) {
+        const depth_event *e = &m.ev;
+        n += snprintf(out + n, cap - (size_t)n, " s=%s E=%lld U=%llu u=%llu pu=%d/%llu", e->symbol,
+                      (long long)e->event_ms, (unsigned long long)e->first_id,
+                      (unsigned long long)e->last_id, e->has_prev, (unsigned long long)e->prev_id);
+        for (size_t i = 0; i < e->n_bids + e->n_asks && (size_t)n < cap; i++) {
+            const depth_level *l = i < e->n_bids ? &e->bids[i] : &e->asks[i - e->n_bids];
+            assert_int_equal(strlen(l->px), l->px_len);
+            assert_int_equal(strlen(l->qty), l->qty_len);
+            n += snprintf(out + n, cap - (size_t)n, " %c%s/%s/%lld/%d", i < e->n_bids ? 'b' : 'a',
+                          l->px, l->qty, (long long)l->price, l->qty_is_zero);
+        }
+    }
+    depth_msg_free(&m);
+}
+
+/* The text as depth_parse_message reads it, and with a space in front (the same JSON, which
+ * always goes through cJSON): the same outcome. */
+static void same_outcome(depth_parser *plain, depth_parser *tree, const char *text, size_t len)
+{
+    char spaced[1024], a[4096], b[4096];
+    assert_true(len + 1 <= sizeof spaced);
+    spaced[0] = ' ';
+    memcpy(spaced + 1, text, len);
+    outcome(plain, text, len, a, sizeof a);
+    outcome(tree, spaced, len + 1, b, sizeof b);
+    if (strcmp(a, b) != 0)
+        fail_msg("%.*s\n  read plain: %s\n  via cJSON:  %s", (int)len, text, a, b);
+}
+
+static void test_depth_plain_layout_agrees_with_cjson(void **state)
+{
+    (void)state;
+    static const char *const frames[] = {
+        FRAME(GOOD_DATA),
+        "{\"stream\":\"btcusdt@depth\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,\"T\":2,"
+        "\"s\":\"BTCUSDT\",\"U\":0,\"u\":999999999999999,\"pu\":7,\"b\":[],\"a\":[[\"1.00000000\","
+        "\"0\"]],\"x\":\"y\"}}",
+        "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\","
+        "\"U\":5,\"u\":5,\"b\":[[\"12345678901.5\",\"1\"]],\"a\":[]}}",
+    };
+    static const char subst[] = "\"\\0019,:[]{} x-.eEpu";
+    depth_parser plain, tree;
+    depth_parser_init(&plain);
+    depth_parser_init(&tree);
+    char buf[1024];
+    for (size_t f = 0; f < sizeof frames / sizeof frames[0]; f++) {
+        const char *t = frames[f];
+        size_t len = strlen(t);
+        same_outcome(&plain, &tree, t, len);
+        for (size_t i = 0; i <= len; i++) {
+            /* Every byte left out, every byte replaced, a byte put in before every byte. */
+            memcpy(buf, t, i);
+            memcpy(buf + i, t + i + (i < len), len - i - (i < len));
+            same_outcome(&plain, &tree, buf, len - (i < len));
+            for (size_t c = 0; c < sizeof subst; c++) {
+                memcpy(buf, t, len);
+                buf[i] = subst[c];
+                if (i < len)
+                    same_outcome(&plain, &tree, buf, len);
+                memcpy(buf, t, i);
+                buf[i] = subst[c];
+                memcpy(buf + i + 1, t + i, len - i);
+                same_outcome(&plain, &tree, buf, len + 1);
+            }
+        }
+        /* Every prefix: a message cut short. */
+        for (size_t n = 0; n < len; n++)
+            same_outcome(&plain, &tree, t, n);
+    }
+    depth_parser_free(&plain);
+    depth_parser_free(&tree);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_depth_snapshot_parses_and_refuses),
         cmocka_unit_test(test_depth_futures_frame_parses_pu),
         cmocka_unit_test(test_depth_trades_parse_with_their_exact_strings),
+        cmocka_unit_test(test_depth_plain_layout_agrees_with_cjson),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -33,6 +33,11 @@
     "\"s\":\"BTCUSDT\",\"U\":157,\"u\":160,\"b\":[[\"0.0024\",\"10\"],[\"0.0023\",\"0.00000000\"]" \
     "],\"a\":[[\"0.0026\",\"100\"]]}}"
 
+/* The same frame with a space in front: valid JSON that depth_parse_message reads through
+ * cJSON (into the arena), where FRAME itself, in Binance's plain layout, is read straight from
+ * the text without a tree. */
+#define TREE_FRAME " " FRAME
+
 static depth_parser parser;
 
 /* Parse inside a scope, as depth.c does. *in_arena: json_arena_end()'s answer. */
@@ -118,7 +123,8 @@ static void test_arena_depth_message_uses_arena_and_resets(void **state)
 {
     (void)state;
     depth_msg m;
-    assert_int_equal(depth_parse_message(&parser, FRAME, strlen(FRAME), &m), DEPTH_UPDATE);
+    assert_int_equal(depth_parse_message(&parser, TREE_FRAME, strlen(TREE_FRAME), &m),
+                     DEPTH_UPDATE);
     assert_true(m.in_arena);
     assert_true(json_arena_owns(m.root));
     assert_true(json_arena_owns(m.ev.bids[0].px) && json_arena_owns(m.stream));
@@ -145,6 +151,28 @@ static void test_arena_depth_message_uses_arena_and_resets(void **state)
         json_arena_get_stats(&st);
         assert_int_equal(st.live, 0);
     }
+}
+
+static void test_arena_plain_depth_update_needs_no_tree(void **state)
+{
+    (void)state;
+    json_arena_stats before, after;
+    json_arena_get_stats(&before);
+    depth_msg m;
+    assert_int_equal(depth_parse_message(&parser, FRAME, strlen(FRAME), &m), DEPTH_UPDATE);
+    assert_null(m.root);
+    assert_true(m.json && !m.in_arena);
+    assert_false(json_arena_owns(m.ev.bids[0].px));
+    assert_string_equal(m.ev.bids[0].px, "0.0024");
+    assert_string_equal(m.ev.asks[0].qty, "100");
+    assert_string_equal(m.stream, "btcusdt@depth@100ms");
+    json_arena_get_stats(&after);
+    assert_int_equal(after.live, 0);
+    assert_true(after.from_block == before.from_block && after.spilled == before.spilled);
+    depth_msg_free(&m);
+    json_arena_get_stats(&after);
+    assert_int_equal(after.live, 0);
+    assert_true(after.resets == before.resets);
 }
 
 static void test_arena_tree_outside_scope_is_plain_malloc(void **state)
@@ -194,8 +222,10 @@ static void test_arena_live_trees_overlap(void **state)
 {
     (void)state;
     depth_msg m1, m2;
-    assert_int_equal(depth_parse_message(&parser, FRAME, strlen(FRAME), &m1), DEPTH_UPDATE);
-    assert_int_equal(depth_parse_message(&parser, FRAME, strlen(FRAME), &m2), DEPTH_UPDATE);
+    assert_int_equal(depth_parse_message(&parser, TREE_FRAME, strlen(TREE_FRAME), &m1),
+                     DEPTH_UPDATE);
+    assert_int_equal(depth_parse_message(&parser, TREE_FRAME, strlen(TREE_FRAME), &m2),
+                     DEPTH_UPDATE);
     assert_ptr_not_equal(m1.root, m2.root);
     /* The first one's release must not reset the block under the second. */
     depth_msg_free(&m1);
@@ -278,13 +308,13 @@ static void *work(void *arg)
     depth_parser_init(&p);
     for (int i = 0; i < THREAD_PARSES; i++) {
         depth_msg m;
-        if (depth_parse_message(&p, FRAME, strlen(FRAME), &m) != DEPTH_UPDATE || !m.in_arena ||
-            strcmp(m.ev.bids[0].px, "0.0024") != 0 || m.ev.last_id != 160)
+        if (depth_parse_message(&p, TREE_FRAME, strlen(TREE_FRAME), &m) != DEPTH_UPDATE ||
+            !m.in_arena || strcmp(m.ev.bids[0].px, "0.0024") != 0 || m.ev.last_id != 160)
             w->failures++;
         depth_msg_free(&m);
     }
     depth_msg m;
-    if (depth_parse_message(&p, FRAME, strlen(FRAME), &m) != DEPTH_UPDATE)
+    if (depth_parse_message(&p, TREE_FRAME, strlen(TREE_FRAME), &m) != DEPTH_UPDATE)
         w->failures++;
     w->held = m.root;
     pthread_barrier_wait(w->barrier);
@@ -329,6 +359,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_parse_allocates_from_block),
         cmocka_unit_test(test_arena_depth_message_uses_arena_and_resets),
+        cmocka_unit_test(test_arena_plain_depth_update_needs_no_tree),
         cmocka_unit_test(test_arena_tree_outside_scope_is_plain_malloc),
         cmocka_unit_test(test_arena_reset_reuses_block),
         cmocka_unit_test(test_arena_live_trees_overlap),

@@ -311,7 +311,7 @@ void cap_on_message(cap *c, const char *msg, size_t len, int64_t recv_ns)
     depth_kind kind = depth_parse_message(&c->parser, msg, len, &m);
     /* The raw record comes first: a depth record built from this frame follows it. */
     if (c->mode != CAP_RECORD_BOOK)
-        emit(c, recv_ns, rec_frame(&c->rec, recv_ns, msg, len, m.root != NULL));
+        emit(c, recv_ns, rec_frame(&c->rec, recv_ns, msg, len, m.json));
     switch (kind) {
     case DEPTH_UPDATE: {
         sync_symbol *s = find(c, m.ev.symbol);

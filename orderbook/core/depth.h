@@ -1,5 +1,6 @@
 /*
- * Parsing and validating Binance depth messages and snapshots (cJSON). Pure.
+ * Parsing and validating Binance depth messages and snapshots (cJSON; depth updates in
+ * Binance's plain layout read straight from the text). Pure.
  *
  * A message's or snapshot's cJSON tree is built in the calling thread's json_arena (see
  * json_arena.h): it is read-only, must be freed on the thread that parsed it, and nothing in
@@ -22,7 +23,8 @@
 typedef struct depth_level {
     int64_t price;   /* scaled by DEC_SCALE */
     int qty_is_zero; /* 1: the level is removed */
-    const char *px;  /* the strings as received, inside the message's cJSON tree */
+    const char *px;  /* the strings as received, NUL-terminated: in the message's cJSON tree,
+                        or in the parser's scratch for an update read straight from the text */
     size_t px_len;
     const char *qty;
     size_t qty_len;
@@ -62,7 +64,9 @@ typedef struct depth_msg {
     depth_event ev;     /* DEPTH_UPDATE only; its levels live until the next parse */
     trade_event tr;     /* DEPTH_TRADE only; its strings live as long as `root` */
     const char *error;  /* DEPTH_MALFORMED: what was wrong (a static string) */
-    cJSON *root;        /* owned, read-only; depth_msg_free */
+    int json;           /* the message is JSON (root may still be NULL: see below) */
+    cJSON *root;        /* owned, read-only; depth_msg_free. NULL for a depth update read
+                           straight from the text (depth_parse_message) */
     int in_arena;       /* the whole tree is in the arena: freed without cJSON_Delete */
 } depth_msg;
 
@@ -79,6 +83,8 @@ typedef struct depth_snapshot {
 /* Scratch space reused by every parse, so a message costs no allocation of ours. */
 typedef struct depth_parser {
     depth_levels bids, asks;
+    char *text; /* the strings of an update read straight from the text, NUL-terminated */
+    size_t text_cap;
 } depth_parser;
 
 /* Also installs cJSON's arena hooks (once per process): call it before other threads use
@@ -93,6 +99,11 @@ void depth_parser_free(depth_parser *p);
  * message with anything wrong is DEPTH_MALFORMED, never partly usable. Returns the kind
  * (also in out->kind). Free with depth_msg_free whatever the kind, on this thread; messages
  * and snapshots may be live at the same time and freed in any order.
+ *
+ * A depth update in Binance's plain layout (combined stream, no white space, no escapes) is
+ * read straight from the text, without a cJSON tree (root NULL): its strings (stream, levels)
+ * are copied into the parser's scratch and, like its levels, live until the parser's next
+ * parse. Every other message goes through cJSON, with the same result as before.
  */
 depth_kind depth_parse_message(depth_parser *p, const char *msg, size_t len, depth_msg *out);
 void depth_msg_free(depth_msg *m);
