@@ -221,6 +221,12 @@ static cJSON *parse_whole(const char *text, size_t len, int *in_arena)
         json_arena_release(); /* cJSON freed what it had built */
         return NULL;
     }
+    /* A raw NUL inside the value is not JSON, and cJSON's C strings would cut it short (a
+     * key "s\0" read as "s"), so the replay of the recorded frame would read it otherwise. */
+    if (memchr(text, '\0', (size_t)(end - text)) != NULL) {
+        tree_free(root, *in_arena);
+        return NULL;
+    }
     for (; end < text + len; end++) {
         if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n' && *end != '\0') {
             tree_free(root, *in_arena);
