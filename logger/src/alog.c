@@ -404,9 +404,8 @@ int alog_write(alog *lg, const char *line, size_t len)
     if (lg == NULL || line == NULL || len > lg->max_len)
         return ALOG_EINVAL;
 #if defined(__x86_64__)
-    if (__builtin_expect(lg->clock == NULL &&
-                             atomic_load_explicit(&alog__clock_tsc, memory_order_relaxed),
-                         1))
+    if (__builtin_expect(
+            lg->clock == NULL && atomic_load_explicit(&alog__clock_tsc, memory_order_relaxed), 1))
         return put(lg, (int64_t)__rdtsc(), 0, line, len);
 #endif
     return write_called_clock(lg, line, len);

@@ -304,4 +304,3 @@ int depth_plain_read(depth_parser *p, const char *msg, size_t len, depth_msg *ou
     ev->n_asks = p->asks.n;
     return 1;
 }
-

@@ -38,8 +38,9 @@ struct feed {
     feed_config cfg;
     char ws_host[HOST_MAX], ws_path[PATH_MAX_LEN];
     char wsb_host[HOST_MAX], wsb_path[PATH_MAX_LEN]; /* the second leg's */
-    feed_leg legs[2];       /* the depth connections' events, per leg */
-    feed_leg trade_legs[2]; /* the trade connections' */
+    /* The events of the depth connections, and of the trade connections, per leg. */
+    feed_leg legs[2];
+    feed_leg trade_legs[2];
     char rest_host[HOST_MAX], rest_path[PATH_MAX_LEN];
     char ca_file[4096];
     feed_handlers h;
@@ -393,8 +394,8 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
         {f->ctx, f->wsb_host, cfg->ws_b.port, cfg->ws_b.tls, &f->idle, &f->budget}};
     ws_conn_events ev[2][2]; /* [leg][trades] */
     for (int leg = 0; leg < 2; leg++) {
-        ev[leg][0] = (ws_conn_events){&f->legs[leg], leg_up,      leg_down,
-                                      leg_message,   leg_problem, leg_joined};
+        ev[leg][0] =
+            (ws_conn_events){&f->legs[leg], leg_up, leg_down, leg_message, leg_problem, leg_joined};
         /* A trade stream added later starts nothing: its trades are recorded as they come. */
         ev[leg][1] = (ws_conn_events){&f->trade_legs[leg], trades_up,   trades_down,
                                       leg_message,         leg_problem, NULL};
@@ -407,8 +408,8 @@ static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_pa
         streams_spec spec = {cfg->market, cfg->speed_ms, trades};
         if (i == f->depth[leg].first || i == f->trades[leg].first)
             syms = cfg->symbols; /* every group carries all the symbols */
-        f->conns[i] = ws_conn_create(&ep[leg], paths[i], syms, counts[i], &spec,
-                                     &ev[leg][trades], seed);
+        f->conns[i] =
+            ws_conn_create(&ep[leg], paths[i], syms, counts[i], &spec, &ev[leg][trades], seed);
         paths[i] = NULL;
         if (f->conns[i] == NULL)
             return -1;

@@ -124,14 +124,14 @@ typedef struct sc_fault {
 #define SC_MAX_WITHHOLD 16
 
 typedef struct sc_leg_faults {
-    int on;                 /* `legs`: listen for leg b too */
-    long cut_after[2];      /* per leg (0 a, 1 b): frames before the first connection is cut */
+    int on;                  /* `legs`: listen for leg b too */
+    long cut_after[2];       /* per leg (0 a, 1 b): frames before the first connection is cut */
     long trade_cut_after[2]; /* frames before the first trade connection is cut */
-    long stall_after[2];    /* frames before the first connection stalls for good */
-    long shutdown_after[2]; /* frames before serverShutdown on the first connection */
-    int shutdown_ms[2];     /* then cut this much later */
-    long cut_all_tick;      /* 0: never */
-    int jitter_ms;          /* leg-jitter: 0: none */
+    long stall_after[2];     /* frames before the first connection stalls for good */
+    long shutdown_after[2];  /* frames before serverShutdown on the first connection */
+    int shutdown_ms[2];      /* then cut this much later */
+    long cut_all_tick;       /* 0: never */
+    int jitter_ms;           /* leg-jitter: 0: none */
     struct {
         int leg, symbol;
         long n; /* the symbol's n-th depth frame */
