@@ -21,6 +21,22 @@
 
 typedef ob_run run;
 
+/* Every depth record equals the truth, and every event of each of the n symbols is recorded or
+ * folded into a snapshot: nothing lost, nothing different. Returns the depth records checked. */
+static size_t assert_equal_to_truth(run *r, const tr_records *rs, char *const sym[], int n)
+{
+    size_t checked = ob_check_depth(r, rs);
+    tr_truth t;
+    ob_read_truth(r, &t);
+    for (int i = 0; i < n; i++) {
+        tr_account a = ob_check_symbol(r, rs, &t, sym[i]);
+        assert_int_equal(a.lost, 0);
+        assert_int_equal(a.mismatched, 0);
+    }
+    tr_truth_free(&t);
+    return checked;
+}
+
 /*
  * Two symbols of `market`, event 100 of the second withheld: every depth record equals the
  * truth, every event of both is recorded or folded into a snapshot, the second resyncs
@@ -41,19 +57,11 @@ static void capture_market(run *r, const char *market, const char *speed, char *
 
     tr_records rs;
     ob_read_records(r, &rs);
-    size_t checked = ob_check_depth(r, &rs);
+    size_t checked = assert_equal_to_truth(r, &rs, sym, 2);
     assert_true(checked > 200); /* of 320 events: the rest are folded into snapshots */
-    tr_truth t;
-    ob_read_truth(r, &t);
-    for (int i = 0; i < 2; i++) {
-        tr_account a = ob_check_symbol(r, &rs, &t, sym[i]);
-        assert_int_equal(a.lost, 0);
-        assert_int_equal(a.mismatched, 0);
-    }
     assert_int_equal(tr_count(&rs, "resync", sym[1], "gap"), 1);
     assert_int_equal(tr_count(&rs, "resync", sym[0], NULL), 0);
     assert_int_equal(tr_count(&rs, "resync", sym[1], NULL), 1);
-    tr_truth_free(&t);
     tr_records_free(&rs);
 
     /* Every snapshot came from the market's path (any other is a 404 that never loads). */
@@ -388,17 +396,9 @@ static void capture_new_listing(run *r, const char *scenario, const char *s1, co
     assert_string_equal(names, "BTCUSDT ETHUSDT NEWUSDT");
     tr_records rs;
     ob_read_records(r, &rs);
-    ob_check_depth(r, &rs);
-    tr_truth t;
-    ob_read_truth(r, &t);
-    for (int i = 0; i < 3; i++) {
-        tr_account acc = ob_check_symbol(r, &rs, &t, all[i]);
-        assert_int_equal(acc.lost, 0);
-        assert_int_equal(acc.mismatched, 0);
-    }
+    assert_equal_to_truth(r, &rs, all, 3);
     assert_true(tr_count(&rs, "snapshot", "NEWUSDT", NULL) >= 1);
     assert_true(tr_count(&rs, "depth", "NEWUSDT", NULL) > 0);
-    tr_truth_free(&t);
     tr_records_free(&rs);
 }
 
