@@ -37,6 +37,7 @@ struct ws_conn {
     int send_due;           /* the pacing gap is over: the next SUBSCRIBE may go */
     int kill;               /* close at the next writeable (why says why) */
     int closing;            /* ws_conn_close was called: no reconnect, no events */
+    int close_started;      /* our close frame is on its way: wait for the answer */
     unsigned attempts;      /* failed connects since the last success */
     uint32_t rand;          /* jitter state */
     int64_t last_rx_us;     /* monotonic: the last data or pong received */
@@ -168,6 +169,7 @@ static void established(ws_conn *c, struct lws *wsi)
 {
     c->attempts = 0;
     c->established = 1;
+    c->close_started = 0;
     c->len = 0;
     c->last_rx_us = now_us();
     c->sub_sent = 0;
@@ -218,6 +220,11 @@ static int send_subscribe(ws_conn *c, struct lws *wsi)
 static int writeable(ws_conn *c, struct lws *wsi)
 {
     if (c->closing) {
+        /* lws still calls here while it awaits the server's answer to our close frame, and
+         * a second -1 would drop the connection without that answer (the server sees 1006). */
+        if (c->close_started)
+            return 0;
+        c->close_started = 1;
         unsigned char bye[] = "stopping";
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, bye, sizeof bye - 1);
         return -1;

@@ -297,5 +297,7 @@ int main(void)
         T(test_feed_1024_symbols_subscribe_on_one_connection),
         T(test_feed_refused_streams_are_named),
     };
+    if (getenv("DEPTHLOG_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("DEPTHLOG_TEST_FILTER"));
     return cmocka_run_group_tests(tests, ob_certs_setup, ob_certs_teardown);
 }
