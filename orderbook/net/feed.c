@@ -11,64 +11,15 @@
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 
+#include "feed_internal.h"
 #include "rest_client.h"
 #include "streams.h"
 #include "ws_conn.h"
 
-#define HOST_MAX      256
-#define PATH_MAX_LEN  512
 #define CLOSE_WAIT_US 2000000  /* at stop, how long the close handshakes may take */
 #define MBB_CHECK_US  200000   /* how often connections are looked at for replacing */
 #define MBB_GRACE_US  1000000  /* a replacement delivers this long before the old one closes */
 #define MBB_QUIET_US  10000000 /* subscribed this long without a message (quiet streams): done */
-
-/* What a connection's events need: its feed and its leg. */
-typedef struct feed_leg {
-    struct feed *f;
-    int leg;    /* 0: ws, 1: ws_b */
-    char *path; /* the path its connections open (owned) */
-} feed_leg;
-
-/* The connections of one kind on one leg: conns[first..first + n). */
-typedef struct feed_group {
-    size_t first, n;
-} feed_group;
-
-struct feed {
-    feed_config cfg;
-    char ws_host[HOST_MAX], ws_path[PATH_MAX_LEN];
-    char wsb_host[HOST_MAX], wsb_path[PATH_MAX_LEN]; /* the second leg's */
-    /* The events of the depth connections, and of the trade connections, per leg. */
-    feed_leg legs[2];
-    feed_leg trade_legs[2];
-    char rest_host[HOST_MAX], rest_path[PATH_MAX_LEN];
-    char ca_file[4096];
-    feed_handlers h;
-    /* Ping and hang-up, set once from the options and shared by every connection. 4.1.6's
-     * defaults are 400/400: a ping and a hang-up at the same moment, every 400 s. */
-    lws_retry_bo_t idle;
-    conn_budget budget; /* websocket connection attempts, every connection's */
-    struct lws_context *ctx;
-    atomic_int stop;
-    int stopping; /* feed_run is ending: no more handler calls */
-    ws_conn **conns;
-    size_t n_conns;
-    /* conns: leg a's depth connections, its trade connections (cfg.trades), then leg b's
-     * (legs = 2) in the same order: every stream is on both legs. */
-    feed_group depth[2], trades[2];
-    rest_client *rest;
-    lws_sorted_usec_list_t tick;
-    struct lws_protocols protocols[4]; /* lws keeps a pointer to the list */
-    /* Make-before-break: one replacement at a time in the whole feed, so the two legs of a
-     * stream are never replaced together. */
-    lws_sorted_usec_list_t mbb_check;
-    ws_conn *fresh;      /* the replacement being brought up, or NULL */
-    size_t fresh_for;    /* conns[fresh_for] is the one it replaces */
-    int64_t fresh_ready; /* when it was first seen delivering (0: not yet) */
-    char fresh_why[64];  /* the old one's disconnected reason */
-    ws_conn **spares;    /* connections not in conns: replacements, then the replaced */
-    size_t n_spares;
-};
 
 static int64_t now_us(void)
 {
@@ -200,108 +151,6 @@ static void mbb_cb(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(f->ctx, 0, &f->mbb_check, mbb_cb, MBB_CHECK_US);
 }
 
-static int copy_endpoints(feed *f, const feed_config *cfg)
-{
-    const char *ws_path = cfg->ws.path ? cfg->ws.path : "";
-    const char *rest_path = cfg->rest.path ? cfg->rest.path : "";
-    const char *ca = cfg->ca_file ? cfg->ca_file : "";
-    if (cfg->ws.host == NULL || cfg->rest.host == NULL || strlen(cfg->ws.host) >= HOST_MAX ||
-        strlen(cfg->rest.host) >= HOST_MAX || strlen(ws_path) >= PATH_MAX_LEN ||
-        strlen(rest_path) >= PATH_MAX_LEN || strlen(ca) >= sizeof f->ca_file)
-        return -1;
-    strcpy(f->ws_host, cfg->ws.host);
-    strcpy(f->ws_path, ws_path);
-    strcpy(f->rest_host, cfg->rest.host);
-    strcpy(f->rest_path, rest_path);
-    strcpy(f->ca_file, ca);
-    if (cfg->legs == 2) {
-        const feed_endpoint *b = cfg->ws_b.host != NULL ? &cfg->ws_b : &cfg->ws;
-        const char *b_path = b->path ? b->path : "";
-        if (strlen(b->host) >= HOST_MAX || strlen(b_path) >= PATH_MAX_LEN)
-            return -1;
-        strcpy(f->wsb_host, b->host);
-        strcpy(f->wsb_path, b_path);
-        f->cfg.ws_b = *b;
-        f->cfg.ws_b.host = f->wsb_host;
-        f->cfg.ws_b.path = f->wsb_path;
-    }
-    f->cfg.ws.host = f->ws_host;
-    f->cfg.ws.path = f->ws_path;
-    f->cfg.rest.host = f->rest_host;
-    f->cfg.rest.path = f->rest_path;
-    f->cfg.ca_file = f->ca_file;
-    return 0;
-}
-
-static void set_idle_policy(feed *f)
-{
-    /* Ping well before hanging up, so a live but quiet connection answers in time. */
-    unsigned ping = f->cfg.ping_s ? f->cfg.ping_s : 20;
-    unsigned hangup = f->cfg.hangup_s ? f->cfg.hangup_s : 60;
-    if (hangup <= ping)
-        hangup = ping * 2;
-    f->idle.secs_since_valid_ping = (uint16_t)(ping > 65535 ? 65535 : ping);
-    f->idle.secs_since_valid_hangup = (uint16_t)(hangup > 65535 ? 65535 : hangup);
-}
-
-/* The connections for every symbol's streams of one kind (depth, or trades) under `prefix`:
- * STREAMS_PER_CONN each, appended to paths/counts. */
-static int add_group(const feed_config *cfg, const char *prefix, int trades, char **paths,
-                     size_t *counts, size_t *n_paths, size_t *longest, feed_group *g)
-{
-    g->first = *n_paths;
-    for (size_t done = 0; done < cfg->n_symbols;) {
-        size_t n = streams_for_conn(cfg->n_symbols - done);
-        streams_spec spec = {cfg->market, cfg->speed_ms, trades};
-        size_t len = streams_conn_path(&spec, prefix, NULL, 0);
-        char *path = malloc(len + 1);
-        if (path == NULL)
-            return -1;
-        streams_conn_path(&spec, prefix, path, len + 1);
-        if (strlen(path) > *longest)
-            *longest = strlen(path);
-        paths[*n_paths] = path;
-        counts[(*n_paths)++] = n;
-        done += n;
-    }
-    g->n = *n_paths - g->first;
-    return 0;
-}
-
-/* The path a connection of this kind on this leg opens, for its records. */
-static int leg_path(feed *f, int leg, int trades, feed_leg *out)
-{
-    streams_spec spec = {f->cfg.market, f->cfg.speed_ms, trades};
-    const char *prefix = leg ? f->wsb_path : f->ws_path;
-    size_t len = streams_conn_path(&spec, prefix, NULL, 0);
-    *out = (feed_leg){f, leg, malloc(len + 1)};
-    if (out->path == NULL)
-        return -1;
-    streams_conn_path(&spec, prefix, out->path, len + 1);
-    return 0;
-}
-
-/* Split the symbols over connections, per leg and kind (feed.conns). The paths are made
- * before the context, which must be sized for the longest. */
-static int make_paths(feed *f, char **paths, size_t *counts, size_t *n_paths, size_t *longest)
-{
-    const feed_config *cfg = &f->cfg;
-    *n_paths = 0;
-    *longest = 0;
-    for (int leg = 0; leg < (cfg->legs == 2 ? 2 : 1); leg++) {
-        const char *prefix = leg ? f->wsb_path : f->ws_path;
-        if (add_group(cfg, prefix, 0, paths, counts, n_paths, longest, &f->depth[leg]) != 0 ||
-            (cfg->trades &&
-             add_group(cfg, prefix, 1, paths, counts, n_paths, longest, &f->trades[leg]) != 0))
-            return -1;
-    }
-    for (int leg = 0; leg < 2; leg++)
-        if (leg_path(f, leg, 0, &f->legs[leg]) != 0 ||
-            leg_path(f, leg, 1, &f->trade_legs[leg]) != 0)
-            return -1;
-    return 0;
-}
-
 static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
 {
     f->protocols[0] = first_protocol;
@@ -324,7 +173,6 @@ static struct lws_context *make_context(feed *f, size_t n_conns, size_t longest)
     return lws_create_context(&info);
 }
 
-/* The clients, once the context is there. Takes the paths over. */
 /* The trade streams' connections: their ups and downs touch no book. */
 static void trades_up(void *ctx, const char *const *symbols, size_t n)
 {
@@ -386,6 +234,7 @@ static int in_group(const feed_group *g, size_t i)
     return i >= g->first && i < g->first + g->n;
 }
 
+/* The clients, once the context is there. Takes the paths over. */
 static int make_clients(feed *f, char **paths, const size_t *counts, size_t n_paths)
 {
     const feed_config *cfg = &f->cfg;
@@ -435,12 +284,12 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
         return NULL;
     f->cfg = *cfg;
     f->h = *h;
-    if (copy_endpoints(f, cfg) != 0) {
+    if (feed_copy_endpoints(f, cfg) != 0) {
         free(f);
         errno = EINVAL;
         return NULL;
     }
-    set_idle_policy(f);
+    feed_set_idle_policy(f);
     conn_budget_init(&f->budget);
     /* At least one symbol per connection. */
     size_t most = (cfg->trades ? 2u : 1u) * (cfg->legs == 2 ? 2u : 1u) * cfg->n_symbols;
@@ -449,7 +298,7 @@ feed *feed_create(const feed_config *cfg, const feed_handlers *h)
     f->conns = calloc(most, sizeof *f->conns);
     size_t n_paths = 0, longest = 0;
     int ok = paths != NULL && counts != NULL && f->conns != NULL &&
-             make_paths(f, paths, counts, &n_paths, &longest) == 0 &&
+             feed_make_paths(f, paths, counts, &n_paths, &longest) == 0 &&
              (f->ctx = make_context(f, n_paths, longest)) != NULL &&
              make_clients(f, paths, counts, n_paths) == 0;
     for (size_t i = 0; paths != NULL && i < n_paths; i++)
