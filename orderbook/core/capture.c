@@ -158,27 +158,23 @@ void cap_set_origin(cap *c, sync_rule rule, const char *market, const char *url)
     snprintf(c->url, sizeof c->url, "%s", url);
 }
 
+/* Grow array `p` to `n` elements; on failure it keeps its old size. 1 when it grew. */
+#define GROW(p, n) ((tmp = realloc((p), (n) * sizeof *(p))) != NULL ? ((p) = tmp, 1) : 0)
+
 /* Make room for `total` symbols in every per-symbol array. -1 when memory runs out (the
  * arrays that did grow only have room to spare). */
 static int make_room(cap *c, size_t total)
 {
-    sync_symbol *sym = realloc(c->sym, total * sizeof *sym);
-    if (sym != NULL)
-        c->sym = sym;
-    legs_symbol *legs = realloc(c->legs, total * sizeof *legs);
-    if (legs != NULL)
-        c->legs = legs;
-    unsigned *up = realloc(c->up, total * sizeof *up);
-    if (up != NULL)
-        c->up = up;
-    trade_seen *trades = realloc(c->trades, total * sizeof *trades);
-    if (trades != NULL)
-        c->trades = trades;
-    cap_route *routes = realloc(c->by_name, total * sizeof *routes);
-    if (routes != NULL)
-        c->by_name = routes;
-    return sym && legs && up && trades && routes ? 0 : -1;
+    void *tmp;
+    int grown = GROW(c->sym, total);
+    grown += GROW(c->legs, total);
+    grown += GROW(c->up, total);
+    grown += GROW(c->trades, total);
+    grown += GROW(c->by_name, total);
+    return grown == 5 ? 0 : -1;
 }
+
+#undef GROW
 
 int cap_add(cap *c, const char *const *symbols, size_t k)
 {
