@@ -29,17 +29,7 @@ static void *measure(void *arg)
     for (size_t i = 0; i < WARMUP; i++)
         w->refused += alog_write(w->target, lines[i % LINE_POOL], BENCH_LINE_BYTES) != ALOG_OK;
     pthread_barrier_wait(w->start);
-    for (size_t i = 0; i < w->calls; i++) {
-        if (i % BENCH_BURST == 0)
-            bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
-        const char *line = lines[i % LINE_POOL];
-        uint64_t t0 = bench_tsc();
-        int rc = alog_write(w->target, line, BENCH_LINE_BYTES);
-        uint64_t t1 = bench_tsc();
-        w->refused += rc != ALOG_OK;
-        uint64_t d = t1 - t0;
-        w->samples[i] = d > w->overhead ? d - w->overhead : 0;
-    }
+    BENCH_MEASURE(w, lines, rc = alog_write(w->target, line, BENCH_LINE_BYTES) != ALOG_OK);
     return NULL;
 }
 
@@ -67,9 +57,12 @@ static int latency(int threads, size_t calls, const char *dir)
     for (int i = 0; i < threads; i++)
         targets[i] = lg;
     uint64_t *all = bench_samples(calls * (size_t)threads);
-    size_t refused = bench_run_workers(measure, targets, threads, calls, overhead, tpn, all);
+    size_t n_bursts = bench_bursts(calls) * (size_t)threads;
+    uint64_t *bursts = bench_samples(n_bursts + 1);
+    size_t refused =
+        bench_run_workers(measure, targets, threads, calls, overhead, tpn, all, bursts);
     alog_close(lg);
-    bench_report_latency("alog", threads, all, calls * (size_t)threads, tpn);
+    bench_report_latency("alog", threads, all, calls * (size_t)threads, bursts, n_bursts, tpn);
     printf("alog refused=%zu timer_overhead_ticks=%llu ticks_per_ns=%.3f\n", refused,
            (unsigned long long)overhead, tpn);
     return refused != 0;

@@ -64,17 +64,7 @@ static void *measure(void *arg)
     for (size_t i = 0; i < WARMUP; i++)
         w->refused += put(w->target, lines[i % LINE_POOL]) != 0;
     pthread_barrier_wait(w->start);
-    for (size_t i = 0; i < w->calls; i++) {
-        if (i % BENCH_BURST == 0)
-            bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
-        const char *line = lines[i % LINE_POOL];
-        uint64_t t0 = bench_tsc();
-        int rc = put(w->target, line);
-        uint64_t t1 = bench_tsc();
-        w->refused += rc != 0;
-        uint64_t d = t1 - t0;
-        w->samples[i] = d > w->overhead ? d - w->overhead : 0;
-    }
+    BENCH_MEASURE(w, lines, rc = put(w->target, line));
     return NULL;
 }
 
@@ -139,12 +129,15 @@ static int latency(int threads, size_t calls, const char *dir)
     pthread_t ct;
     pthread_create(&ct, NULL, consume, &c);
     uint64_t *all = bench_samples(calls * (size_t)threads);
-    size_t refused = bench_run_workers(measure, targets, threads, calls, overhead, tpn, all);
+    size_t n_bursts = bench_bursts(calls) * (size_t)threads;
+    uint64_t *bursts = bench_samples(n_bursts + 1);
+    size_t refused =
+        bench_run_workers(measure, targets, threads, calls, overhead, tpn, all, bursts);
     atomic_store(&done, 1);
     pthread_join(ct, NULL);
     fsync(c.fd);
     close(c.fd);
-    bench_report_latency("floor", threads, all, calls * (size_t)threads, tpn);
+    bench_report_latency("floor", threads, all, calls * (size_t)threads, bursts, n_bursts, tpn);
     printf("floor refused=%zu\n", refused);
     return 0;
 }

@@ -34,6 +34,28 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+uint64_t bench_median(uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, by_value);
+    return v[n / 2];
+}
+
+/* The mean of the lowest 90% of n sorted values: the mean of samples that the TSC's step
+ * quantises is still exact (a call starts at a random point of a step), and the top 10%
+ * (interrupts, preemption) would swamp it. */
+static double mean90(const uint64_t *s, size_t n)
+{
+    size_t k = n - n / 10;
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        sum += (double)s[i];
+    return sum / (double)k;
+}
+
+/* Median minus mean90 of the empty rdtscp pairs: samples have the (quantised) median
+ * subtracted, bench_report_latency's mean90 puts this back to subtract the exact mean. */
+static double timer_median_excess;
+
 uint64_t bench_timer_overhead(void)
 {
     enum { N = 100000 };
@@ -43,8 +65,8 @@ uint64_t bench_timer_overhead(void)
         uint64_t t1 = bench_tsc();
         s[i] = t1 - t0;
     }
-    qsort(s, N, sizeof *s, by_value);
-    uint64_t median = s[N / 2];
+    uint64_t median = bench_median(s, N);
+    timer_median_excess = (double)median - mean90(s, N);
     munmap(s, N * sizeof *s);
     return median;
 }
@@ -69,7 +91,8 @@ uint64_t *bench_samples(size_t n)
     return p;
 }
 
-void bench_report_latency(const char *name, int threads, uint64_t *s, size_t n, double ticks_per_ns)
+void bench_report_latency(const char *name, int threads, uint64_t *s, size_t n, uint64_t *bursts,
+                          size_t n_bursts, double ticks_per_ns)
 {
     qsort(s, n, sizeof *s, by_value);
     const double q[] = {0.5, 0.9, 0.99, 0.999, 0.9999};
@@ -77,7 +100,12 @@ void bench_report_latency(const char *name, int threads, uint64_t *s, size_t n, 
     printf("%s threads=%d calls=%zu", name, threads, n);
     for (int i = 0; i < 5; i++)
         printf(" %s=%.1f", label[i], (double)s[(size_t)(q[i] * (double)(n - 1))] / ticks_per_ns);
-    printf(" max=%.1f\n", (double)s[n - 1] / ticks_per_ns);
+    printf(" max=%.1f", (double)s[n - 1] / ticks_per_ns);
+    printf(" mean90=%.2f", (mean90(s, n) + timer_median_excess) / ticks_per_ns);
+    if (n_bursts != 0)
+        printf(" burst_mean=%.2f",
+               (double)bench_median(bursts, n_bursts) / BENCH_BURST / ticks_per_ns);
+    printf("\n");
     fflush(stdout);
 }
 
@@ -116,7 +144,8 @@ void bench_spin(double ns, double ticks_per_ns)
 }
 
 size_t bench_run_workers(void *(*measure)(void *), void *const targets[], int threads, size_t calls,
-                         uint64_t overhead, double ticks_per_ns, uint64_t *samples)
+                         uint64_t overhead, double ticks_per_ns, uint64_t *samples,
+                         uint64_t *bursts)
 {
     bench_worker w[BENCH_MAX_THREADS];
     pthread_t t[BENCH_MAX_THREADS];
@@ -130,6 +159,7 @@ size_t bench_run_workers(void *(*measure)(void *), void *const targets[], int th
                               .ticks_per_ns = ticks_per_ns,
                               .threads = threads,
                               .samples = samples + (size_t)i * calls,
+                              .bursts = bursts + (size_t)i * bench_bursts(calls),
                               .start = &start};
         pthread_create(&t[i], NULL, measure, &w[i]);
     }

@@ -47,35 +47,17 @@ struct ThroughputOptions : quill::FrontendOptions {
 using LatencyLogger = quill::LoggerImpl<LatencyOptions>;
 using ThroughputLogger = quill::LoggerImpl<ThroughputOptions>;
 
-struct Worker {
-    LatencyLogger *lg;
-    int cpu;
-    size_t calls;
-    uint64_t overhead;
-    double ticks_per_ns;
-    int threads; // producers in the run: each offers its share of the rate
-    uint64_t *samples;
-    pthread_barrier_t *start;
-};
-
+// A bench_worker's run; its target is the logger.
 void *measure(void *arg)
 {
-    auto *w = static_cast<Worker *>(arg);
+    auto *w = static_cast<bench_worker *>(arg);
+    auto *lg = static_cast<LatencyLogger *>(w->target);
     bench_pin(w->cpu);
     // The first call maps and zeroes this thread's queue (quill allocates it per thread).
     for (size_t i = 0; i < kWarmup; i++)
-        LOG_INFO(w->lg, "{}", std::string_view(lines[i % kPool], BENCH_LINE_BYTES));
+        LOG_INFO(lg, "{}", std::string_view(lines[i % kPool], BENCH_LINE_BYTES));
     pthread_barrier_wait(w->start);
-    for (size_t i = 0; i < w->calls; i++) {
-        if (i % BENCH_BURST == 0)
-            bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
-        std::string_view line(lines[i % kPool], BENCH_LINE_BYTES);
-        uint64_t t0 = bench_tsc();
-        LOG_INFO(w->lg, "{}", line);
-        uint64_t t1 = bench_tsc();
-        uint64_t d = t1 - t0;
-        w->samples[i] = d > w->overhead ? d - w->overhead : 0;
-    }
+    BENCH_MEASURE(w, lines, LOG_INFO(lg, "{}", std::string_view(line, BENCH_LINE_BYTES)));
     return nullptr;
 }
 
@@ -137,22 +119,19 @@ int latency(int threads, size_t calls, const std::string &dir)
     uint64_t overhead = bench_timer_overhead();
     std::string path = dir + "/quill.txt";
     LatencyLogger *lg = open_logger<LatencyOptions>(path);
-    Worker w[4];
-    pthread_t t[4];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, nullptr, static_cast<unsigned>(threads));
-    uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
-    for (int i = 0; i < threads; i++) {
-        w[i] = Worker{
-            lg, i % 2, calls, overhead, tpn, threads, all + static_cast<size_t>(i) * calls, &start};
-        pthread_create(&t[i], nullptr, measure, &w[i]);
-    }
+    void *targets[BENCH_MAX_THREADS];
     for (int i = 0; i < threads; i++)
-        pthread_join(t[i], nullptr);
+        targets[i] = lg;
+    uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
+    size_t n_bursts = bench_bursts(calls) * static_cast<size_t>(threads);
+    uint64_t *bursts = bench_samples(n_bursts + 1);
+    bench_run_workers(measure, targets, threads, calls, overhead, tpn, all, bursts);
     quill::Backend::stop();
-    bench_report_latency("quill", threads, all, calls * static_cast<size_t>(threads), tpn);
+    bench_report_latency("quill", threads, all, calls * static_cast<size_t>(threads), bursts,
+                         n_bursts, tpn);
     // Nothing may be lost (the queue blocks rather than drops): checked as alog's refusals are.
-    size_t offered = (kWarmup + calls) * static_cast<size_t>(threads);
+    size_t offered =
+        (kWarmup + calls + bench_bursts(calls) * BENCH_BURST) * static_cast<size_t>(threads);
     size_t written = count_lines(path);
     std::printf("quill refused=%zu queue_grown=%u\n", offered > written ? offered - written : 0,
                 queue_grown.load());

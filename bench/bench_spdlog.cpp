@@ -32,16 +32,9 @@ void *measure(void *arg)
         static_cast<spdlog::logger *>(w->target)->log(
             spdlog::level::info, spdlog::string_view_t(lines[i % kPool], BENCH_LINE_BYTES));
     pthread_barrier_wait(w->start);
-    for (size_t i = 0; i < w->calls; i++) {
-        if (i % BENCH_BURST == 0)
-            bench_spin(BENCH_GAP_NS * w->threads, w->ticks_per_ns);
-        spdlog::string_view_t line(lines[i % kPool], BENCH_LINE_BYTES);
-        uint64_t t0 = bench_tsc();
-        static_cast<spdlog::logger *>(w->target)->log(spdlog::level::info, line);
-        uint64_t t1 = bench_tsc();
-        uint64_t d = t1 - t0;
-        w->samples[i] = d > w->overhead ? d - w->overhead : 0;
-    }
+    BENCH_MEASURE(w, lines,
+                  static_cast<spdlog::logger *>(w->target)->log(
+                      spdlog::level::info, spdlog::string_view_t(line, BENCH_LINE_BYTES)));
     return nullptr;
 }
 
@@ -75,10 +68,13 @@ int latency(int threads, size_t calls, const std::string &dir)
     for (int i = 0; i < threads; i++)
         targets[i] = lg.get();
     uint64_t *all = bench_samples(calls * static_cast<size_t>(threads));
-    bench_run_workers(measure, targets, threads, calls, overhead, tpn, all);
+    size_t n_bursts = bench_bursts(calls) * static_cast<size_t>(threads);
+    uint64_t *bursts = bench_samples(n_bursts + 1);
+    bench_run_workers(measure, targets, threads, calls, overhead, tpn, all, bursts);
     lg.reset();
     spdlog::shutdown();
-    bench_report_latency("spdlog", threads, all, calls * static_cast<size_t>(threads), tpn);
+    bench_report_latency("spdlog", threads, all, calls * static_cast<size_t>(threads), bursts,
+                         n_bursts, tpn);
     return 0;
 }
 

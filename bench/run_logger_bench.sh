@@ -74,22 +74,23 @@ function median(key,   n, i, j, t, a) {
     }
     for (i = 2; i <= NF; i++) {
         split($i, kv, "=")
-        if (kv[1] ~ /^(p50|p90|p99|p99\.9|p99\.99|max|lines_per_s)$/) {
+        if (kv[1] ~ /^(p50|p90|p99|p99\.9|p99\.99|max|mean90|burst_mean|lines_per_s)$/) {
             k = name SUBSEP kind SUBSEP kv[1]; vals[k] = vals[k] " " kv[2]; seen[k] = 1
         }
     }
 }
 END {
-    printf "Medians of %d rounds (latency in ns per call, 100-byte lines)\n", rounds
-    split("p50 p90 p99 p99.9 p99.99 max", q, " ")
-    printf "%-8s %-9s", "logger", "producers"; for (i = 1; i <= 6; i++) printf " %9s", q[i]; printf "\n"
+    printf "Medians of %d rounds (latency in ns per call, 100-byte lines; mean90: mean of the\n", rounds
+    printf "fastest 90%% of calls, below the TSC step; burst_mean: ns per call of 1000 calls back to back)\n"
+    split("p50 p90 p99 p99.9 p99.99 max mean90 burst_mean", q, " ")
+    printf "%-8s %-9s", "logger", "producers"; for (i = 1; i <= 8; i++) printf " %10s", q[i]; printf "\n"
     split("floor alog spdlog quill", names, " ")
     split("1 2 4", ts, " ")
     for (k = 1; k <= 3; k++) for (n = 1; n <= 4; n++) {
         t = ts[k]
         if (!((names[n], "lat" t, "p50") in seen)) continue
         printf "%-8s %-9d", names[n], t
-        for (i = 1; i <= 6; i++) { m[names[n], t, q[i]] = median(names[n] SUBSEP "lat" t SUBSEP q[i]); printf " %9.1f", m[names[n], t, q[i]] }
+        for (i = 1; i <= 8; i++) { m[names[n], t, q[i]] = median(names[n] SUBSEP "lat" t SUBSEP q[i]); fmt = i > 6 ? " %10.2f" : " %10.1f"; printf fmt, m[names[n], t, q[i]] }
         printf "\n"
     }
     printf "\nEnd to end, lines/s including the final flush\n"
@@ -99,7 +100,7 @@ END {
     for (k = 1; k <= 3; k++) {
         t = ts[k]
         if (("floor", t, "p50") in m && m["floor", t, "p50"] > 0)
-            printf "  alog / floor, %d producer(s):  p50 %5.2f  p99.9 %5.2f\n", t, m["alog", t, "p50"] / m["floor", t, "p50"], m["alog", t, "p99.9"] / m["floor", t, "p99.9"]
+            printf "  alog / floor, %d producer(s):  p50 %5.2f  p99.9 %5.2f  mean90 %5.2f  burst_mean %5.2f\n", t, m["alog", t, "p50"] / m["floor", t, "p50"], m["alog", t, "p99.9"] / m["floor", t, "p99.9"], m["alog", t, "mean90"] / m["floor", t, "mean90"], m["alog", t, "burst_mean"] / m["floor", t, "burst_mean"]
         if (("spdlog", t, "p50") in m)
             printf "  alog / spdlog, %d producer(s): p50 %5.2f  p99.9 %5.2f\n", t, m["alog", t, "p50"] / m["spdlog", t, "p50"], m["alog", t, "p99.9"] / m["spdlog", t, "p99.9"]
     }
@@ -115,21 +116,21 @@ END {
         printf "  quill lines lost in all runs           %8d  (must be 0)\n", refused["quill"]
         printf "  quill queue growths in all runs        %8d  (each one a new, larger queue)\n", grown["quill"]
         printf "\nalog / quill, medians, per percentile (below 1.00: alog faster)\n"
-        printf "%-9s", "producers"; for (i = 1; i <= 6; i++) printf " %7s", q[i]; printf "\n"
+        printf "%-9s", "producers"; for (i = 1; i <= 8; i++) printf " %10s", q[i]; printf "\n"
         for (k = 1; k <= 3; k++) {
             t = ts[k]
             if (!(("quill", t, "p50") in m)) continue
             printf "%-9d", t
-            for (i = 1; i <= 6; i++) {
-                if (m["quill", t, q[i]] > 0) printf " %7.2f", m["alog", t, q[i]] / m["quill", t, q[i]]
-                else printf " %7s", "n/a"
+            for (i = 1; i <= 8; i++) {
+                if (m["quill", t, q[i]] > 0) printf " %10.2f", m["alog", t, q[i]] / m["quill", t, q[i]]
+                else printf " %10s", "n/a"
             }
             printf "\n"
         }
     }
     printf "\nMemory (RSS) while writing 10 M lines\n%s", mem
     printf "\nmachine-readable:"
-    for (k = 1; k <= 3; k++) for (n = 1; n <= 4; n++) for (i = 1; i <= 6; i++) if ((names[n], ts[k], q[i]) in m) printf " %s_t%d_%s=%.1f", names[n], ts[k], q[i], m[names[n], ts[k], q[i]]
+    for (k = 1; k <= 3; k++) for (n = 1; n <= 4; n++) for (i = 1; i <= 8; i++) if ((names[n], ts[k], q[i]) in m) printf " %s_t%d_%s=%.2f", names[n], ts[k], q[i], m[names[n], ts[k], q[i]]
     for (n = 1; n <= 4; n++) if (e[n] in r) printf " %s_e2e=%.0f", e[n], r[e[n]]
     printf "\n"
 }' "$out"

@@ -161,6 +161,10 @@ alog *alog_open(const alog_options *opt)
     /* The writer and alog_stop make producers' stores visible with membarrier, so the write
      * path needs no fence of its own; without it (old kernel, seccomp) producers fence. */
     lg->fence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0;
+    unsigned attn = lg->fence ? ALOG__ATTN_FENCE : 0u;
+    if (lg->clock != NULL || !atomic_load(&alog__clock_tsc) || !ALOG__INLINE_TSC)
+        attn |= ALOG__ATTN_CLOCK;
+    atomic_init(&lg->attn, attn);
 
     err = ENOMEM;
     int zstd = opt->compress == ALOG_COMPRESS_ZSTD;
@@ -226,7 +230,7 @@ static __attribute__((noinline, cold)) alog__lane *lane_slow(alog *lg, int *rc)
         return NULL;
     alog__lane *ln = NULL;
     pthread_mutex_lock(&lg->lanes_lock);
-    if (atomic_load(&lg->stopped)) {
+    if (atomic_load(&lg->attn) & ALOG__ATTN_STOPPED) {
         *rc = ALOG_ESTOPPED;
     } else {
         for (alog__lane *l = atomic_load(&lg->lanes); l != NULL && ln == NULL; l = l->next) {
@@ -263,7 +267,7 @@ static void wait_for_room(alog *lg)
     }
     pthread_mutex_lock(&lg->lock);
     atomic_fetch_add(&lg->space_waiters, 1);
-    if (!atomic_load(&lg->stopped))
+    if (!(atomic_load(&lg->attn) & ALOG__ATTN_STOPPED))
         pthread_cond_timedwait(&lg->cond, &lg->lock, &until);
     atomic_fetch_sub(&lg->space_waiters, 1);
     pthread_mutex_unlock(&lg->lock);
@@ -277,12 +281,13 @@ static __attribute__((noinline, cold)) int refused(alog *lg, int rc)
 }
 
 /*
- * Enter a write on lane `ln`: announce it, then look whether the logger is stopped. alog_stop
- * sets `stopped` and then runs a barrier on every thread (membarrier), so either this load
- * sees it or the stopping side sees in_write and waits for the record: every ALOG_OK line is
- * in a lane the writer drains. Only a compiler barrier here; a fence without membarrier.
+ * Enter a write on lane `ln`: announce it, then read the flags into *attn. alog_stop sets
+ * ALOG__ATTN_STOPPED and then runs a barrier on every thread (membarrier), so either this
+ * load sees it or the stopping side sees in_write and waits for the record: every ALOG_OK
+ * line is in a lane the writer drains. The sleeping writer does the same with
+ * ALOG__ATTN_SLEEPING. Only a compiler barrier here; a fence without membarrier.
  */
-static inline int enter(alog *lg, alog__lane *ln)
+static inline int enter(alog *lg, alog__lane *ln, unsigned *attn)
 {
     if (lg->fence) {
         atomic_exchange(&ln->in_write, 1); /* a full barrier of its own */
@@ -290,78 +295,63 @@ static inline int enter(alog *lg, alog__lane *ln)
         atomic_store_explicit(&ln->in_write, 1, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
     }
-    if (atomic_load_explicit(&lg->stopped, memory_order_relaxed)) {
+    *attn = atomic_load_explicit(&lg->attn, memory_order_relaxed);
+    if (*attn & ALOG__ATTN_STOPPED) {
         atomic_store_explicit(&ln->in_write, 0, memory_order_release);
         return refused(lg, ALOG_ESTOPPED);
     }
     return ALOG_OK;
 }
 
-/* The writer sleeps until woken (it announced so in writer_sleeping): wake it, once. Out of
- * line: a system call, and rare (only after the logger was idle for a while). */
+/* The writer sleeps until woken: wake it, once. Out of line: a system call, and rare (only
+ * after the logger was idle for a while). */
 static __attribute__((noinline, cold)) int wake_writer(alog *lg)
 {
-    if (atomic_exchange_explicit(&lg->writer_sleeping, 0, memory_order_relaxed))
+    if (atomic_fetch_and_explicit(&lg->attn, ~ALOG__ATTN_SLEEPING, memory_order_relaxed) &
+        ALOG__ATTN_SLEEPING)
         alog__writer_wake(lg);
     return ALOG_OK;
 }
 
-/* Leave a write: the writer may now treat the lane as quiet; wake it if it sleeps. Returns
- * ALOG_OK, so that callers end with `return leave(...)` and the wake is a tail call. */
-static inline int leave(alog *lg, alog__lane *ln)
+/* Leave a write, the record published: the writer may now treat the lane as quiet. `attn`
+ * as enter() read it: wake the writer if it sleeps. Returns ALOG_OK, so that callers end
+ * with `return leave(...)` and the wake is a tail call. */
+static inline int leave(alog *lg, alog__lane *ln, unsigned attn)
 {
-    if (lg->fence)
-        atomic_exchange(&ln->in_write, 0); /* a full barrier before looking at the writer */
-    else
-        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
-    if (__builtin_expect(atomic_load_explicit(&lg->writer_sleeping, memory_order_relaxed), 0))
+    atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+    if (__builtin_expect(attn & ALOG__ATTN_SLEEPING, 0))
         return wake_writer(lg);
     return ALOG_OK;
 }
 
 /* Reserve a record of `len` bytes in this thread's lane for `lg` whatever it takes: finding
  * or making the lane, and waiting for room when the lane is full and block_when_full. On
- * ALOG_OK the caller is inside enter(): it fills the record, commits it and calls leave(). */
+ * ALOG_OK the caller is inside enter(): it fills the record, commits it and calls leave()
+ * with *attn. */
 static __attribute__((noinline)) int reserve_any(alog *lg, size_t len, int64_t stamp,
-                                                 uint32_t flags, alog__lane **lnp, alog__rec **rp)
+                                                 uint32_t flags, alog__lane **lnp, alog__rec **rp,
+                                                 unsigned *attn)
 {
     int rc;
     alog__lane *ln = tls.id == lg->id ? tls.lane : NULL;
     if (ln == NULL && (ln = lane_slow(lg, &rc)) == NULL)
         return refused(lg, rc);
-    if ((rc = enter(lg, ln)) != ALOG_OK)
+    if ((rc = enter(lg, ln, attn)) != ALOG_OK)
         return rc;
     alog__rec *r;
     while ((r = alog__lane_reserve(ln, len, stamp, flags)) == NULL) {
-        /* Out of the write while waiting, so a stop never waits for this thread. */
-        atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+        /* Out of the write while waiting, so a stop never waits for this thread. A writer
+         * seen asleep is woken first: the room may be all it waits for. */
+        leave(lg, ln, *attn);
         if (!lg->block_when_full)
             return refused(lg, ALOG_EFULL);
         wait_for_room(lg);
-        if ((rc = enter(lg, ln)) != ALOG_OK)
+        if ((rc = enter(lg, ln, attn)) != ALOG_OK)
             return rc;
     }
     *lnp = ln;
     *rp = r;
     return ALOG_OK;
-}
-
-/* A write the fast path below does not do: no lane for `lg` on this thread yet, a full lane,
- * a line longer than ALOG__SHORT_LINE, or a stamp that is not a TSC reading taken inline. */
-static __attribute__((noinline, cold)) int put_slow(alog *lg, int64_t stamp, uint32_t flags,
-                                                    const char *line, size_t len)
-{
-    alog__lane *ln;
-    alog__rec *r;
-    int rc = reserve_any(lg, len, stamp, flags, &ln, &r);
-    if (rc != ALOG_OK)
-        return rc;
-    if (len <= ALOG__SHORT_LINE)
-        alog__copy_short(alog__rec_payload(r), line, len);
-    else
-        memcpy(alog__rec_payload(r), line, len);
-    alog__lane_commit(ln, r, len);
-    return leave(lg, ln);
 }
 
 /* With the default clock the stamp is a raw reading that the writer converts to ns: the
@@ -371,51 +361,73 @@ static inline int64_t stamp_now(alog *lg)
     return lg->clock != NULL ? lg->clock(lg->clock_ctx) : (int64_t)alog__clock_ticks();
 }
 
-/* The write path. Every way off it is a tail call to an out-of-line function, so the path
- * itself makes no call and keeps no register across one. */
-static inline int put(alog *lg, int64_t stamp, uint32_t flags, const char *line, size_t len)
+/* A write the fast path of put() does not do: a line longer than ALOG__SHORT_LINE, no lane
+ * for `lg` on this thread yet, a lane full or at its end, a flag in attn (stopped, writer
+ * asleep, no membarrier, a stamp that is not an inline rdtsc). */
+static __attribute__((noinline, cold)) int put_slow(alog *lg, int64_t stamp, uint32_t flags,
+                                                    const char *line, size_t len)
+{
+    if (len > lg->max_len)
+        return ALOG_EINVAL;
+    if (flags == 0 && (atomic_load_explicit(&lg->attn, memory_order_relaxed) & ALOG__ATTN_CLOCK))
+        stamp = stamp_now(lg);
+    alog__lane *ln;
+    alog__rec *r;
+    unsigned attn;
+    int rc = reserve_any(lg, len, stamp, flags, &ln, &r, &attn);
+    if (rc != ALOG_OK)
+        return rc;
+    if (len <= ALOG__SHORT_LINE)
+        alog__copy_short(alog__rec_payload(r), line, len);
+    else
+        memcpy(alog__rec_payload(r), line, len);
+    alog__lane_commit(ln, r, len);
+    return leave(lg, ln, attn);
+}
+
+/* Every lane holds a record of ALOG__SHORT_LINE bytes: the fast path need not check max_len. */
+_Static_assert(ALOG__SHORT_LINE <= MIN_LANE_BYTES / 2 - ALOG__REC_HEADER - 8,
+               "short lines must be under the smallest max_len");
+
+/*
+ * The write path: `attn_off`, the flags that send this call to put_slow. It is enter(), the
+ * reservation, the copy, the commit and leave() with every rare case left to put_slow, as a
+ * tail call before anything is published: so the path makes no call, keeps no register
+ * across one, and reads the flags (ALOG__ATTN_*) with one load after announcing itself.
+ */
+static inline int put(alog *lg, int64_t stamp, uint32_t flags, unsigned attn_off, const char *line,
+                      size_t len)
 {
     if (__builtin_expect(tls.id != lg->id || len > ALOG__SHORT_LINE, 0))
         return put_slow(lg, stamp, flags, line, len);
     alog__lane *ln = tls.lane;
-    int rc = enter(lg, ln);
-    if (rc != ALOG_OK)
-        return rc;
-    alog__rec *r = alog__lane_reserve(ln, len, stamp, flags);
-    if (__builtin_expect(r == NULL, 0)) {
+    atomic_store_explicit(&ln->in_write, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    uint64_t next;
+    alog__rec *r = alog__lane_reserve_fast(ln, len, stamp, flags, &next);
+    if (__builtin_expect(
+            r == NULL || (atomic_load_explicit(&lg->attn, memory_order_relaxed) & attn_off), 0)) {
         atomic_store_explicit(&ln->in_write, 0, memory_order_release);
         return put_slow(lg, stamp, flags, line, len);
     }
     alog__copy_short(alog__rec_payload(r), line, len);
-    alog__lane_commit(ln, r, len);
-    return leave(lg, ln);
-}
-
-/* alog_write stamped by a clock of the caller's, or by the default clock without a TSC: a
- * call, kept off the default path. */
-static __attribute__((noinline, cold)) int write_called_clock(alog *lg, const char *line,
-                                                              size_t len)
-{
-    return put_slow(lg, stamp_now(lg), 0, line, len);
+    alog__lane_publish(ln, r, len, next);
+    atomic_store_explicit(&ln->in_write, 0, memory_order_release);
+    return ALOG_OK;
 }
 
 int alog_write(alog *lg, const char *line, size_t len)
 {
-    if (lg == NULL || line == NULL || len > lg->max_len)
+    if (lg == NULL || line == NULL)
         return ALOG_EINVAL;
-#if defined(__x86_64__)
-    if (__builtin_expect(
-            lg->clock == NULL && atomic_load_explicit(&alog__clock_tsc, memory_order_relaxed), 1))
-        return put(lg, (int64_t)__rdtsc(), 0, line, len);
-#endif
-    return write_called_clock(lg, line, len);
+    return put(lg, alog__stamp_inline(), 0, ~0u, line, len);
 }
 
 int alog_write_at(alog *lg, int64_t stamp_ns, const char *line, size_t len)
 {
-    if (lg == NULL || line == NULL || len > lg->max_len)
+    if (lg == NULL || line == NULL)
         return ALOG_EINVAL;
-    return put(lg, stamp_ns, ALOG__REC_NS, line, len);
+    return put(lg, stamp_ns, ALOG__REC_NS, ~ALOG__ATTN_CLOCK, line, len);
 }
 
 int alog_printf(alog *lg, const char *fmt, ...)
@@ -437,14 +449,15 @@ int alog_printf(alog *lg, const char *fmt, ...)
      * terminating NUL lands on the byte that the commit turns into '\n'. */
     alog__lane *ln = NULL; /* set on ALOG_OK (the compiler cannot see it) */
     alog__rec *r = NULL;
-    int rc = reserve_any(lg, (size_t)n, stamp_now(lg), 0, &ln, &r);
+    unsigned attn = 0;
+    int rc = reserve_any(lg, (size_t)n, stamp_now(lg), 0, &ln, &r, &attn);
     if (rc != ALOG_OK)
         return rc;
     va_start(ap, fmt);
     vsnprintf((char *)alog__rec_payload(r), (size_t)n + 1, fmt, ap);
     va_end(ap);
     alog__lane_commit(ln, r, (size_t)n);
-    return leave(lg, ln);
+    return leave(lg, ln, attn);
 }
 
 int alog_stop(alog *lg, alog_stop_mode mode)
@@ -455,7 +468,7 @@ int alog_stop(alog *lg, alog_stop_mode mode)
         atomic_store(&lg->discard, 1);
     /* Refuse new writes, then make sure every producer either saw that or is seen in its
      * write (enter() above); only then may the writer treat quiet lanes as final. */
-    atomic_store(&lg->stopped, 1);
+    atomic_fetch_or(&lg->attn, ALOG__ATTN_STOPPED);
     alog__barrier_all(lg);
     int first = atomic_exchange(&lg->stop_requested, 1) == 0;
     alog__writer_wake(lg);

@@ -41,6 +41,23 @@ static inline uint64_t alog__clock_ticks(void)
     return alog__clock_ticks_fallback();
 }
 
+/* The stamp alog_write takes before it knows the logger's clock: a raw TSC reading where
+ * there is one (ALOG__INLINE_TSC), else 0. Used only by loggers without ALOG__ATTN_CLOCK:
+ * default clock, TSC in use. */
+#if defined(__x86_64__)
+#define ALOG__INLINE_TSC 1
+static inline int64_t alog__stamp_inline(void)
+{
+    return (int64_t)__rdtsc();
+}
+#else
+#define ALOG__INLINE_TSC 0
+static inline int64_t alog__stamp_inline(void)
+{
+    return 0;
+}
+#endif
+
 /* ns since the Unix epoch of a reading of alog__clock_ticks taken recently (the current
  * calibration is applied; readings older than the last re-sync are off by its correction). */
 int64_t alog__clock_ticks_to_ns(uint64_t ticks);

@@ -17,17 +17,22 @@ typedef struct alog__flusher {
     struct alog__flusher *next; /* the next waiting call */
 } alog__flusher;
 
+/* Bits of alog.attn: any of them sends a write off the fast path. */
+#define ALOG__ATTN_STOPPED  1u /* writes are refused */
+#define ALOG__ATTN_SLEEPING 2u /* the writer waits for a wake-up (see alog_writer.c) */
+#define ALOG__ATTN_FENCE    4u /* no membarrier: producers fence themselves (set at open) */
+#define ALOG__ATTN_CLOCK    8u /* alog_write's stamp is not an inline rdtsc (set at open) */
+
 struct alog {
     /* Read by every write call, written (rarely) by stop and the sleeping writer only. */
     _Alignas(ALOG__CACHELINE) uint64_t id; /* unique in the process: threads find their
                                               lane by it (an address could be reused) */
-    size_t max_len;                        /* longest line accepted */
+    atomic_uint attn; /* ALOG__ATTN_*: the write path tests them all with one load */
+    size_t max_len;   /* longest line accepted */
     int64_t (*clock)(void *ctx);
     void *clock_ctx;
     int block_when_full;
-    int fence;                  /* no membarrier: producers fence themselves */
-    atomic_int stopped;         /* writes are refused */
-    atomic_int writer_sleeping; /* the writer waits for a wake-up (see alog_writer.c) */
+    int fence; /* ALOG__ATTN_FENCE, for the slow paths and the writer */
 
     /* Lanes: created by producers' first writes, read by the writer. */
     _Alignas(ALOG__CACHELINE) _Atomic(alog__lane *) lanes; /* newest first; never shrinks */
@@ -56,7 +61,7 @@ struct alog {
     pthread_mutex_t lock;
     pthread_cond_t cond;       /* writer_done, a flush answered, or room in a lane */
     int writer_done;           /* under lock */
-    atomic_int stop_requested; /* stopped is visible to every producer: drain and exit */
+    atomic_int stop_requested; /* ATTN_STOPPED is visible to every producer: drain and exit */
     atomic_int discard;        /* ALOG_STOP_NOW: drop what is queued */
     _Atomic uint32_t wake;     /* futex word the writer sleeps on */
     alog__flusher *flushers;   /* under lock: alog_flush calls the writer has not taken yet */

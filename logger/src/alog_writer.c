@@ -14,8 +14,10 @@
  * Sleeping: while lines keep coming it naps 1 ms after a short pass (lines pile up, batches
  * grow, and it stays off the cache lines producers are filling). After DEEP_AFTER_NS with
  * nothing to do it sleeps until woken, at most DEEP_SLEEP_NS at a time: it announces that
- * in writer_sleeping, runs a barrier on every thread and looks at the lanes once more, so a
- * producer either sees the flag (and wakes it, once) or its line is seen.
+ * in ALOG__ATTN_SLEEPING, runs a barrier on every thread and looks at the lanes once more. A
+ * producer looks at the flag as it enters a write (after announcing itself in in_write), so
+ * either it sees the flag (and wakes the writer, once, after publishing) or the writer sees
+ * it in the write, or its line.
  */
 #include <errno.h>
 #include <limits.h>
@@ -307,13 +309,15 @@ static int lanes_quiet(alog *lg)
     return 1;
 }
 
-/* Whether some lane holds published lines. */
-static int lanes_have_lines(alog *lg)
+/* Whether some lane holds published lines or has its producer inside a write (one that
+ * looked at the flags before ALOG__ATTN_SLEEPING was set: its line is coming). */
+static int lanes_busy(alog *lg)
 {
     for (alog__lane *ln = atomic_load_explicit(&lg->lanes, memory_order_acquire); ln != NULL;
          ln = ln->next) {
-        if (atomic_load_explicit(&ln->head, memory_order_acquire) !=
-            atomic_load_explicit(&ln->tail, memory_order_relaxed))
+        if (atomic_load_explicit(&ln->in_write, memory_order_acquire) ||
+            atomic_load_explicit(&ln->head, memory_order_acquire) !=
+                atomic_load_explicit(&ln->tail, memory_order_relaxed))
             return 1;
     }
     return 0;
@@ -334,12 +338,11 @@ void alog__writer_wake(alog *lg)
 /* Nothing to do for a while: sleep until a producer, a flush or a stop wakes the writer. */
 static void deep_sleep(alog *lg, uint32_t seen)
 {
-    atomic_store(&lg->writer_sleeping, 1);
+    atomic_fetch_or(&lg->attn, ALOG__ATTN_SLEEPING);
     alog__barrier_all(lg);
-    if (!lanes_have_lines(lg) && !atomic_load(&lg->flush_pending) &&
-        !atomic_load(&lg->stop_requested))
+    if (!lanes_busy(lg) && !atomic_load(&lg->flush_pending) && !atomic_load(&lg->stop_requested))
         futex_wait(lg, seen, DEEP_SLEEP_NS);
-    atomic_store(&lg->writer_sleeping, 0);
+    atomic_fetch_and(&lg->attn, ~ALOG__ATTN_SLEEPING);
 }
 
 /* Take the waiting alog_flush calls, if any and none is being served, and note how far
