@@ -2,8 +2,9 @@
  * The repair of a zstd file's tail, by its headers (RFC 8878): a frame is a header, blocks
  * whose 3-byte headers give their lengths, and an optional 4-byte checksum; a skippable
  * frame gives its length after its magic number. So the whole frames are found without
- * reading what they hold, and a day's file of many GB is not read through on the writer
- * thread (where it would stall every producer) each time it is reopened. Writer thread only.
+ * reading what they hold: a day's file of many GB in the page cache is not copied through
+ * on the writer thread (where it would stall every producer) each time it is reopened.
+ * Writer thread only.
  */
 #include "alog_zstd_tail.h"
 
@@ -60,8 +61,8 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off)
     return 0;
 }
 
-/* Up to `want` bytes at `at` into buf without waiting for the disk: how many (-1 when they
- * are not all in memory, or reads cannot say so here). */
+/* Up to `want` bytes at `at` into buf without waiting for the disk: how many (fewer, or -1,
+ * when they are not all in memory). Where reads cannot tell, they simply read. */
 static ssize_t read_cached(peeker *k, uint64_t at, size_t want)
 {
     if (k->no_nowait)
