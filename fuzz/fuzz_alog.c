@@ -1,11 +1,12 @@
 /*
  * Fuzz target: alog driven by a sequence of operations, checked against the files.
  *
- * The input is one byte of options, then operations, each an opcode byte (taken modulo 11)
+ * The input is two bytes of options, then operations, each an opcode byte (taken modulo 11)
  * and its arguments (missing bytes read as 0):
  *   options  bit 0: 5sec (else daily)     bit 1: utc (else local time in one of four zones,
  *            bits 2-3: queue 4 KiB, 64 KiB, 1 MiB or the default    bits 6-7: see zones[])
  *            bit 4: block_when_full       bit 5: dir missing (alog creates it and a parent)
+ *   second   bit 0: ALOG_COMPRESS_ZSTD (files YYYYMMDD.txt.zst...)   bits 1-7: unused
  *   0, 1, 2  alog_write   LEN(u16) LIT(u8) LIT bytes: a line of LEN bytes (LEN's top bit:
  *                         (LEN & 0x7fff) << 5 bytes), the first LIT of them from the input,
  *                         the rest a pattern
@@ -25,7 +26,9 @@
  * exactly the files of the written lines' periods, named YYYYMMDD.txt or
  * YYYYMMDDHHMM{i}.txt (i = second / 5) as computed here from localtime_r/gmtime_r, each
  * holding exactly its lines in the order they were accepted: the first `written` lines of
- * representable stamps (ALOG_STOP_NOW may only cut off the end). Any violation aborts.
+ * representable stamps (ALOG_STOP_NOW may only cut off the end). With zstd the names end
+ * in .zst and each file is a valid zstd stream, nothing after its last frame, that decodes
+ * to exactly what the plain file would hold. Any violation aborts.
  *
  * Each input gets its own directory under $TMPDIR (else /dev/shm if it has 1 GiB free, else
  * /tmp), removed after.
@@ -47,6 +50,7 @@
 
 #include "alog.h"
 #include "fuzz_check.h"
+#include "fuzz_file.h"
 
 #define SEC          1000000000LL
 #define START_NS     ((1635642000LL - 10) * SEC)
@@ -79,7 +83,7 @@ typedef struct run {
     const uint8_t *p, *end;     /* what is left of the input */
     _Atomic int64_t now;        /* the injected clock */
     atomic_int errors_reported; /* on_error calls */
-    int five_sec, utc;
+    int five_sec, utc, zstd;
     char dir[PATH_MAX]; /* what alog writes to */
     char top[PATH_MAX]; /* what this run removes */
     line *lines;        /* accepted, in order */
@@ -170,6 +174,8 @@ static void period_name(const run *r, int64_t stamp, char *out, size_t len)
                  tm.tm_hour, tm.tm_min, tm.tm_sec / 5);
     else
         snprintf(out, len, "%04ld%02d%02d.txt", year, tm.tm_mon + 1, tm.tm_mday);
+    if (r->zstd)
+        strcat(out, ".zst");
 }
 
 static void accepted(run *r, const char *text, size_t len, int64_t stamp)
@@ -273,23 +279,15 @@ static int by_name_then_order(const void *a, const void *b)
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-static char *read_all(const char *path, size_t *len)
+/* A file's text: as it is, or decoded when it is zstd. NULL when it cannot be read. */
+static char *read_text(const run *r, const char *path, const char *name, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    for (;;) {
-        buf = grow(buf, &cap, n + 65536, 1);
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    char *raw = fuzz_read_file(path, len);
+    if (raw == NULL || !r->zstd)
+        return raw;
+    char *text = fuzz_decode_zst(name, raw, *len, len);
+    free(raw);
+    return text;
 }
 
 /* The directory holds exactly the first `written` representable lines, each in its file. */
@@ -314,7 +312,7 @@ static void check_files(const run *r, uint64_t written, uint64_t opened)
         char path[PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s", r->dir, w[i]->name);
         size_t got;
-        char *text = read_all(path, &got);
+        char *text = read_text(r, path, w[i]->name, &got);
         FUZZ_CHECK(text != NULL, "%s: missing (%s)", w[i]->name, strerror(errno));
         FUZZ_CHECK(got == want, "%s: %zu bytes, %zu expected", w[i]->name, got, want);
         size_t at = 0;
@@ -455,10 +453,11 @@ static void op_stats(run *r, alog *lg, alog_stats *last)
     r->inval++;
 }
 
-/* The options byte (see the top): the run's zone, its directory (made here) and alog's options. */
+/* The options bytes (see the top): the run's zone, its directory (made here) and alog's options. */
 static alog_options run_options(run *r)
 {
     unsigned opt_bits = take_u8(r);
+    r->zstd = take_u8(r) & 1u;
     r->five_sec = opt_bits & 1u;
     r->utc = (opt_bits >> 1) & 1u;
     setenv("TZ", zones[(opt_bits >> 6) & 3u], 1);
@@ -478,6 +477,7 @@ static alog_options run_options(run *r)
         .clock_ctx = r,
         .on_error = on_error,
         .error_ctx = r,
+        .compress = r->zstd ? ALOG_COMPRESS_ZSTD : ALOG_COMPRESS_NONE,
     };
     return opt;
 }

@@ -1,6 +1,7 @@
 /* ALOG_COMPRESS_ZSTD when things go wrong: a process killed mid-writing leaves files that
- * decode to whole lines, the next logger appending to such a file repairs its tail first,
- * and a full disk or a file size limit loses whole frames only, counted exactly. */
+ * decode to whole lines, the next logger appending to such a file repairs its tail first
+ * (reading its headers and last frame, not all of it), and a full disk or a file size limit
+ * loses whole frames only, counted exactly. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zstd.h>
 
 #include "alog.h"
 #include "alog_fixture.h"
@@ -223,6 +225,85 @@ static void test_zstd_reopen_cuts_zeros_after_the_last_frame(void **state)
     assert_int_equal(decode_lines(f, 1, 0, 1), 15);
 }
 
+static void test_zstd_reopen_cuts_a_last_frame_that_ends_inside_a_line(void **state)
+{
+    /* A whole frame, its checksum right, but its text stops in the middle of a line: the
+     * next line appended would be glued to that half line. */
+    af_fixture *f = *state;
+    char path[PATH_MAX + 32];
+    zst_path(f, path, sizeof path);
+    f->opt.compress = ALOG_COMPRESS_ZSTD;
+    alog *lg = alog_open(&f->opt);
+    for (long i = 0; i < 10; i++)
+        assert_int_equal(write_numbered(lg, i), ALOG_OK);
+    alog_close(lg);
+    static const char half[] = "L00000010 and no end";
+    unsigned char frame[256];
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)));
+    size_t n = ZSTD_compress2(c, frame, sizeof frame, half, sizeof half - 1);
+    ZSTD_freeCCtx(c);
+    assert_false(ZSTD_isError(n));
+    int fd = open(path, O_WRONLY | O_APPEND);
+    assert_int_equal(write(fd, frame, n), (ssize_t)n);
+    close(fd);
+
+    lg = alog_open(&f->opt);
+    for (long i = 10; i < 15; i++)
+        assert_int_equal(write_numbered(lg, i), ALOG_OK);
+    alog_close(lg);
+    assert_int_equal(decode_lines(f, 1, 0, 1), 15);
+}
+
+/* Bytes this process has read so far (all its threads, pread included), or -1 when the
+ * kernel does not count them. */
+static long long bytes_read_so_far(void)
+{
+    FILE *fp = fopen("/proc/self/io", "r");
+    long long n = -1;
+    if (fp != NULL) {
+        if (fscanf(fp, "rchar: %lld", &n) != 1)
+            n = -1;
+        fclose(fp);
+    }
+    return n;
+}
+
+static void test_zstd_reopen_reads_the_headers_and_the_last_frame_not_the_whole_file(void **state)
+{
+    af_fixture *f = *state;
+    char path[PATH_MAX + 32];
+    zst_path(f, path, sizeof path);
+    f->opt.compress = ALOG_COMPRESS_ZSTD;
+    f->opt.block_when_full = 1;
+    alog *lg = alog_open(&f->opt);
+    for (long i = 0; i < 8000; i++) /* about 5 MB of frames of 256 KiB of lines */
+        assert_int_equal(write_numbered(lg, i), ALOG_OK);
+    alog_close(lg);
+    size_t before_len;
+    char *before = tu_read_file(path, &before_len);
+    if (bytes_read_so_far() < 0) {
+        free(before);
+        fprintf(stderr, "skipped: no /proc/self/io here\n");
+        skip();
+    }
+
+    long long read0 = bytes_read_so_far();
+    lg = alog_open(&f->opt);
+    assert_int_equal(write_numbered(lg, 8000), ALOG_OK);
+    assert_int_equal(alog_flush(lg), 0);
+    long long reopen_read = bytes_read_so_far() - read0;
+    alog_close(lg);
+    /* A few KiB a block, and the last frame decoded: far less than the file. */
+    assert_true(reopen_read < (long long)before_len / 4);
+    size_t after_len;
+    char *after = tu_read_file(path, &after_len);
+    assert_true(after_len > before_len && memcmp(after, before, before_len) == 0);
+    free(after);
+    free(before);
+    assert_int_equal(decode_lines(f, 1, 0, 1), 8001);
+}
+
 static void test_zstd_file_that_is_not_zstd_is_left_alone(void **state)
 {
     af_fixture *f = *state;
@@ -346,6 +427,8 @@ int main(void)
         AF_TEST(test_zstd_reopen_cuts_a_frame_torn_in_its_header),
         AF_TEST(test_zstd_reopen_cuts_a_whole_length_frame_with_zeroed_data),
         AF_TEST(test_zstd_reopen_cuts_zeros_after_the_last_frame),
+        AF_TEST(test_zstd_reopen_cuts_a_last_frame_that_ends_inside_a_line),
+        AF_TEST(test_zstd_reopen_reads_the_headers_and_the_last_frame_not_the_whole_file),
         AF_TEST(test_zstd_file_that_is_not_zstd_is_left_alone),
         AF_TEST(test_zstd_enospc_loses_whole_frames_counted_exactly),
         AF_TEST(test_zstd_efbig_loses_whole_frames_counted_exactly),

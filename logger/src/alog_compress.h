@@ -1,7 +1,7 @@
 /*
  * zstd for alog's files: each batch becomes one complete frame, so a file is a valid zstd
- * stream after every append; and the repair of a file whose last frame was torn (a crash in
- * the middle of an append) before anything is appended to it again. Writer thread only.
+ * stream after every append (alog_zstd_tail.h repairs one that a crash left torn). Writer
+ * thread only.
  */
 #ifndef ALOG_COMPRESS_H
 #define ALOG_COMPRESS_H
@@ -39,17 +39,5 @@ void alog__zc_begin(alog__zc *z, const void *src, size_t len);
  * errno EIO when zstd failed (what was returned so far must be dropped).
  */
 ssize_t alog__zc_next(alog__zc *z, const unsigned char **piece);
-
-/*
- * Make the file open on `fd` (readable) a valid zstd stream again: walk its frames from the
- * start (ZSTD_findFrameCompressedSize) and cut it at the first one that is incomplete or
- * invalid, so what a crash left torn or unterminated goes and every whole frame stays. The
- * last whole frame is also decoded, its checksum included: power loss can leave a frame
- * that looks whole but holds zeros. Sets *kept to the file's length afterwards and *cut to
- * the bytes removed. Returns 0, or -1 with errno: the error of a read or truncate, ENOMEM,
- * or EILSEQ when the file does not start like a zstd stream (a file that is not ours is
- * left as it is, never emptied).
- */
-int alog__zc_repair(int fd, uint64_t *kept, uint64_t *cut);
 
 #endif

@@ -2,6 +2,7 @@
 #include "alog_file.h"
 #include "alog_compress.h"
 #include "alog_sha256.h"
+#include "alog_zstd_tail.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -203,7 +204,7 @@ static int open_period(alog__files *fs, const alog_period *p)
         errno = ENAMETOOLONG;
         return -1;
     }
-    /* A zstd file is read once when opened, to repair it. */
+    /* A zstd file's tail is read once when opened, to repair it. */
     int flags = (fs->zc ? O_RDWR : O_WRONLY) | O_APPEND | O_CREAT | O_CLOEXEC;
     int fd = open(path, flags, 0644);
     if (fd < 0 && errno == ENOENT) {

@@ -61,8 +61,9 @@ void alog__files_destroy(alog__files *fs);
 /*
  * The slot of the open file for `stamp`, opening (and creating the directory with its
  * parents) if needed and closing the least recently used file when all slots are taken.
- * An existing zstd file is repaired when opened (alog__zc_repair: a torn tail is cut off;
- * one that is not a zstd stream fails with EILSEQ and is left alone).
+ * An existing zstd file is repaired when opened (alog__zc_repair reads its headers and last
+ * frame, not the whole file: a torn tail is cut off; one that is not a zstd stream fails
+ * with EILSEQ and is left alone).
  * Returns the slot, or -1 with errno when opening failed now, or ALOG__FILES_LATER with the
  * errno of the last try while a failed open waits to be retried (at most every 100 ms of
  * `now_mono_ns`), so a broken disk costs one failing open per 100 ms, not one per line.
