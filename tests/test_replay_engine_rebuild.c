@@ -72,6 +72,44 @@ static void test_replay_verify_matches_resyncs_after_a_gap_and_a_disconnect(void
     rf_inputs_free(&in);
 }
 
+/*
+ * Events held across a snapshot: after a first snapshot that no event continued, two events
+ * with gaps wait (the gap hold) until a second snapshot 23 s later; the first then continues
+ * it and the second is a gap. That resync and the depth record are stamped with their events'
+ * times, in the first file, and come before the first rebuilt snapshot (the second one): the
+ * replay must still pair them, not count the resync uncheckable and then find its own resync
+ * without a twin (fuzz_replay found this).
+ */
+static void test_replay_verify_pairs_a_resync_held_across_the_first_rebuilt_snapshot(void **state)
+{
+    (void)state;
+    static rf_inputs in;
+    static const char rest_1000[] = "{\"lastUpdateId\":1000,\"bids\":[[\"100\",\"1\"]],"
+                                    "\"asks\":[[\"101\",\"1\"]]}";
+    static const char rest_25943[] =
+        "{\"lastUpdateId\":25943,\"bids\":[],\"asks\":[[\"640\",\"200\"]]}";
+    static const char held[] = "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":"
+                               "\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":25934,"
+                               "\"u\":9345545,\"b\":[],\"a\":[[\"0.6\",\"27\"]]}}";
+    static const char gap[] = "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":"
+                              "\"depthUpdate\",\"E\":2,\"s\":\"BTCUSDT\",\"U\":259345554,"
+                              "\"u\":259345554,\"b\":[],\"a\":[[\"6\",\"20\"]]}}";
+    rf_add(&in, RF_IN_UP, RF_T0, NULL, NULL);
+    rf_add(&in, RF_IN_REST, RF_T0, "BTCUSDT", rest_1000);
+    rf_add(&in, RF_IN_FRAME, RF_T0 + RF_S / 1000, NULL, held);
+    rf_add(&in, RF_IN_FRAME, RF_T0 + 2 * RF_S / 1000, NULL, gap);
+    rf_add(&in, RF_IN_REST, RF_T0 + 23 * RF_S, "BTCUSDT", rest_25943);
+    rf_lines l = rf_capture(&in, CAP_RECORD_BOTH);
+    assert_int_equal(rf_count(&l, "\"event\":\"resync\""), 1);
+    rf_files f = rf_five_second_files(&l, RF_T0);
+    rf_result res = rf_replay(&f, 1, -1);
+    rf_assert_verified(&res, &l);
+    assert_int_equal(res.sum.checked_resync, 1);
+    rf_files_free(&f);
+    rf_lines_free(&l);
+    rf_inputs_free(&in);
+}
+
 /* The levels of a record line: from "bids" to the end. */
 static const char *levels_of(const char *line)
 {
@@ -290,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_replay_verify_passes_on_what_the_pipeline_recorded),
         cmocka_unit_test(test_replay_verify_passes_across_5sec_files_given_in_any_order),
         cmocka_unit_test(test_replay_verify_matches_resyncs_after_a_gap_and_a_disconnect),
+        cmocka_unit_test(test_replay_verify_pairs_a_resync_held_across_the_first_rebuilt_snapshot),
         cmocka_unit_test(test_replay_books_at_a_time_equal_the_last_record_before_it),
         cmocka_unit_test(test_replay_verify_keeps_books_while_another_leg_is_up),
         cmocka_unit_test(test_replay_verify_follows_the_futures_rule_of_the_market_recorded),

@@ -37,9 +37,10 @@ typedef struct rp_sym {
     rp_pend *head; /* records waiting for their twin, oldest first */
     rp_pend *tail;
     size_t n_pend;
-    uint64_t snapshots; /* rebuilt snapshot records */
-    uint64_t last_id;   /* keep_books: the id of the last rebuilt depth or snapshot record */
-    char *levels;       /* keep_books: its `"bids":...}` (levels_len 0 after a resync) */
+    uint64_t snapshots;     /* rebuilt snapshot records */
+    int64_t first_snapshot; /* the ts of the first one */
+    uint64_t last_id;       /* keep_books: the id of the last rebuilt depth or snapshot record */
+    char *levels;           /* keep_books: its `"bids":...}` (levels_len 0 after a resync) */
     size_t levels_len, levels_cap;
 } rp_sym;
 

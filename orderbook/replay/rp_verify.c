@@ -53,14 +53,43 @@ static void pend_unlink(rp_replay *r, rp_sym *s, rp_pend *prev, rp_pend *p)
         r->rebuilt_waiting--;
 }
 
-/* The first rebuilt snapshot of a symbol: what was recorded before it cannot be checked. */
+/*
+ * The first rebuilt snapshot of a symbol: the depth records up to it cannot be checked. The
+ * others recorded before it stay: an event held across that snapshot may still rebuild them
+ * with their earlier ts (a gap found among held events is stamped with the event's time).
+ * Those never rebuilt are let go by `before_first_snapshot`, not called divergences.
+ */
 static void first_snapshot(rp_replay *r, rp_sym *s, const rp_head *h)
+{
+    s->first_snapshot = h->ts_ns;
+    rp_pend *prev = NULL, *p = s->head;
+    while (p != NULL) {
+        rp_pend *next = p->next;
+        if (p->side == RP_RECORDED && p->kind == RP_DEPTH && p->key <= h->id) {
+            pend_unlink(r, s, prev, p);
+            free(p);
+            r->sum.uncheckable++;
+        } else {
+            prev = p;
+        }
+        p = next;
+    }
+}
+
+/* A recorded snapshot or resync older than the symbol's first rebuilt snapshot: not checkable
+ * when no twin came for it. */
+static int before_first_snapshot(const rp_sym *s, const rp_pend *p)
+{
+    return p->side == RP_RECORDED && p->kind != RP_DEPTH && s->snapshots > 0 &&
+           p->ts_ns < s->first_snapshot;
+}
+
+static void let_go_before_first_snapshot(rp_replay *r, rp_sym *s)
 {
     rp_pend *prev = NULL, *p = s->head;
     while (p != NULL) {
         rp_pend *next = p->next;
-        if (p->side == RP_RECORDED && ((p->kind == RP_DEPTH && p->key <= h->id) ||
-                                       (p->kind != RP_DEPTH && p->ts_ns < h->ts_ns))) {
+        if (before_first_snapshot(s, p)) {
             pend_unlink(r, s, prev, p);
             free(p);
             r->sum.uncheckable++;
@@ -132,7 +161,7 @@ void rp__verify_pair(rp_replay *r, rp_sym *s, int side, const rp_head *h, size_t
         r->rebuilt_waiting++;
     while (s->n_pend > PEND_MAX && !r->sum.diverged) {
         rp_pend *old = s->head;
-        if (s->snapshots == 0) {
+        if (s->snapshots == 0 || before_first_snapshot(s, old)) {
             if (old->side == RP_RECORDED)
                 r->sum.uncheckable++;
             else
@@ -191,9 +220,11 @@ int rp_finish(rp_replay *r)
                     r->sum.unrecorded++;
             }
             rp__verify_clear(s);
-        } else {
-            rp__unmatched(r, s, s->head, " (the files end before it was)");
+            continue;
         }
+        let_go_before_first_snapshot(r, s);
+        if (s->head != NULL)
+            rp__unmatched(r, s, s->head, " (the files end before it was)");
     }
     return r->sum.diverged;
 }
