@@ -32,7 +32,7 @@ typedef struct tool {
     int line_shown;    /* the progress line is on the screen */
     uint64_t problems; /* input that could not be used */
     struct timespec started;
-    double last_progress;
+    double last_progress; /* when the line was drawn; negative: not yet */
 } tool;
 
 static double seconds_since(const struct timespec *t0)
@@ -93,7 +93,8 @@ static void on_alog_error(void *ctx, int errnum, const char *what)
 static void progress(tool *t)
 {
     double el = seconds_since(&t->started);
-    if (el - t->last_progress < 0.5)
+    /* Drawn at once, then twice a second: a user sees it appear with the first records. */
+    if (t->last_progress >= 0 && el - t->last_progress < 0.5)
         return;
     t->last_progress = el;
     rp_merge_progress p;
@@ -208,6 +209,7 @@ static int start(tool *t)
         return -1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t->started);
+    t->last_progress = -1.0;
     for (size_t i = 0; i < t->args.n_files; i++)
         if (rp_merge_add(t->merge, t->args.files[i]) != 0) {
             fprintf(stderr, "orderbook-replay: out of memory\n");
