@@ -119,7 +119,8 @@ static long read_raw(rp_file *f, void *dst, size_t cap)
 {
     if (f->fd < 0) {
         size_t n = f->mem_len - f->mem_pos < cap ? f->mem_len - f->mem_pos : cap;
-        memcpy(dst, f->mem + f->mem_pos, n);
+        if (n > 0) /* an empty file in memory may have no bytes at all (NULL) */
+            memcpy(dst, f->mem + f->mem_pos, n);
         f->mem_pos += n;
         f->consumed += n;
         return (long)n;
