@@ -53,6 +53,40 @@ static void pend_unlink(rp_replay *r, rp_sym *s, rp_pend *prev, rp_pend *p)
         r->rebuilt_waiting--;
 }
 
+/* Let go, as uncheckable, the recorded records of s that `gone` picks. */
+static void let_go_recorded(rp_replay *r, rp_sym *s,
+                            int (*gone)(const rp_sym *s, const rp_pend *p, uint64_t id),
+                            uint64_t id)
+{
+    rp_pend *prev = NULL, *p = s->head;
+    while (p != NULL) {
+        rp_pend *next = p->next;
+        if (p->side == RP_RECORDED && gone(s, p, id)) {
+            pend_unlink(r, s, prev, p);
+            free(p);
+            r->sum.uncheckable++;
+        } else {
+            prev = p;
+        }
+        p = next;
+    }
+}
+
+static int depth_up_to(const rp_sym *s, const rp_pend *p, uint64_t id)
+{
+    (void)s;
+    return p->kind == RP_DEPTH && p->key <= id;
+}
+
+/* A recorded snapshot or resync older than the symbol's first rebuilt snapshot: not checkable
+ * when no twin came for it. */
+static int before_first_snapshot(const rp_sym *s, const rp_pend *p, uint64_t id)
+{
+    (void)id;
+    return p->side == RP_RECORDED && p->kind != RP_DEPTH && s->snapshots > 0 &&
+           p->ts_ns < s->first_snapshot;
+}
+
 /*
  * The first rebuilt snapshot of a symbol: the depth records up to it cannot be checked. The
  * others recorded before it stay: an event held across that snapshot may still rebuild them
@@ -62,42 +96,7 @@ static void pend_unlink(rp_replay *r, rp_sym *s, rp_pend *prev, rp_pend *p)
 static void first_snapshot(rp_replay *r, rp_sym *s, const rp_head *h)
 {
     s->first_snapshot = h->ts_ns;
-    rp_pend *prev = NULL, *p = s->head;
-    while (p != NULL) {
-        rp_pend *next = p->next;
-        if (p->side == RP_RECORDED && p->kind == RP_DEPTH && p->key <= h->id) {
-            pend_unlink(r, s, prev, p);
-            free(p);
-            r->sum.uncheckable++;
-        } else {
-            prev = p;
-        }
-        p = next;
-    }
-}
-
-/* A recorded snapshot or resync older than the symbol's first rebuilt snapshot: not checkable
- * when no twin came for it. */
-static int before_first_snapshot(const rp_sym *s, const rp_pend *p)
-{
-    return p->side == RP_RECORDED && p->kind != RP_DEPTH && s->snapshots > 0 &&
-           p->ts_ns < s->first_snapshot;
-}
-
-static void let_go_before_first_snapshot(rp_replay *r, rp_sym *s)
-{
-    rp_pend *prev = NULL, *p = s->head;
-    while (p != NULL) {
-        rp_pend *next = p->next;
-        if (before_first_snapshot(s, p)) {
-            pend_unlink(r, s, prev, p);
-            free(p);
-            r->sum.uncheckable++;
-        } else {
-            prev = p;
-        }
-        p = next;
-    }
+    let_go_recorded(r, s, depth_up_to, h->id);
 }
 
 static void matched(rp_replay *r, rp_sym *s, const rp_pend *rec, const rp_pend *reb)
@@ -161,7 +160,7 @@ void rp__verify_pair(rp_replay *r, rp_sym *s, int side, const rp_head *h, size_t
         r->rebuilt_waiting++;
     while (s->n_pend > PEND_MAX && !r->sum.diverged) {
         rp_pend *old = s->head;
-        if (s->snapshots == 0 || before_first_snapshot(s, old)) {
+        if (s->snapshots == 0 || before_first_snapshot(s, old, 0)) {
             if (old->side == RP_RECORDED)
                 r->sum.uncheckable++;
             else
@@ -222,7 +221,7 @@ int rp_finish(rp_replay *r)
             rp__verify_clear(s);
             continue;
         }
-        let_go_before_first_snapshot(r, s);
+        let_go_recorded(r, s, before_first_snapshot, 0);
         if (s->head != NULL)
             rp__unmatched(r, s, s->head, " (the files end before it was)");
     }
