@@ -105,6 +105,7 @@ static void mbb_start(feed *f, size_t i, const char *why)
     f->fresh_for = i;
     f->fresh_ready = 0;
     snprintf(f->fresh_why, sizeof f->fresh_why, "%s", why);
+    ws_conn_being_replaced(f->conns[i]);
     ws_conn_open(fresh);
 }
 
@@ -127,7 +128,9 @@ static void mbb_cb(lws_sorted_usec_list_t *sul)
         return;
     int64_t now = now_us();
     if (f->fresh != NULL) {
-        if (ws_conn_subscribed(f->fresh) && ws_conn_age_us(f->fresh, now) >= MBB_QUIET_US)
+        if (!ws_conn_is_up(f->conns[f->fresh_for]))
+            mbb_finish(f); /* the old one dropped first: the replacement, up or not, is all */
+        else if (ws_conn_subscribed(f->fresh) && ws_conn_age_us(f->fresh, now) >= MBB_QUIET_US)
             mbb_finish(f); /* its streams are quiet: nothing to wait for */
         else if (!ws_conn_delivering(f->fresh))
             f->fresh_ready = 0;

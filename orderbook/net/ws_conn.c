@@ -37,6 +37,7 @@ struct ws_conn {
     int send_due;           /* the pacing gap is over: the next SUBSCRIBE may go */
     int kill;               /* close at the next writeable (why says why) */
     int closing;            /* ws_conn_close was called: no reconnect, no events */
+    int replaced;           /* its replacement is on its way: when it drops, it stays down */
     int close_started;      /* our close frame is on its way: wait for the answer */
     unsigned attempts;      /* failed connects since the last success */
     uint32_t rand;          /* jitter state */
@@ -99,7 +100,7 @@ static void went_down(ws_conn *c, const char *why)
     if (c->up && !c->closing)
         c->ev.down(c->ev.ctx, c->symbols, c->n, why);
     c->up = 0;
-    if (!c->closing)
+    if (!c->closing && !c->replaced)
         schedule_reconnect(c);
 }
 
@@ -469,6 +470,11 @@ int ws_conn_subscribed(const ws_conn *c)
 int ws_conn_delivering(const ws_conn *c)
 {
     return ws_conn_subscribed(c) && c->messages > 0;
+}
+
+void ws_conn_being_replaced(ws_conn *c)
+{
+    c->replaced = 1;
 }
 
 void ws_conn_retire(ws_conn *c, const char *why)

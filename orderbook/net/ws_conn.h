@@ -81,6 +81,11 @@ int ws_conn_subscribed(const ws_conn *c);
 /* Subscribed, and at least one market message received since it came up. */
 int ws_conn_delivering(const ws_conn *c);
 
+/* Its replacement (a clone) is being opened: should it drop before the replacement takes its
+ * place, it reports down and stays down (no reconnect of its own: the replacement is that,
+ * and Binance counts every connection attempt). */
+void ws_conn_being_replaced(ws_conn *c);
+
 /* Report it down (if it was up) with `why`, then ws_conn_close: the old connection of a
  * make-before-break, once its replacement delivers. */
 void ws_conn_retire(ws_conn *c, const char *why);
