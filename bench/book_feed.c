@@ -2,20 +2,17 @@
  * The synthetic feed. Each symbol has a mid price on its tick grid that takes a random walk;
  * bids sit at mid - d ticks and asks at mid + d ticks (d >= 1), so the book never crosses:
  * when the mid moves, the frame removes the one level the move would cross, as the
- * exchange would. Changes cluster near the top like a real feed, with a tail deep into
- * the book, and about a third of them are removals.
+ * exchange would. Changes cluster near the top like a real feed; how many there are, how
+ * deep they reach and how many are removals is the feed's shape (bench or real).
  */
 #include "book_feed.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_LEVELS    20 /* per frame, both sides together */
-#define MAX_LEVELS    40
-#define REMOVAL_PCT   30
 #define MOVE_PCT      5             /* chance per frame of the mid moving up (and down) */
 #define FIRST_MS      1796083200000 /* 2026-12-01T00:00:00Z */
-#define FRAME_BYTES   1400          /* a generous guess, so the text rarely grows */
+#define MAX_CHANGES   40            /* per frame, both sides together, before a move's two */
 #define SNAPSHOT_BODY (BOOK_FEED_SNAPSHOT_LEVELS * 2 * 40 + 64)
 
 /* A Binance spot market's shape: prices and lots in units of 1e-8. */
@@ -28,7 +25,23 @@ typedef struct market {
     int64_t max_lots; /* largest quantity of one level, in lots */
 } market;
 
-static const market markets[BOOK_FEED_MAX_SYMBOLS] = {
+/*
+ * What a feed is made of. `changes[j]` weighs frames of changes_min + j changed levels
+ * (before a move's two); a changed level lies 1..near ticks from the mid with near_pct %,
+ * 1..mid with mid_pct %, else 1..snapshot_levels.
+ */
+typedef struct shape {
+    const market *markets;
+    size_t n_markets;
+    size_t changes_min;
+    unsigned changes[MAX_CHANGES + 1];
+    int64_t near, near_pct, mid, mid_pct;
+    int64_t removal_pct;
+    int64_t snapshot_levels; /* per side, at most BOOK_FEED_SNAPSHOT_LEVELS */
+    size_t frame_bytes;      /* a generous guess, so the text rarely grows */
+} shape;
+
+static const market bench_markets[] = {
     {"BTCUSDT", "btcusdt@depth@100ms", 3700001, 1000000, 1000, 500000},
     {"ETHUSDT", "ethusdt@depth@100ms", 200050, 1000000, 10000, 500000},
     {"BNBUSDT", "bnbusdt@depth@100ms", 3001, 10000000, 100000, 200000},
@@ -39,7 +52,49 @@ static const market markets[BOOK_FEED_MAX_SYMBOLS] = {
     {"LTCUSDT", "ltcusdt@depth@100ms", 7000, 1000000, 100000, 500000},
 };
 
+/* 20 to 40 changes alike, a third of them removals, a tail deep into the book. */
+static const shape bench_shape = {
+    .markets = bench_markets,
+    .n_markets = BOOK_FEED_MAX_SYMBOLS,
+    .changes_min = 20,
+    .changes = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    .near = 10,
+    .near_pct = 60,
+    .mid = 100,
+    .mid_pct = 30,
+    .removal_pct = 30,
+    .snapshot_levels = BOOK_FEED_SNAPSHOT_LEVELS,
+    .frame_bytes = 1400,
+};
+
+/* The markets of the real capture (../shared/data/binance-capture-2021-10-11): sub-unit
+ * prices, whole-unit quantities of 1 to 5 digits. */
+static const market real_markets[] = {
+    {"NKNUSDT", "nknusdt@depth@100ms", 3523, 10000, 100000000, 20000},
+    {"BLZETH", "blzeth@depth@100ms", 6551, 1, 100000000, 20000},
+    {"LRCBTC", "lrcbtc@depth@100ms", 637, 1, 100000000, 20000},
+    {"RUNEEUR", "runeeur@depth@100ms", 6260, 100000, 10000000, 20000},
+};
+
+/* That capture's frames, as bench/real_stats.py counts them: 1 to 13 changes (2.4 on
+ * average, ~205 bytes a frame), 8% removals; and every change within the top 100 levels,
+ * three in four in the top 10. */
+static const shape real_shape = {
+    .markets = real_markets,
+    .n_markets = sizeof real_markets / sizeof real_markets[0],
+    .changes_min = 1,
+    .changes = {80, 41, 18, 18, 8, 3, 5, 1, 1, 0, 1, 0, 1},
+    .near = 10,
+    .near_pct = 71,
+    .mid = 100,
+    .mid_pct = 29,
+    .removal_pct = 5, /* a move's crossed level adds the rest */
+    .snapshot_levels = 500,
+    .frame_bytes = 400,
+};
+
 typedef struct sym_state {
+    const shape *sh;
     const market *mk;
     int64_t mid;      /* ticks */
     uint64_t next_id; /* U of the next frame */
@@ -140,15 +195,28 @@ static int64_t random_qty(const sym_state *s, uint64_t *rng)
     return (1 + rng_below(rng, s->mk->max_lots)) * s->mk->lot;
 }
 
-/* Distance from the top of a changed level: mostly the first ten, a tail to a thousand. */
-static int64_t random_distance(uint64_t *rng)
+/* Distance from the top of a changed level: mostly the first ten, a tail deeper. */
+static int64_t random_distance(const shape *sh, uint64_t *rng)
 {
     int64_t r = rng_below(rng, 100);
-    if (r < 60)
-        return 1 + rng_below(rng, 10);
-    if (r < 90)
-        return 1 + rng_below(rng, 100);
-    return 1 + rng_below(rng, BOOK_FEED_SNAPSHOT_LEVELS);
+    if (r < sh->near_pct)
+        return 1 + rng_below(rng, sh->near);
+    if (r < sh->near_pct + sh->mid_pct)
+        return 1 + rng_below(rng, sh->mid);
+    return 1 + rng_below(rng, sh->snapshot_levels);
+}
+
+/* How many levels a frame changes, drawn by the shape's weights. */
+static size_t random_changes(const shape *sh, uint64_t *rng)
+{
+    int64_t total = 0;
+    for (size_t j = 0; j <= MAX_CHANGES; j++)
+        total += sh->changes[j];
+    int64_t r = rng_below(rng, total);
+    size_t j = 0;
+    while (r >= sh->changes[j])
+        r -= sh->changes[j++];
+    return sh->changes_min + j;
 }
 
 static int taken(const change *c, size_t n, int ask, int64_t d)
@@ -174,10 +242,10 @@ static void sort_by_distance(change *c, size_t n)
 /* This frame's changes: the move's two levels (if the mid moved), then random ones. */
 static size_t choose_changes(sym_state *s, uint64_t *rng, change *c)
 {
-    size_t k = (size_t)(MIN_LEVELS + rng_below(rng, MAX_LEVELS - MIN_LEVELS + 1));
+    size_t k = random_changes(s->sh, rng);
     size_t n = 0;
     int64_t move = rng_below(rng, 100);
-    int64_t floor_ticks = BOOK_FEED_SNAPSHOT_LEVELS + 1;
+    int64_t floor_ticks = s->sh->snapshot_levels + 1;
     if (move < MOVE_PCT) {
         /* Up one tick: the ask at the new mid would cross, the old mid is a new best bid. */
         s->mid++;
@@ -190,10 +258,10 @@ static size_t choose_changes(sym_state *s, uint64_t *rng, change *c)
     }
     while (n < k) {
         int ask = (int)rng_below(rng, 2);
-        int64_t d = random_distance(rng);
+        int64_t d = random_distance(s->sh, rng);
         if (taken(c, n, ask, d))
             continue;
-        c[n++] = (change){ask, d, rng_below(rng, 100) < REMOVAL_PCT};
+        c[n++] = (change){ask, d, rng_below(rng, 100) < s->sh->removal_pct};
     }
     return n;
 }
@@ -201,7 +269,7 @@ static size_t choose_changes(sym_state *s, uint64_t *rng, change *c)
 static void put_side(text *t, const sym_state *s, uint64_t *rng, change *c, size_t n, int ask,
                      book_feed *f)
 {
-    change mine[MAX_LEVELS + 2];
+    change mine[MAX_CHANGES + 2];
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (c[i].ask == ask)
@@ -220,7 +288,7 @@ static void put_side(text *t, const sym_state *s, uint64_t *rng, change *c, size
 
 static void put_frame(text *t, sym_state *s, uint64_t *rng, book_feed *f)
 {
-    change c[MAX_LEVELS + 2];
+    change c[MAX_CHANGES + 2];
     size_t n = choose_changes(s, rng, c);
     uint64_t first = s->next_id;
     /* Binance's U..u counts every change in the 100 ms, some of them to the same level. */
@@ -250,7 +318,7 @@ static int put_snapshot(text *t, const sym_state *s, uint64_t last_id, uint64_t 
     put_u64(t, last_id);
     for (int ask = 0; ask < 2; ask++) {
         put_s(t, ask ? "],\"asks\":[" : ",\"bids\":[");
-        for (int64_t d = 1; d <= BOOK_FEED_SNAPSHOT_LEVELS; d++) {
+        for (int64_t d = 1; d <= s->sh->snapshot_levels; d++) {
             if (d > 1)
                 put(t, ",", 1);
             put_level(t, price_of(s, ask, d), random_qty(s, rng));
@@ -262,17 +330,24 @@ static int put_snapshot(text *t, const sym_state *s, uint64_t last_id, uint64_t 
 
 int book_feed_make(book_feed *f, size_t n_frames, size_t n_symbols, uint64_t seed)
 {
+    return book_feed_make_shaped(f, n_frames, n_symbols, seed, BOOK_FEED_BENCH);
+}
+
+int book_feed_make_shaped(book_feed *f, size_t n_frames, size_t n_symbols, uint64_t seed,
+                          book_feed_kind kind)
+{
+    const shape *sh = kind == BOOK_FEED_REAL ? &real_shape : &bench_shape;
     memset(f, 0, sizeof *f);
-    if (n_symbols < 1 || n_symbols > BOOK_FEED_MAX_SYMBOLS)
+    if (n_symbols < 1 || n_symbols > sh->n_markets)
         return -1;
     uint64_t rng = seed ? seed : 1; /* xorshift stays at zero forever */
     sym_state sym[BOOK_FEED_MAX_SYMBOLS];
     f->n_symbols = n_symbols;
     for (size_t i = 0; i < n_symbols; i++) {
-        const market *mk = &markets[i];
+        const market *mk = &sh->markets[i];
         uint64_t last_id = 40000000000ULL + i * 1000003ULL;
         /* The first event starts before the snapshot and ends after it: the straddle. */
-        sym[i] = (sym_state){mk, mk->mid_ticks, last_id - 2, FIRST_MS + (int64_t)i * 7};
+        sym[i] = (sym_state){sh, mk, mk->mid_ticks, last_id - 2, FIRST_MS + (int64_t)i * 7};
         text snap = {malloc(SNAPSHOT_BODY), 0, SNAPSHOT_BODY, 0};
         f->symbols[i] = mk->symbol;
         if (snap.p == NULL || put_snapshot(&snap, &sym[i], last_id, &rng) != 0) {
@@ -283,7 +358,8 @@ int book_feed_make(book_feed *f, size_t n_frames, size_t n_symbols, uint64_t see
         f->snapshot[i] = snap.p;
         f->snapshot_len[i] = snap.len;
     }
-    text t = {malloc(n_frames * FRAME_BYTES + 1), 0, n_frames * FRAME_BYTES + 1, 0};
+    size_t bytes = n_frames * sh->frame_bytes + 1;
+    text t = {malloc(bytes), 0, bytes, 0};
     f->offset = malloc((n_frames + 1) * sizeof *f->offset);
     if (t.p == NULL || f->offset == NULL) {
         free(t.p);

@@ -25,11 +25,21 @@ typedef struct book_feed {
     size_t n_zero;   /* of which removals ("0.00000000") */
 } book_feed;
 
+typedef enum book_feed_kind {
+    BOOK_FEED_BENCH, /* 20 to 40 levels a frame (~1.1 KB), 30% removals, 8 symbols at most */
+    BOOK_FEED_REAL   /* shaped like the real capture in ../shared/data: 2.4 levels a frame
+                        (~210 bytes), 8% removals, sub-unit prices, 4 symbols at most */
+} book_feed_kind;
+
 /*
  * Generate `n_frames` frames of `n_symbols` (1..BOOK_FEED_MAX_SYMBOLS) symbols from `seed`.
- * The same arguments always give the same bytes. Returns 0, or -1 when memory ran out
- * (nothing to free then).
+ * The same arguments always give the same bytes. Returns 0, or -1 when memory ran out or
+ * the kind has fewer symbols (nothing to free then).
  */
+int book_feed_make_shaped(book_feed *f, size_t n_frames, size_t n_symbols, uint64_t seed,
+                          book_feed_kind kind);
+
+/* The BOOK_FEED_BENCH feed, the one bench/book_replay's tables were measured on. */
 int book_feed_make(book_feed *f, size_t n_frames, size_t n_symbols, uint64_t seed);
 
 /* Frame i and its length. */

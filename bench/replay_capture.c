@@ -1,13 +1,16 @@
 /*
  * A `record = both` capture of the synthetic Binance feed (book_feed.c), for timing
  * orderbook-replay on files shaped like orderbook's own:
- *   replay_capture FRAMES SYMBOLS OUT.txt    e.g. replay_capture 2000000 6 /tmp/cap.txt
+ *   replay_capture [--real] FRAMES SYMBOLS OUT.txt    e.g. replay_capture 2000000 6 /tmp/cap.txt
+ * --real: frames shaped like the real capture's (book_feed.h: BOOK_FEED_REAL, 1 to 4
+ * symbols) instead of the bench feed's, which are about six times heavier.
  * The pipeline records every frame as orderbook would with record = both and depth = 5, one
  * frame every 100 us of receive time (UTC). Compress the file with zstd, then time
  *   orderbook-replay -q --verify OUT.txt.zst
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "book_feed.h"
 #include "capture.h"
@@ -29,19 +32,22 @@ static void want_snapshot(void *ctx, const char *symbol)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: replay_capture FRAMES SYMBOLS OUT.txt\n");
+    int real = argc == 5 && strcmp(argv[1], "--real") == 0;
+    if (argc != 4 + real) {
+        fprintf(stderr, "usage: replay_capture [--real] FRAMES SYMBOLS OUT.txt\n");
         return 2;
     }
-    size_t frames = strtoul(argv[1], NULL, 10), symbols = strtoul(argv[2], NULL, 10);
+    char **arg = argv + real;
+    size_t frames = strtoul(arg[1], NULL, 10), symbols = strtoul(arg[2], NULL, 10);
     book_feed f;
-    if (book_feed_make(&f, frames, symbols, SEED) != 0) {
-        fprintf(stderr, "replay_capture: out of memory\n");
+    if (book_feed_make_shaped(&f, frames, symbols, SEED, real ? BOOK_FEED_REAL : BOOK_FEED_BENCH) !=
+        0) {
+        fprintf(stderr, "replay_capture: out of memory, or too many symbols\n");
         return 1;
     }
-    FILE *out = fopen(argv[3], "w");
+    FILE *out = fopen(arg[3], "w");
     if (out == NULL) {
-        perror(argv[3]);
+        perror(arg[3]);
         return 1;
     }
     cap_sink sink = {out, emit, want_snapshot};
