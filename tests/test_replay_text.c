@@ -49,6 +49,27 @@ static void test_rp_parse_ts_reads_utc_and_offsets_to_the_microsecond(void **sta
             fail_msg("accepted %s", bad[i]);
 }
 
+/* Records of one second share their date and time of day: the parser reads that part once,
+ * and each record's own fraction and zone still decide. */
+static void test_rp_parse_ts_reads_each_of_a_second_by_its_own_fraction_and_zone(void **state)
+{
+    (void)state;
+    int64_t second = tu_utc_ns(2026, 11, 23, 23, 59, 59), ns;
+    assert_int_equal(ts("2026-11-23T23:59:59.100000Z"), second + S / 10);
+    assert_int_equal(ts("2026-11-23T23:59:59.200000Z"), second + S / 5);
+    assert_int_equal(ts("2026-11-23T23:59:59.5+01:00"), second - 3600 * S + S / 2);
+    assert_int_equal(ts("2026-11-23T23:59:59Z"), second);
+    const char *bad[] = {"2026-11-23T23:59:59", "2026-11-23T23:59:59.Z",
+                         "2026-11-23T23:59:59.0000000001Z", "2026-11-23T23:59:59+0100",
+                         "2026-11-23T23:59:59Zx"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (rp_parse_ts(bad[i], strlen(bad[i]), &ns) == 0)
+            fail_msg("accepted %s", bad[i]);
+    assert_int_equal(ts("2026-11-23T23:59:58.000001Z"), second - S + 1000);
+    assert_int_equal(rp_parse_ts("2026-11-23T23:59:60Z", 20, &ns), 0);
+    assert_int_equal(rp_parse_ts("2026-11-23T23:59:61Z", 20, &ns), -1);
+}
+
 static void test_rp_parse_time_takes_what_a_person_types(void **state)
 {
     (void)state;
@@ -221,6 +242,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rp_parse_ts_reads_utc_and_offsets_to_the_microsecond),
+        cmocka_unit_test(test_rp_parse_ts_reads_each_of_a_second_by_its_own_fraction_and_zone),
         cmocka_unit_test(test_rp_parse_time_takes_what_a_person_types),
         cmocka_unit_test(test_rp_head_parse_reads_each_kind_of_record),
         cmocka_unit_test(test_rp_head_parse_refuses_lines_out_of_the_layout),

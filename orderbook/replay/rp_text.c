@@ -38,91 +38,165 @@ static int days_in_month(int y, int m)
     return m == 2 && leap ? 29 : days[m - 1];
 }
 
+typedef struct civil {
+    int y, mo, d, h, mi, sec;
+} civil;
+
 /*
- * The parser of both forms. `person`: the date alone, minutes without seconds, a space for
- * the 'T', an offset without its colon and no zone at all (local time) are allowed.
+ * The date and the time of day up to the seconds, when there: the index after them in *end,
+ * whether seconds came in *has_sec. `person`: the date alone, minutes without seconds and a
+ * space for the 'T' are allowed.
  */
-static int parse_iso(const char *s, size_t len, int person, int64_t *ns)
+static int clock_part(const char *s, size_t len, int person, civil *c, size_t *end, int *has_sec)
 {
-    int y, mo, d, h = 0, mi = 0, sec = 0;
-    int64_t frac = 0;
     size_t i = 10;
+    *c = (civil){0};
+    *has_sec = 0;
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return -1;
-    if ((y = num(s, 4)) < 0 || (mo = num(s + 5, 2)) < 1 || mo > 12 || (d = num(s + 8, 2)) < 1 ||
-        d > days_in_month(y, mo))
+    if ((c->y = num(s, 4)) < 0 || (c->mo = num(s + 5, 2)) < 1 || c->mo > 12 ||
+        (c->d = num(s + 8, 2)) < 1 || c->d > days_in_month(c->y, c->mo))
         return -1;
     if (i < len && (s[i] == 'T' || (person && s[i] == ' '))) {
-        if (len < i + 6 || s[i + 3] != ':' || (h = num(s + i + 1, 2)) < 0 || h > 23 ||
-            (mi = num(s + i + 4, 2)) < 0 || mi > 59)
+        if (len < i + 6 || s[i + 3] != ':' || (c->h = num(s + i + 1, 2)) < 0 || c->h > 23 ||
+            (c->mi = num(s + i + 4, 2)) < 0 || c->mi > 59)
             return -1;
         i += 6;
         if (i < len && s[i] == ':') {
-            if (len < i + 3 || (sec = num(s + i + 1, 2)) < 0 || sec > 60)
+            if (len < i + 3 || (c->sec = num(s + i + 1, 2)) < 0 || c->sec > 60)
                 return -1;
             i += 3;
-            if (i < len && s[i] == '.') {
-                int64_t scale = 100000000;
-                size_t k = i + 1;
-                for (; k < len && s[k] >= '0' && s[k] <= '9'; k++) {
-                    frac += (s[k] - '0') * scale;
-                    scale /= 10;
-                }
-                if (k == i + 1 || k - i - 1 > 9)
-                    return -1;
-                i = k;
-            }
+            *has_sec = 1;
         } else if (!person) {
             return -1;
         }
     } else if (!person) {
         return -1;
     }
-    int64_t secs;
-    if (i == len) {
-        if (!person)
-            return -1;
-        struct tm tm = {.tm_year = y - 1900,
-                        .tm_mon = mo - 1,
-                        .tm_mday = d,
-                        .tm_hour = h,
-                        .tm_min = mi,
-                        .tm_sec = sec,
-                        .tm_isdst = -1};
-        time_t t = mktime(&tm);
-        if (t == (time_t)-1)
-            return -1;
-        secs = (int64_t)t;
-    } else {
-        int64_t off = 0;
-        if (s[i] == 'Z') {
-            i++;
-        } else if (s[i] == '+' || s[i] == '-') {
-            int oh, om;
-            size_t colon = i + 3 < len && s[i + 3] == ':';
-            if (len < i + 5 + colon || (!colon && !person) || (oh = num(s + i + 1, 2)) < 0 ||
-                oh > 23 || (om = num(s + i + 3 + colon, 2)) < 0 || om > 59)
-                return -1;
-            off = (oh * 60 + om) * 60;
-            if (s[i] == '-')
-                off = -off;
-            i += 5 + colon;
-        } else {
-            return -1;
-        }
-        if (i != len)
-            return -1;
-        secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    *end = i;
+    return 0;
+}
+
+/* ".123456789" at s[*i] if there (1 to 9 digits): its ns into *frac, *i past it. */
+static int fraction(const char *s, size_t len, size_t *i, int64_t *frac)
+{
+    *frac = 0;
+    if (*i == len || s[*i] != '.')
+        return 0;
+    int64_t scale = 100000000;
+    size_t k = *i + 1;
+    for (; k < len && s[k] >= '0' && s[k] <= '9'; k++) {
+        *frac += (s[k] - '0') * scale;
+        scale /= 10;
     }
+    if (k == *i + 1 || k - *i - 1 > 9)
+        return -1;
+    *i = k;
+    return 0;
+}
+
+/* "Z" or an offset ("+01:00"; for a person "+0100" too) that ends the text at s[i]: its
+ * seconds east of UTC into *off. */
+static int zone(const char *s, size_t len, size_t i, int person, int64_t *off)
+{
+    *off = 0;
+    if (s[i] == 'Z') {
+        i++;
+    } else if (s[i] == '+' || s[i] == '-') {
+        int oh, om;
+        size_t colon = i + 3 < len && s[i + 3] == ':';
+        if (len < i + 5 + colon || (!colon && !person) || (oh = num(s + i + 1, 2)) < 0 || oh > 23 ||
+            (om = num(s + i + 3 + colon, 2)) < 0 || om > 59)
+            return -1;
+        *off = (oh * 60 + om) * 60;
+        if (s[i] == '-')
+            *off = -*off;
+        i += 5 + colon;
+    } else {
+        return -1;
+    }
+    return i == len ? 0 : -1;
+}
+
+static int64_t utc_secs(const civil *c)
+{
+    return days_from_civil(c->y, c->mo, c->d) * 86400 + c->h * 3600 + c->mi * 60 + c->sec;
+}
+
+static int to_ns(int64_t secs, int64_t frac, int64_t *ns)
+{
     if (secs < -9223372035LL || secs > 9223372035LL)
         return -1; /* beyond what ns in an int64 hold (years 1677..2262) */
     *ns = secs * 1000000000LL + frac;
     return 0;
 }
 
+/* The parser of both forms; `person`: see clock_part, an offset without its colon and no
+ * zone at all (local time) are allowed too. */
+static int parse_iso(const char *s, size_t len, int person, int64_t *ns)
+{
+    civil c;
+    size_t i;
+    int has_sec;
+    int64_t frac = 0, off, secs;
+    if (clock_part(s, len, person, &c, &i, &has_sec) != 0 ||
+        (has_sec && fraction(s, len, &i, &frac) != 0))
+        return -1;
+    if (i < len) {
+        if (zone(s, len, i, person, &off) != 0)
+            return -1;
+        return to_ns(utc_secs(&c) - off, frac, ns);
+    }
+    if (!person)
+        return -1;
+    struct tm tm = {.tm_year = c.y - 1900,
+                    .tm_mon = c.mo - 1,
+                    .tm_mday = c.d,
+                    .tm_hour = c.h,
+                    .tm_min = c.mi,
+                    .tm_sec = c.sec,
+                    .tm_isdst = -1};
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    secs = (int64_t)t;
+    return to_ns(secs, frac, ns);
+}
+
+#define CLOCK_LEN 19 /* "2026-11-23T23:59:59", where a record's ts must have its seconds */
+
+/*
+ * Records come in order, many to a second: the calendar work for the date and time of day
+ * (a third of the replay's reading of a line, callgrind) is done once for all the records
+ * that share them. Per thread, so the parser stays safe from any thread; the 19 bytes
+ * decide alone whether that part is valid, so a match is as good as parsing it again.
+ */
+static _Thread_local struct {
+    char clock[CLOCK_LEN];
+    int64_t secs;
+    int valid;
+} last_clock;
+
 int rp_parse_ts(const char *s, size_t len, int64_t *ns)
 {
-    return parse_iso(s, len, 0, ns);
+    size_t i = CLOCK_LEN;
+    int64_t secs, frac, off;
+    if (len > CLOCK_LEN && last_clock.valid && memcmp(s, last_clock.clock, CLOCK_LEN) == 0) {
+        secs = last_clock.secs;
+    } else {
+        civil c;
+        int has_sec;
+        /* Without a person's leniency, a clock part that parses is exactly CLOCK_LEN bytes. */
+        if (clock_part(s, len, 0, &c, &i, &has_sec) != 0)
+            return -1;
+        secs = utc_secs(&c);
+        memcpy(last_clock.clock, s, CLOCK_LEN);
+        last_clock.secs = secs;
+        last_clock.valid = 1;
+    }
+    if (fraction(s, len, &i, &frac) != 0 || i == len || zone(s, len, i, 0, &off) != 0)
+        return -1;
+    return to_ns(secs - off, frac, ns);
 }
 
 int rp_parse_time(const char *s, int64_t *ns)
@@ -148,11 +222,34 @@ static size_t symbol_at(const char *s, size_t n, char out[DEPTH_SYMBOL_MAX + 1])
     return k;
 }
 
-/* The unsigned integer after `key` (e.g. `,"u":`) somewhere in [p, end); -1 if none. */
-static int id_after(const char *p, const char *end, const char *key, uint64_t *out)
+/*
+ * The first `key` (klen bytes) in [p, end), or NULL. Its byte at `pivot`, one that is rare in
+ * records, is looked for with memchr and the rest checked there: glibc's memmem took three
+ * times as long over the few dozen bytes before these keys (callgrind).
+ */
+static const char *find_key(const char *p, const char *end, const char *key, size_t klen,
+                            size_t pivot)
 {
-    size_t klen = strlen(key);
-    const char *k = memmem(p, (size_t)(end - p), key, klen);
+    if ((size_t)(end - p) < klen)
+        return NULL;
+    for (const char *q = p + pivot; q < end; q++) {
+        q = memchr(q, key[pivot], (size_t)(end - q));
+        if (q == NULL)
+            return NULL;
+        const char *at = q - pivot;
+        if ((size_t)(end - at) >= klen && memcmp(at, key, klen) == 0)
+            return at;
+    }
+    return NULL;
+}
+
+/* The unsigned integer after `key` (e.g. `,"u":`, a literal) somewhere in [p, end); -1 if
+ * none. Its third byte is the pivot: the first letter of the member's name. */
+#define ID_AFTER(p, end, key, out) id_after((p), (end), (key), sizeof(key) - 1, (out))
+
+static int id_after(const char *p, const char *end, const char *key, size_t klen, uint64_t *out)
+{
+    const char *k = find_key(p, end, key, klen, 2);
     if (k == NULL)
         return -1;
     k += klen;
@@ -166,16 +263,22 @@ static int id_after(const char *p, const char *end, const char *key, uint64_t *o
     return 0;
 }
 
+#define KIND(name, kind)                                                                           \
+    {                                                                                              \
+        name, sizeof name - 1, kind                                                                \
+    }
+
 static const struct {
     const char *name;
+    size_t len;
     rp_kind kind;
-} kinds[] = {{"frame", RP_FRAME},
-             {"depth", RP_DEPTH},
-             {"rest", RP_REST},
-             {"snapshot", RP_SNAPSHOT},
-             {"resync", RP_RESYNC},
-             {"connected", RP_CONNECTED},
-             {"disconnected", RP_DISCONNECTED}};
+} kinds[] = {KIND("frame", RP_FRAME),
+             KIND("depth", RP_DEPTH),
+             KIND("rest", RP_REST),
+             KIND("snapshot", RP_SNAPSHOT),
+             KIND("resync", RP_RESYNC),
+             KIND("connected", RP_CONNECTED),
+             KIND("disconnected", RP_DISCONNECTED)};
 
 int rp_head_parse(const char *line, size_t len, rp_head *out)
 {
@@ -200,7 +303,7 @@ int rp_head_parse(const char *line, size_t len, rp_head *out)
     size_t ev_len = (size_t)(ev_end - ev);
     out->kind = RP_OTHER;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strlen(kinds[i].name) == ev_len && memcmp(kinds[i].name, ev, ev_len) == 0)
+        if (kinds[i].len == ev_len && memcmp(kinds[i].name, ev, ev_len) == 0)
             out->kind = kinds[i].kind;
     const char *p = ev_end + 1;
     if (out->kind == RP_REST || rp_kind_derived(out->kind)) {
@@ -229,10 +332,10 @@ int rp_head_parse(const char *line, size_t len, rp_head *out)
         if ((*a == '{' && (*z != '}' || z == a)) || (*a == '"' && (*z != '"' || z == a)))
             return -1;
     } else if (out->kind == RP_DEPTH) {
-        if (id_after(p, end, ",\"u\":", &out->id) != 0)
+        if (ID_AFTER(p, end, ",\"u\":", &out->id) != 0)
             return -1;
     } else if (out->kind == RP_SNAPSHOT) {
-        if (id_after(p, end, ",\"lastUpdateId\":", &out->id) != 0)
+        if (ID_AFTER(p, end, ",\"lastUpdateId\":", &out->id) != 0)
             return -1;
     }
     return 0;
@@ -336,7 +439,7 @@ long rp_unescape(const char *s, size_t n, char *out)
 int rp_frame_symbol(const char *frame, size_t len, char out[DEPTH_SYMBOL_MAX + 1])
 {
     static const char key[] = "\"s\":\"";
-    const char *k = memmem(frame, len, key, sizeof key - 1);
+    const char *k = find_key(frame, frame + len, key, sizeof key - 1, 1);
     if (k == NULL)
         return -1;
     k += sizeof key - 1;
