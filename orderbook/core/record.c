@@ -144,8 +144,37 @@ static char *copy(char *p, const char *s, size_t n)
     return p + n;
 }
 
+#define FIELD 24 /* bytes of a level's px and qty: DEC_MAX_CHARS and the NUL */
+_Static_assert(sizeof(((book_level *)0)->px) == FIELD && sizeof(((book_level *)0)->qty) == FIELD,
+               "copy_field reads a whole field");
+
+/*
+ * A level's string, copied as its whole field to p (which has FIELD bytes of room): p past
+ * the string. Two moves and a search for the NUL eight bytes at a time, where strlen and a
+ * copy of that length were two calls into libc per string, 40% of put_side (callgrind).
+ */
+static char *copy_field(char *p, const char *f)
+{
+    memcpy(p, f, FIELD);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (size_t w = 0; w < FIELD; w += 8) {
+        uint64_t x;
+        memcpy(&x, f + w, sizeof x);
+        /* The lowest set bit marks the first zero byte (false positives lie above it). */
+        uint64_t z = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+        if (z != 0)
+            return p + w + (size_t)(__builtin_ctzll(z) >> 3);
+    }
+    return p + FIELD; /* not reached: the field holds a NUL */
+#else
+    return p + strlen(f);
+#endif
+}
+
 /* Room for the whole side is made once: a level is five pieces, and checking for room
- * before each piece was two thirds of this function's instructions (callgrind). */
+ * before each piece was two thirds of this function's instructions (callgrind). A level
+ * takes at most 2 * DEC_MAX_CHARS + 8 bytes, and its whole-field copies write no further:
+ * the quantity's FIELD bytes start 1 + 2 + DEC_MAX_CHARS + 3 bytes in at most. */
 static void put_side(rec_writer *w, const book *b, book_side_id side)
 {
     char *start = sbuf_room(&w->line, w->depth * (2 * DEC_MAX_CHARS + 8) + 2);
@@ -161,9 +190,9 @@ static void put_side(rec_writer *w, const book *b, book_side_id side)
             *p++ = ',';
         /* Validated decimals: nothing in them needs escaping. */
         p = copy(p, "[\"", 2);
-        p = copy(p, l->px, strlen(l->px));
+        p = copy_field(p, l->px);
         p = copy(p, "\",\"", 3);
-        p = copy(p, l->qty, strlen(l->qty));
+        p = copy_field(p, l->qty);
         p = copy(p, "\"]", 2);
     }
     *p++ = ']';
