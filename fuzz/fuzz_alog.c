@@ -6,7 +6,12 @@
  *   options  bit 0: 5sec (else daily)     bit 1: utc (else local time in one of four zones,
  *            bits 2-3: queue 4 KiB, 64 KiB, 1 MiB or the default    bits 6-7: see zones[])
  *            bit 4: block_when_full       bit 5: dir missing (alog creates it and a parent)
- *   second   bit 0: ALOG_COMPRESS_ZSTD (files YYYYMMDD.txt.zst...)   bits 1-7: unused
+ *   second   bit 0: ALOG_COMPRESS_ZSTD (files YYYYMMDD.txt.zst...)
+ *            bit 1: reopening: each stop (9) is checked as the end of a run below, then the
+ *            logger is closed, the newest line's file torn (cut short by the square of the
+ *            stop's u8 >> 1 bytes, as a crash would leave it) and a new logger opened on the
+ *            directory, which must repair the tear and append after what is left
+ *            bits 2-7: unused
  *   0, 1, 2  alog_write   LEN(u16) LIT(u8) LIT bytes: a line of LEN bytes (LEN's top bit:
  *                         (LEN & 0x7fff) << 5 bytes), the first LIT of them from the input,
  *                         the rest a pattern
@@ -14,7 +19,7 @@
  *   4        clock += u8 * 100 ms          5  clock to the next 5 s boundary, minus u8 % 2 ns
  *   6        clock += u16 minutes          7  clock = i64 (any value: negative, year > 9999)
  *   8        clock -= u16 seconds (a late line goes to its own period's file)
- *   9        alog_stop    u8 odd: ALOG_STOP_NOW, even: ALOG_STOP_FLUSH
+ *   9        alog_stop    u8 odd: ALOG_STOP_NOW, even: ALOG_STOP_FLUSH (reopening: see above)
  *   10       alog_get_stats (counters never go back) and alog_write(lg, NULL, 0)
  * The clock starts 10 s before 2021-10-31 01:00 UTC, a DST change in Europe.
  *
@@ -28,7 +33,10 @@
  * holding exactly its lines in the order they were accepted: the first `written` lines of
  * representable stamps (ALOG_STOP_NOW may only cut off the end). With zstd the names end
  * in .zst and each file is a valid zstd stream, nothing after its last frame, that decodes
- * to exactly what the plain file would hold. Any violation aborts.
+ * to exactly what the plain file would hold. A file of an earlier logger (reopening) holds
+ * what it held when that logger closed, less the torn tail (a zstd file: less its frames cut
+ * short, which the next logger must remove), then the new logger's lines. Any violation
+ * aborts.
  *
  * Each input gets its own directory under $TMPDIR (else /dev/shm if it has 1 GiB free, else
  * /tmp), removed after.
@@ -47,6 +55,8 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zstd.h>
 
 #include "alog.h"
 #include "fuzz_check.h"
@@ -79,15 +89,27 @@ typedef struct line {
     char name[32]; /* its period's file, "" when the stamp is unrepresentable */
 } line;
 
+/* A file as an earlier logger left it (reopening): its name and text (decoded). */
+typedef struct kept_file {
+    char name[32];
+    char *text;
+    size_t len;
+    size_t raw_len;   /* its size */
+    size_t whole_len; /* the size of its whole frames: what a repair leaves */
+} kept_file;
+
 typedef struct run {
     const uint8_t *p, *end;     /* what is left of the input */
     _Atomic int64_t now;        /* the injected clock */
     atomic_int errors_reported; /* on_error calls */
-    int five_sec, utc, zstd;
+    int five_sec, utc, zstd, reopening;
     char dir[PATH_MAX]; /* what alog writes to */
     char top[PATH_MAX]; /* what this run removes */
     line *lines;        /* accepted, in order */
     size_t n, cap;
+    size_t first;       /* lines[first..n): the current logger's */
+    kept_file *kept;    /* the files when the current logger opened */
+    size_t n_kept;
     char *text; /* their bytes */
     size_t text_len, text_cap;
     char *scratch; /* the line being built */
@@ -290,13 +312,47 @@ static char *read_text(const run *r, const char *path, const char *name, size_t 
     return text;
 }
 
-/* The directory holds exactly the first `written` representable lines, each in its file. */
+/* A file's text as far as it holds whole lines' frames: as it is, or when it is zstd, its
+ * whole frames decoded (a torn last frame left out, as the next logger to append must cut
+ * it). Its size in *raw_len. */
+static char *read_whole_frames(const run *r, const char *path, const char *name, size_t *len,
+                               size_t *raw_len, size_t *whole_len)
+{
+    char *raw = fuzz_read_file(path, raw_len);
+    FUZZ_CHECK(raw != NULL, "%s: %s", name, strerror(errno));
+    *len = *raw_len;
+    *whole_len = *raw_len;
+    if (!r->zstd)
+        return raw;
+    size_t whole = 0;
+    while (whole < *raw_len) {
+        size_t n = ZSTD_findFrameCompressedSize(raw + whole, *raw_len - whole);
+        if (ZSTD_isError(n))
+            break;
+        whole += n;
+    }
+    *whole_len = whole;
+    char *text = fuzz_decode_zst(name, raw, whole, len);
+    free(raw);
+    return text;
+}
+
+static const kept_file *kept_file_named(const run *r, const char *name)
+{
+    for (size_t k = 0; k < r->n_kept; k++)
+        if (strcmp(r->kept[k].name, name) == 0)
+            return &r->kept[k];
+    return NULL;
+}
+
+/* The directory holds exactly the first `written` representable lines of the current logger,
+ * each in its file after what the file held when the logger opened, and those files. */
 static void check_files(const run *r, uint64_t written, uint64_t opened)
 {
     const line **w = malloc((r->n ? r->n : 1) * sizeof *w);
     FUZZ_CHECK(w != NULL, "out of memory");
     size_t m = 0;
-    for (size_t i = 0; i < r->n && m < written; i++)
+    for (size_t i = r->first; i < r->n && m < written; i++)
         if (r->lines[i].name[0] != '\0')
             w[m++] = &r->lines[i];
     FUZZ_CHECK(m == written, "%llu written, but only %zu representable lines accepted",
@@ -306,7 +362,9 @@ static void check_files(const run *r, uint64_t written, uint64_t opened)
     size_t files = 0;
     for (size_t i = 0; i < m;) {
         size_t j = i;
-        size_t want = 0;
+        const kept_file *was = kept_file_named(r, w[i]->name);
+        size_t at = was != NULL ? was->len : 0;
+        size_t want = at;
         while (j < m && strcmp(w[j]->name, w[i]->name) == 0)
             want += w[j++]->len + 1;
         char path[PATH_MAX + 64];
@@ -315,7 +373,8 @@ static void check_files(const run *r, uint64_t written, uint64_t opened)
         char *text = read_text(r, path, w[i]->name, &got);
         FUZZ_CHECK(text != NULL, "%s: missing (%s)", w[i]->name, strerror(errno));
         FUZZ_CHECK(got == want, "%s: %zu bytes, %zu expected", w[i]->name, got, want);
-        size_t at = 0;
+        FUZZ_CHECK(at == 0 || memcmp(text, was->text, at) == 0,
+                   "%s: what an earlier logger left is not at its start", w[i]->name);
         for (size_t k = i; k < j; k++) {
             const line *l = w[k];
             FUZZ_CHECK(memcmp(text + at, r->text + l->off, l->len) == 0 &&
@@ -344,12 +403,26 @@ static void check_files(const run *r, uint64_t written, uint64_t opened)
             seen++;
             continue;
         }
+        const kept_file *was = kept_file_named(r, e->d_name);
+        if (was != NULL) {
+            char path[PATH_MAX + 300];
+            snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
+            /* As it was, or repaired: a logger that opened it for a line ALOG_STOP_NOW then
+             * discarded cut its torn frames off. */
+            size_t got, raw_len, whole_len;
+            char *text = read_whole_frames(r, path, e->d_name, &got, &raw_len, &whole_len);
+            FUZZ_CHECK((raw_len == was->raw_len || raw_len == was->whole_len) && got == was->len &&
+                           memcmp(text, was->text, got) == 0,
+                       "%s: not as an earlier logger left it", e->d_name);
+            free(text);
+            continue;
+        }
         char path[PATH_MAX + 300];
         snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
         struct stat st;
         FUZZ_CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode), "%s: not a file", e->d_name);
         int named = 0;
-        for (size_t k = 0; k < r->n && !named; k++)
+        for (size_t k = r->first; k < r->n && !named; k++)
             named = strcmp(r->lines[k].name, e->d_name) == 0;
         FUZZ_CHECK(r->now_stop && st.st_size == 0 && named, "%s: a file of no written line",
                    e->d_name);
@@ -427,16 +500,19 @@ static void op_clock(run *r, unsigned op)
     }
 }
 
-/* Opcode 9: only the first stop may succeed; its mode decides what the files may lack. */
-static void op_stop(run *r, alog *lg)
+/* Opcode 9: only the first stop may succeed; its mode decides what the files may lack.
+ * Returns its argument. */
+static unsigned op_stop(run *r, alog *lg)
 {
-    int now_mode = take_u8(r) & 1u;
+    unsigned arg = take_u8(r);
+    int now_mode = arg & 1u;
     int rc = alog_stop(lg, now_mode ? ALOG_STOP_NOW : ALOG_STOP_FLUSH);
     FUZZ_CHECK(rc == (r->stops == 0 ? 0 : -1), "alog_stop returned %d after %d stops", rc,
                r->stops);
     if (r->stops == 0)
         r->now_stop = now_mode;
     r->stops++;
+    return arg;
 }
 
 /* Opcode 10. `last`: what the previous call saw, which no counter may now be below. */
@@ -457,7 +533,9 @@ static void op_stats(run *r, alog *lg, alog_stats *last)
 static alog_options run_options(run *r)
 {
     unsigned opt_bits = take_u8(r);
-    r->zstd = take_u8(r) & 1u;
+    unsigned second = take_u8(r);
+    r->zstd = second & 1u;
+    r->reopening = (second >> 1) & 1u;
     r->five_sec = opt_bits & 1u;
     r->utc = (opt_bits >> 1) & 1u;
     setenv("TZ", zones[(opt_bits >> 6) & 3u], 1);
@@ -480,6 +558,94 @@ static alog_options run_options(run *r)
         .compress = r->zstd ? ALOG_COMPRESS_ZSTD : ALOG_COMPRESS_NONE,
     };
     return opt;
+}
+
+/* The end of a logger's run: stopped (ALOG_STOP_FLUSH when no stop came), its counters and
+ * its files checked. `last`: the stats op_stats saw last. */
+static void finish_logger(run *r, alog *lg, const alog_stats *last)
+{
+    if (r->stops == 0)
+        FUZZ_CHECK(alog_stop(lg, ALOG_STOP_FLUSH) == 0, "alog_stop failed");
+    uint64_t unrepresentable = 0;
+    for (size_t i = r->first; i < r->n; i++)
+        unrepresentable += r->lines[i].name[0] == '\0';
+    alog_stats st;
+    alog_get_stats(lg, &st);
+    check_monotonic(last, &st);
+    check_final(r, lg, unrepresentable);
+    if (verbose)
+        fprintf(stderr,
+                "fuzz_alog: %zu accepted (%llu unrepresentable), %llu EFULL, %llu ESTOPPED, "
+                "%llu EINVAL; written %llu, discarded %llu, lost_io %llu, files %llu\n",
+                r->n - r->first, (unsigned long long)unrepresentable, (unsigned long long)r->full,
+                (unsigned long long)r->stopped, (unsigned long long)r->inval,
+                (unsigned long long)st.written, (unsigned long long)st.discarded,
+                (unsigned long long)st.lost_io, (unsigned long long)st.files_opened);
+}
+
+static void free_kept(run *r)
+{
+    for (size_t k = 0; k < r->n_kept; k++)
+        free(r->kept[k].text);
+    free(r->kept);
+    r->kept = NULL;
+    r->n_kept = 0;
+}
+
+/* Reopening, the logger closed: cut the file of the newest line short by `cut` bytes (a crash
+ * in the middle of a write), then note every file as the next logger must find it. */
+static void keep_files(run *r, size_t cut)
+{
+    free_kept(r);
+    char path[PATH_MAX + 300];
+    struct stat st;
+    size_t newest = r->n;
+    while (newest > 0 && r->lines[newest - 1].name[0] == '\0')
+        newest--;
+    if (cut > 0 && newest > 0) {
+        snprintf(path, sizeof path, "%s/%s", r->dir, r->lines[newest - 1].name);
+        if (stat(path, &st) == 0) {
+            off_t size = (off_t)cut < st.st_size ? st.st_size - (off_t)cut : 0;
+            FUZZ_CHECK(truncate(path, size) == 0, "truncate %s: %s", path, strerror(errno));
+            if (verbose)
+                fprintf(stderr, "fuzz_alog: %s cut from %lld to %lld bytes\n",
+                        r->lines[newest - 1].name, (long long)st.st_size, (long long)size);
+        }
+    }
+    DIR *d = opendir(r->dir);
+    FUZZ_CHECK(d != NULL || errno == ENOENT, "%s: %s", r->dir, strerror(errno));
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        r->kept = realloc(r->kept, (r->n_kept + 1) * sizeof *r->kept);
+        FUZZ_CHECK(r->kept != NULL, "out of memory");
+        kept_file *k = &r->kept[r->n_kept++];
+        FUZZ_CHECK(strlen(e->d_name) < sizeof k->name, "%s: not a name of alog's", e->d_name);
+        strcpy(k->name, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
+        k->text = read_whole_frames(r, path, e->d_name, &k->len, &k->raw_len, &k->whole_len);
+    }
+    if (d != NULL)
+        closedir(d);
+}
+
+/* Opcode 9 when reopening: the stop, the end of the logger's run checked, the tear, and a
+ * new logger on the same directory, with a run of its own. */
+static alog *op_reopen(run *r, alog *lg, const alog_options *opt, alog_stats *last)
+{
+    unsigned root = op_stop(r, lg) >> 1;
+    finish_logger(r, lg, last);
+    alog_close(lg);
+    keep_files(r, (size_t)root * root);
+    r->first = r->n;
+    r->ok = r->full = r->stopped = r->inval = 0;
+    r->stops = r->now_stop = 0;
+    atomic_store(&r->errors_reported, 0);
+    memset(last, 0, sizeof *last);
+    alog *next = alog_open(opt);
+    FUZZ_CHECK(next != NULL, "alog_open again: %s", strerror(errno));
+    return next;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -516,34 +682,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             op_clock(r, op);
             break;
         case 9:
-            op_stop(r, lg);
+            if (r->reopening)
+                lg = op_reopen(r, lg, &opt, &last);
+            else
+                op_stop(r, lg);
             break;
         default:
             op_stats(r, lg, &last);
             break;
         }
     }
-    if (r->stops == 0)
-        FUZZ_CHECK(alog_stop(lg, ALOG_STOP_FLUSH) == 0, "alog_stop failed");
-
-    uint64_t unrepresentable = 0;
-    for (size_t i = 0; i < r->n; i++)
-        unrepresentable += r->lines[i].name[0] == '\0';
-    alog_stats st;
-    alog_get_stats(lg, &st);
-    check_monotonic(&last, &st);
-    check_final(r, lg, unrepresentable);
-    if (verbose)
-        fprintf(stderr,
-                "fuzz_alog: %zu accepted (%llu unrepresentable), %llu EFULL, %llu ESTOPPED, "
-                "%llu EINVAL; written %llu, discarded %llu, lost_io %llu, files %llu\n",
-                r->n, (unsigned long long)unrepresentable, (unsigned long long)r->full,
-                (unsigned long long)r->stopped, (unsigned long long)r->inval,
-                (unsigned long long)st.written, (unsigned long long)st.discarded,
-                (unsigned long long)st.lost_io, (unsigned long long)st.files_opened);
+    finish_logger(r, lg, &last);
     alog_close(lg);
 
     nftw(r->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free_kept(r);
     free(r->lines);
     free(r->text);
     free(r->scratch);
