@@ -197,7 +197,10 @@ static void test_nats_archive_killed_and_restarted_keeps_everything(void **state
     print_message("archive: %zu lines for orderbook's %zu records, %zu written twice\n", arch.n,
                   mine.n, dups);
     assert_int_equal(arch.n - dups, mine.n);
-    assert_true(dups <= 1000);
+    /* A batch (1000) for each interruption: the archive's kill (its batch never acknowledged)
+     * and NATS's (the acknowledgments the killed node had not stored, or one refused while it
+     * was down, bring theirs again): 1083 in one CI run, where 1000 was assumed. */
+    assert_true(dups <= 2000);
     if (!ob_file_contains(arch_err, "lag"))
         fail_msg("the archive's status line shows no lag");
     lines_free(&arch);
