@@ -107,8 +107,8 @@ typedef struct run {
     char top[PATH_MAX]; /* what this run removes */
     line *lines;        /* accepted, in order */
     size_t n, cap;
-    size_t first;       /* lines[first..n): the current logger's */
-    kept_file *kept;    /* the files when the current logger opened */
+    size_t first;    /* lines[first..n): the current logger's */
+    kept_file *kept; /* the files when the current logger opened */
     size_t n_kept;
     char *text; /* their bytes */
     size_t text_len, text_cap;

@@ -55,6 +55,19 @@ static void test_replay_verify_passes_across_5sec_files_given_in_any_order(void 
     rf_inputs_free(&in);
 }
 
+/* The capture `l` of `in`, in 5-second files, replays verified with `resyncs` resync records
+ * checked against their twins; then both are freed. */
+static void assert_5sec_files_verify_resyncs(rf_inputs *in, rf_lines *l, int resyncs)
+{
+    rf_files f = rf_five_second_files(l, RF_T0);
+    rf_result res = rf_replay(&f, 1, -1);
+    rf_assert_verified(&res, l);
+    assert_int_equal(res.sum.checked_resync, resyncs);
+    rf_files_free(&f);
+    rf_lines_free(l);
+    rf_inputs_free(in);
+}
+
 static void test_replay_verify_matches_resyncs_after_a_gap_and_a_disconnect(void **state)
 {
     (void)state;
@@ -63,13 +76,7 @@ static void test_replay_verify_matches_resyncs_after_a_gap_and_a_disconnect(void
     rf_lines l = rf_capture(&in, CAP_RECORD_BOTH);
     assert_int_equal(rf_count(&l, "\"reason\":\"gap\""), 1);
     assert_int_equal(rf_count(&l, "\"reason\":\"disconnect\""), 2);
-    rf_files f = rf_five_second_files(&l, RF_T0);
-    rf_result res = rf_replay(&f, 1, -1);
-    rf_assert_verified(&res, &l);
-    assert_int_equal(res.sum.checked_resync, 3);
-    rf_files_free(&f);
-    rf_lines_free(&l);
-    rf_inputs_free(&in);
+    assert_5sec_files_verify_resyncs(&in, &l, 3);
 }
 
 /*
@@ -101,13 +108,7 @@ static void test_replay_verify_pairs_a_resync_held_across_the_first_rebuilt_snap
     rf_add(&in, RF_IN_REST, RF_T0 + 23 * RF_S, "BTCUSDT", rest_25943);
     rf_lines l = rf_capture(&in, CAP_RECORD_BOTH);
     assert_int_equal(rf_count(&l, "\"event\":\"resync\""), 1);
-    rf_files f = rf_five_second_files(&l, RF_T0);
-    rf_result res = rf_replay(&f, 1, -1);
-    rf_assert_verified(&res, &l);
-    assert_int_equal(res.sum.checked_resync, 1);
-    rf_files_free(&f);
-    rf_lines_free(&l);
-    rf_inputs_free(&in);
+    assert_5sec_files_verify_resyncs(&in, &l, 1);
 }
 
 /* The levels of a record line: from "bids" to the end. */
