@@ -1,6 +1,5 @@
 /* Lanes: one per producing thread, reused after it exits, merged by stamp, each thread's
  * lines in its own order; stop, flush and the idle writer across lanes. */
-#include <dirent.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <errno.h>
@@ -314,62 +313,25 @@ static void test_lanes_stop_now_with_every_lane_full_returns_within_ms(void **st
     assert_true(st.discarded > st.written); /* most of it was dropped, not written */
 }
 
-/* Context switches of the writer thread so far, found by its name. */
-static long writer_switches(void)
+/* Poll until the writer announces that it sleeps until woken. */
+static void wait_for_deep_sleep(alog *lg)
 {
-    DIR *d = opendir("/proc/self/task");
-    assert_non_null(d);
-    long total = -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300], comm[64] = "";
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *fp = fopen(path, "r");
-        if (fp == NULL)
-            continue;
-        char *got = fgets(comm, sizeof comm, fp);
-        fclose(fp);
-        if (got == NULL || strncmp(comm, "alog-writer", 11) != 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
-        fp = fopen(path, "r");
-        assert_non_null(fp);
-        char line[256];
-        total = 0;
-        while (fgets(line, sizeof line, fp) != NULL) {
-            long v;
-            if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
-                sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
-                total += v;
-        }
-        fclose(fp);
+    int64_t t0 = tu_mono_ns();
+    while (!(atomic_load(&lg->attn) & ALOG__ATTN_SLEEPING)) {
+        assert_true(tu_mono_ns() - t0 < TU_DEADLINE_NS);
+        tu_pause();
     }
-    closedir(d);
-    return total;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static void test_lanes_idle_writer_wakes_at_most_20_times_a_second(void **state)
+/* How often it then wakes by itself is test_alog_rest.c's, on a clock of its own. */
+static void test_lanes_idle_writer_sleeps_until_woken(void **state)
 {
     af_fixture *f = *state;
     alog *lg = alog_open(&f->opt);
     assert_int_equal(alog_write(lg, "t0 0", 4), ALOG_OK);
-    sleep_ms(200); /* the writer settles into its idle sleep */
-    long before = writer_switches();
-    assert_true(before >= 0);
-    sleep_ms(2000);
-    long wakes = writer_switches() - before;
+    wait_for_deep_sleep(lg);
+    assert_int_equal(tu_count_lines(f->path), 1); /* it wrote the line first */
     alog_close(lg);
-    print_message("idle writer: %ld wake-ups in 2 s\n", wakes);
-    assert_true(wakes <= 2 * 20);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -378,32 +340,36 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void test_lanes_line_to_an_idle_logger_is_in_its_file_within_50ms(void **state)
+/* A line to a writer asleep is not left for its next look (up to 100 ms later): the write
+ * wakes it. Each try sees the wake in the futex word as the call returns; a try in which the
+ * writer's own timeout ran out just before the write has no wake to see, hence "most". */
+static void test_lanes_line_to_a_sleeping_writer_wakes_it(void **state)
 {
     af_fixture *f = *state;
     enum { TRIES = 7 };
     alog *lg = alog_open(&f->opt);
     int64_t took[TRIES];
+    int woken = 0;
     for (long i = 0; i < TRIES; i++) {
-        sleep_ms(150); /* idle: the writer sleeps until woken (or 100 ms pass) */
+        wait_for_deep_sleep(lg);
+        uint32_t before = atomic_load(&lg->wake);
         char line[32];
         int n = snprintf(line, sizeof line, "t0 %ld", i);
         int64_t t0 = tu_mono_ns();
         assert_int_equal(alog_write(lg, line, (size_t)n), ALOG_OK);
+        woken += atomic_load(&lg->wake) != before;
         while (tu_count_lines(f->path) != i + 1) {
             assert_true(tu_mono_ns() - t0 < TU_DEADLINE_NS);
-            sleep_ms(1);
+            tu_pause();
         }
         took[i] = tu_mono_ns() - t0;
     }
     alog_close(lg);
     qsort(took, TRIES, sizeof took[0], cmp_i64);
-    print_message("idle logger, write to file: median %.2f ms, worst %.2f ms\n",
-                  (double)took[TRIES / 2] / 1e6, (double)took[TRIES - 1] / 1e6);
-    /* The median: a loaded machine (or a sanitizer) may delay any one thread now and then,
-     * but a writer that waits for its 100 ms tick instead of being woken takes ~70 ms in
-     * every try here. */
-    assert_true(took[TRIES / 2] < 50 * MS);
+    print_message("sleeping writer: woken by %d of %d writes; write to file: median %.2f ms, "
+                  "worst %.2f ms\n",
+                  woken, TRIES, (double)took[TRIES / 2] / 1e6, (double)took[TRIES - 1] / 1e6);
+    assert_true(woken >= TRIES - 2);
 }
 
 /* Make membarrier fail with ENOSYS in this process from now on (an old kernel, or a
@@ -489,8 +455,8 @@ int main(void)
         AF_TEST(test_lanes_are_merged_by_stamp),
         AF_TEST(test_lanes_keep_each_threads_order_even_against_stamps),
         AF_TEST(test_lanes_stop_now_with_every_lane_full_returns_within_ms),
-        AF_TEST(test_lanes_idle_writer_wakes_at_most_20_times_a_second),
-        AF_TEST(test_lanes_line_to_an_idle_logger_is_in_its_file_within_50ms),
+        AF_TEST(test_lanes_idle_writer_sleeps_until_woken),
+        AF_TEST(test_lanes_line_to_a_sleeping_writer_wakes_it),
         AF_TEST(test_lanes_without_membarrier_producers_fence_and_lose_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

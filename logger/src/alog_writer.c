@@ -11,10 +11,8 @@
  * KiB or BATCH_LINES), the next line is for another file, a second has passed (maintenance),
  * an alog_flush is answered, or the logger stops.
  *
- * Sleeping: while lines keep coming it naps 1 ms after a short pass (lines pile up, batches
- * grow, and it stays off the cache lines producers are filling). After DEEP_AFTER_NS with
- * nothing to do it sleeps until woken, at most DEEP_SLEEP_NS at a time: it announces that
- * in ALOG__ATTN_SLEEPING, runs a barrier on every thread and looks at the lanes once more. A
+ * Sleeping (alog_rest.h says when): the writer announces a deep sleep in
+ * ALOG__ATTN_SLEEPING, runs a barrier on every thread and looks at the lanes once more. A
  * producer looks at the flag as it enters a write (after announcing itself in in_write), so
  * either it sees the flag (and wakes the writer, once, after publishing) or the writer sees
  * it in the write, or its line.
@@ -31,18 +29,15 @@
 
 #include "alog_clock.h"
 #include "alog_internal.h"
+#include "alog_rest.h"
 
-#define BATCH_LINES       4096
-#define DRAIN_BYTES       (1024u * 1024u) /* ring bytes taken per pass before releasing them */
-#define IDLE_WAIT_NS      1000000L        /* a nap between short passes: 1 ms */
-#define DEEP_AFTER_NS     20000000LL      /* idle this long: sleep until woken */
-#define DEEP_SLEEP_NS     100000000L      /* ...but look again after 100 ms (10 wakes/s) */
-#define RELEASE_BYTES     (32u * 1024u)   /* lane bytes released at once */
-#define MERGE_LANES       64              /* lanes merged in one pass; more wait a pass */
-#define WRITER_SHORT_PASS (64u * 1024u)   /* ring bytes below which a pass counts as short */
-#define MAINTENANCE_NS    1000000000LL    /* clock re-sync and removed-file check: every 1 s */
-#define REPORT_EVERY_NS   1000000000LL    /* at most one on_error call per second */
-#define IDLE_FILE_TICKS   100000          /* a file unused for this many lines is closed */
+#define BATCH_LINES     4096
+#define DRAIN_BYTES     (1024u * 1024u) /* ring bytes taken per pass before releasing them */
+#define RELEASE_BYTES   (32u * 1024u)   /* lane bytes released at once */
+#define MERGE_LANES     64              /* lanes merged in one pass; more wait a pass */
+#define MAINTENANCE_NS  1000000000LL    /* clock re-sync and removed-file check: every 1 s */
+#define REPORT_EVERY_NS 1000000000LL    /* at most one on_error call per second */
+#define IDLE_FILE_TICKS 100000          /* a file unused for this many lines is closed */
 
 typedef struct writer {
     alog *lg;
@@ -341,7 +336,7 @@ static void deep_sleep(alog *lg, uint32_t seen)
     atomic_fetch_or(&lg->attn, ALOG__ATTN_SLEEPING);
     alog__barrier_all(lg);
     if (!lanes_busy(lg) && !atomic_load(&lg->flush_pending) && !atomic_load(&lg->stop_requested))
-        futex_wait(lg, seen, DEEP_SLEEP_NS);
+        futex_wait(lg, seen, ALOG__DEEP_SLEEP_NS);
     atomic_fetch_and(&lg->attn, ~ALOG__ATTN_SLEEPING);
 }
 
@@ -404,18 +399,17 @@ static void finish_flush(writer *w)
 static void rest(writer *w, uint64_t progress, uint32_t seen)
 {
     alog *lg = w->lg;
-    if (progress != 0)
-        w->idle_since = w->now;
-    if (progress >= WRITER_SHORT_PASS ||
-        atomic_load_explicit(&lg->flush_pending, memory_order_relaxed))
-        return;
-    /* A short pass means the writer is chasing the producers: it would read the very cache
-     * lines they are filling. Letting lines pile up for a moment keeps the write path free
-     * of those misses and makes the batches larger. */
-    if (w->now - w->idle_since < DEEP_AFTER_NS || w->flushing != NULL)
-        futex_wait(lg, seen, IDLE_WAIT_NS);
-    else
+    int pending = atomic_load_explicit(&lg->flush_pending, memory_order_relaxed);
+    switch (alog__rest_after_pass(&w->idle_since, w->now, progress, pending, w->flushing != NULL)) {
+    case ALOG__REST_GO_ON:
+        break;
+    case ALOG__REST_NAP:
+        futex_wait(lg, seen, ALOG__NAP_NS);
+        break;
+    case ALOG__REST_DEEP:
         deep_sleep(lg, seen);
+        break;
+    }
 }
 
 void *alog__writer_main(void *arg)
