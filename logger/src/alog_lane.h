@@ -26,6 +26,14 @@
 #define ALOG__REC_PAD    UINT32_MAX          /* len of a padding record */
 #define ALOG__REC_NS     (1u << 31)          /* flag in len: the stamp is ns (alog_write_at) */
 #define ALOG__REC_LEN    (ALOG__REC_NS - 1u) /* mask of the line length in len */
+/* Own a cache line for writing before the store that needs it. On x86-64 that is PREFETCHW
+ * (a no-op on the few CPUs without it): the read prefetch __builtin_prefetch emits without
+ * -march brings the line shared, and the store still waits for the upgrade. */
+#if defined(__x86_64__)
+#define ALOG__PREFETCH_W(p) __asm__("prefetchw %0" : : "m"(*(const unsigned char *)(p)))
+#else
+#define ALOG__PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#endif
 #define ALOG__PREFETCH                                                                             \
     1024 /* bytes ahead of head prefetched for writing: far enough that                            \
             a miss is over before the line is used */
@@ -138,8 +146,8 @@ static inline alog__rec *alog__lane_reserve(alog__lane *ln, size_t len, int64_t 
     alog__rec *r = (alog__rec *)(void *)(ln->buf + idx);
     /* Own the lines the next records take before they are needed: the writer read them
      * last, on its core, and fetching them on demand costs a miss per call. */
-    __builtin_prefetch(ln->buf + ((idx + ALOG__PREFETCH) & ln->mask), 1, 3);
-    __builtin_prefetch(ln->buf + ((idx + ALOG__PREFETCH + 64) & ln->mask), 1, 3);
+    ALOG__PREFETCH_W(ln->buf + ((idx + ALOG__PREFETCH) & ln->mask));
+    ALOG__PREFETCH_W(ln->buf + ((idx + ALOG__PREFETCH + 64) & ln->mask));
     r->len = (uint32_t)len | flags;
     r->size = (uint32_t)size;
     r->stamp = stamp;
@@ -168,8 +176,8 @@ static inline alog__rec *alog__lane_reserve_fast(alog__lane *ln, size_t len, int
     alog__rec *r = (alog__rec *)(void *)(ln->buf + (h & ln->mask));
     /* As alog__lane_reserve, without the wrap: near the ring's end this prefetches past it
      * (a prefetch never faults), once in cap / ALOG__PREFETCH records. */
-    __builtin_prefetch((unsigned char *)r + ALOG__PREFETCH, 1, 3);
-    __builtin_prefetch((unsigned char *)r + ALOG__PREFETCH + 64, 1, 3);
+    ALOG__PREFETCH_W((unsigned char *)r + ALOG__PREFETCH);
+    ALOG__PREFETCH_W((unsigned char *)r + ALOG__PREFETCH + 64);
     r->len = (uint32_t)len | flags;
     r->size = (uint32_t)size;
     r->stamp = stamp;
