@@ -271,7 +271,7 @@ static void *fill_lane(void *arg)
     return NULL;
 }
 
-static void test_lanes_stop_now_with_every_lane_full_returns_within_ms(void **state)
+static void test_lanes_stop_now_with_every_lane_full_discards_instead_of_draining(void **state)
 {
     af_fixture *f = *state;
     enum { THREADS = 4 };
@@ -454,7 +454,7 @@ int main(void)
         AF_TEST(test_lanes_thread_writes_to_two_loggers),
         AF_TEST(test_lanes_are_merged_by_stamp),
         AF_TEST(test_lanes_keep_each_threads_order_even_against_stamps),
-        AF_TEST(test_lanes_stop_now_with_every_lane_full_returns_within_ms),
+        AF_TEST(test_lanes_stop_now_with_every_lane_full_discards_instead_of_draining),
         AF_TEST(test_lanes_idle_writer_sleeps_until_woken),
         AF_TEST(test_lanes_line_to_a_sleeping_writer_wakes_it),
         AF_TEST(test_lanes_without_membarrier_producers_fence_and_lose_nothing),

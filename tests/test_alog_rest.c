@@ -13,7 +13,8 @@
 #define SEC 1000000000LL
 
 /* A writer as alog_writer.c runs it, on a simulated clock: each pass takes `pass_ns`, finds
- * `lines(now)` lane bytes, and a rest lasts its whole timeout (nobody wakes it). */
+ * `lines(since, now)` lane bytes (what came since the last pass), and a rest lasts its whole
+ * timeout (nobody wakes it). */
 typedef struct sim {
     int64_t now;
     int64_t idle_since;
@@ -23,11 +24,13 @@ typedef struct sim {
     int flush_pending, flushing;
 } sim;
 
-static void run(sim *s, int64_t until, uint64_t (*lines)(int64_t now))
+static void run(sim *s, int64_t until, uint64_t (*lines)(int64_t since, int64_t now))
 {
+    int64_t looked = s->now; /* when the last pass looked at the lanes */
     while (s->now < until) {
         s->now += s->pass_ns;
-        uint64_t progress = lines(s->now);
+        uint64_t progress = lines(looked, s->now);
+        looked = s->now;
         alog__rest r =
             alog__rest_after_pass(&s->idle_since, s->now, progress, s->flush_pending, s->flushing);
         int counted = s->now >= s->count_from;
@@ -42,25 +45,22 @@ static void run(sim *s, int64_t until, uint64_t (*lines)(int64_t now))
     }
 }
 
-static uint64_t nothing(int64_t now)
+static uint64_t nothing(int64_t since, int64_t now)
 {
+    (void)since;
     (void)now;
     return 0;
 }
 
 /* A line of 120 bytes in every millisecond: a trickle. */
-static uint64_t trickle(int64_t now)
+static uint64_t trickle(int64_t since, int64_t now)
 {
-    static int64_t last_ms = -1;
-    int64_t ms = now / MS;
-    if (ms == last_ms)
-        return 0;
-    last_ms = ms;
-    return 120;
+    return (uint64_t)(now / MS - since / MS) * 120;
 }
 
-static uint64_t flood(int64_t now)
+static uint64_t flood(int64_t since, int64_t now)
 {
+    (void)since;
     (void)now;
     return 1u << 20;
 }
@@ -68,7 +68,7 @@ static uint64_t flood(int64_t now)
 static void test_idle_writer_wakes_at_most_20_times_a_second(void **state)
 {
     (void)state;
-    sim s = {.now = 0, .idle_since = 0, .pass_ns = 20000, .count_from = 1 * SEC};
+    sim s = {.pass_ns = 20000, .count_from = 1 * SEC};
     run(&s, 11 * SEC, nothing);
     long per_second = s.passes / 10;
     print_message("idle writer: %ld wake-ups a second (%ld deep sleeps, %ld naps in 10 s)\n",
@@ -80,7 +80,7 @@ static void test_idle_writer_wakes_at_most_20_times_a_second(void **state)
 static void test_writer_naps_for_its_first_20_ms_of_idleness_then_sleeps_deep(void **state)
 {
     (void)state;
-    sim s = {.now = 0, .idle_since = 0, .pass_ns = 20000};
+    sim s = {.pass_ns = 20000};
     run(&s, ALOG__DEEP_AFTER_NS + 2 * ALOG__DEEP_SLEEP_NS, nothing);
     /* About one nap per ms until DEEP_AFTER, then deep sleeps only. */
     assert_true(s.naps >= ALOG__DEEP_AFTER_NS / (ALOG__NAP_NS + s.pass_ns));
@@ -91,7 +91,7 @@ static void test_writer_naps_for_its_first_20_ms_of_idleness_then_sleeps_deep(vo
 static void test_writer_never_sleeps_deep_while_lines_trickle_in(void **state)
 {
     (void)state;
-    sim s = {.now = 0, .idle_since = 0, .pass_ns = 20000};
+    sim s = {.pass_ns = 20000};
     run(&s, 2 * SEC, trickle);
     assert_int_equal(s.deep, 0);
     assert_true(s.naps > 0);
@@ -100,7 +100,7 @@ static void test_writer_never_sleeps_deep_while_lines_trickle_in(void **state)
 static void test_writer_goes_on_at_once_while_passes_are_long(void **state)
 {
     (void)state;
-    sim s = {.now = 0, .idle_since = 0, .pass_ns = 20000};
+    sim s = {.pass_ns = 20000};
     run(&s, 100 * MS, flood);
     assert_int_equal(s.naps + s.deep, 0);
 }
@@ -108,7 +108,7 @@ static void test_writer_goes_on_at_once_while_passes_are_long(void **state)
 static void test_writer_goes_on_at_once_for_a_waiting_flush(void **state)
 {
     (void)state;
-    sim s = {.now = 0, .idle_since = 0, .pass_ns = 20000, .flush_pending = 1};
+    sim s = {.pass_ns = 20000, .flush_pending = 1};
     run(&s, 1 * SEC, nothing);
     assert_int_equal(s.naps + s.deep, 0);
 }
@@ -116,7 +116,7 @@ static void test_writer_goes_on_at_once_for_a_waiting_flush(void **state)
 static void test_writer_serving_a_flush_naps_but_never_sleeps_deep(void **state)
 {
     (void)state;
-    sim s = {.now = 0, .idle_since = 0, .pass_ns = 20000, .flushing = 1};
+    sim s = {.pass_ns = 20000, .flushing = 1};
     run(&s, 1 * SEC, nothing);
     assert_int_equal(s.deep, 0);
     assert_true(s.naps > 0);
